@@ -1,0 +1,93 @@
+//! Endpoint URLs: a light check that a URL can be sent to (the browser build must not
+//! carry a full URL parser), and the OTLP rule for deriving the traces URL from a base.
+
+/// The path the OTLP/HTTP specification appends to a base endpoint for traces.
+pub(crate) const TRACES_PATH: &str = "v1/traces";
+
+/// Checks that `url` is an absolute http(s) URL with a host and a valid port; returns why not.
+pub(crate) fn check_url(url: &str) -> Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("it must start with http:// or https://")?;
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains whitespace or control characters");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    let (host, port) = match host_and_port.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, after) = bracketed
+                .split_once(']')
+                .ok_or("its IPv6 host is missing ']'")?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match host_and_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_and_port, None),
+        },
+    };
+    if host.is_empty() {
+        return Err("it has no host");
+    }
+    if let Some(port) = port {
+        if port.parse::<u16>().is_err() {
+            return Err("its port is not a number from 0 to 65535");
+        }
+    }
+    Ok(())
+}
+
+/// The traces URL for a base endpoint such as `http://collector:4318`.
+pub(crate) fn traces_url_from_base(base: &str) -> String {
+    if base.ends_with('/') {
+        format!("{base}{TRACES_PATH}")
+    } else {
+        format!("{base}/{TRACES_PATH}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_http_urls_with_hosts() {
+        for good in [
+            "http://localhost:4318/v1/traces",
+            "https://otel.example.com/v1/traces",
+            "http://[::1]:4318/v1/traces",
+            "http://user:pw@host/path?q=1",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn refuses_urls_that_cannot_be_sent_to() {
+        for bad in [
+            "localhost:4318",
+            "ftp://host/",
+            "http://",
+            "http://:4318/v1/traces",
+            "http://host:99999/",
+            "http://host:abc/",
+            "http://ho st/",
+            "http://[::1/",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn appends_the_traces_path_to_a_base() {
+        assert_eq!(
+            traces_url_from_base("http://collector:4318"),
+            "http://collector:4318/v1/traces"
+        );
+        assert_eq!(
+            traces_url_from_base("http://collector:4318/prefix/"),
+            "http://collector:4318/prefix/v1/traces"
+        );
+    }
+}

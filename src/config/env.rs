@@ -1,0 +1,320 @@
+//! Reading the standard `OTEL_*` environment variables into a [`Config`].
+//!
+//! Signal-specific variables (`OTEL_EXPORTER_OTLP_TRACES_*`) win over generic ones, as the
+//! OpenTelemetry specification requires; every error names the variable and its value.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::endpoint::{check_url, traces_url_from_base};
+use super::{check_header, Config, ConfigError};
+use crate::encoding::{Compression, Protocol};
+use crate::model::Value;
+
+/// Where configuration variables come from: the process environment, a map in a test, a
+/// browser's options object, …
+pub trait ConfigSource {
+    /// The value of `name`, if set.
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+impl<F: Fn(&str) -> Option<String>> ConfigSource for F {
+    fn get(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+impl ConfigSource for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).cloned()
+    }
+}
+
+/// A set, non-empty variable: its name and trimmed value.
+struct Variable {
+    name: String,
+    value: String,
+}
+
+impl Variable {
+    fn invalid(&self, reason: impl Into<String>) -> ConfigError {
+        ConfigError::InvalidVariable {
+            variable: self.name.clone(),
+            value: self.value.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    fn parse<T: FromStr>(&self, expected: &str) -> Result<T, ConfigError> {
+        self.value
+            .parse()
+            .map_err(|_| self.invalid(format!("expected {expected}")))
+    }
+
+    fn milliseconds(&self) -> Result<Duration, ConfigError> {
+        match self.parse::<u64>("a whole number of milliseconds greater than zero")? {
+            0 => Err(self.invalid("expected a whole number of milliseconds greater than zero")),
+            millis => Ok(Duration::from_millis(millis)),
+        }
+    }
+
+    fn count(&self) -> Result<usize, ConfigError> {
+        match self.parse::<usize>("a whole number greater than zero")? {
+            0 => Err(self.invalid("expected a whole number greater than zero")),
+            count => Ok(count),
+        }
+    }
+
+    fn limit(&self) -> Result<u32, ConfigError> {
+        self.parse::<u32>("a whole number up to 4294967295")
+    }
+}
+
+fn lookup(source: &dyn ConfigSource, name: &str) -> Option<Variable> {
+    let value = source.get(name)?;
+    let value = value.trim();
+    (!value.is_empty()).then(|| Variable {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+/// `OTEL_EXPORTER_OTLP_TRACES_<suffix>`, else `OTEL_EXPORTER_OTLP_<suffix>`.
+fn exporter_variable(source: &dyn ConfigSource, suffix: &str) -> Option<Variable> {
+    lookup(source, &format!("OTEL_EXPORTER_OTLP_TRACES_{suffix}"))
+        .or_else(|| lookup(source, &format!("OTEL_EXPORTER_OTLP_{suffix}")))
+}
+
+/// Applies every variable found in `source` to `config`.
+pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Config, ConfigError> {
+    if let Some(url) = lookup(source, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        check_url(&url.value).map_err(|reason| url.invalid(reason))?;
+        config.endpoint = url.value;
+    } else if let Some(base) = lookup(source, "OTEL_EXPORTER_OTLP_ENDPOINT") {
+        check_url(&base.value).map_err(|reason| base.invalid(reason))?;
+        config.endpoint = traces_url_from_base(&base.value);
+    }
+
+    // Generic headers first, so trace-specific ones with the same name replace them.
+    for name in [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    ] {
+        if let Some(headers) = lookup(source, name) {
+            for (header, value) in parse_pairs(&headers)? {
+                check_header(&header, &value).map_err(|error| headers.invalid(error.to_string()))?;
+                config = config.with_header(header, value);
+            }
+        }
+    }
+
+    if let Some(timeout) = exporter_variable(source, "TIMEOUT") {
+        config.export_timeout = timeout.milliseconds()?;
+    }
+    if let Some(protocol) = exporter_variable(source, "PROTOCOL") {
+        config.protocol = match protocol.value.as_str() {
+            "http/protobuf" => Protocol::HttpProtobuf,
+            "http/json" => Protocol::HttpJson,
+            _ => return Err(protocol.invalid("expected http/protobuf or http/json")),
+        };
+    }
+    if let Some(compression) = exporter_variable(source, "COMPRESSION") {
+        config.compression = match compression.value.as_str() {
+            "gzip" => Compression::Gzip,
+            "none" => Compression::None,
+            _ => return Err(compression.invalid("expected gzip or none")),
+        };
+    }
+
+    if let Some(attributes) = lookup(source, "OTEL_RESOURCE_ATTRIBUTES") {
+        for (key, value) in parse_pairs(&attributes)? {
+            config.resource.set_attribute(key.into(), Value::from(value));
+        }
+    }
+    if let Some(service) = lookup(source, "OTEL_SERVICE_NAME") {
+        config = config.with_service_name(service.value);
+    }
+
+    if let Some(delay) = lookup(source, "OTEL_BSP_SCHEDULE_DELAY") {
+        config.batch_timeout = delay.milliseconds()?;
+    }
+    if let Some(timeout) = lookup(source, "OTEL_BSP_EXPORT_TIMEOUT") {
+        config.export_timeout = timeout.milliseconds()?;
+    }
+    if let Some(size) = lookup(source, "OTEL_BSP_MAX_QUEUE_SIZE") {
+        config.max_queue_size = size.count()?;
+    }
+    if let Some(size) = lookup(source, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
+        config.batch_size = size.count()?;
+    }
+
+    let limits = &mut config.span_limits;
+    for (name, field) in [
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", &mut limits.max_attributes),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", &mut limits.max_events),
+        ("OTEL_SPAN_LINK_COUNT_LIMIT", &mut limits.max_links),
+        ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", &mut limits.max_attributes_per_event),
+        ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", &mut limits.max_attributes_per_link),
+    ] {
+        if let Some(limit) = lookup(source, name) {
+            *field = limit.limit()?;
+        }
+    }
+    for name in [
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    ] {
+        if let Some(limit) = lookup(source, name) {
+            limits.max_attribute_value_length = Some(limit.limit()?);
+        }
+    }
+    Ok(config)
+}
+
+/// Parses `key1=value1,key2=value2` with percent-encoded values (the W3C baggage form
+/// that `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES` use).
+fn parse_pairs(variable: &Variable) -> Result<Vec<(String, String)>, ConfigError> {
+    variable
+        .value
+        .split(',')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let (key, value) = entry
+                .split_once('=')
+                .ok_or_else(|| variable.invalid(format!("entry {entry:?} has no '='")))?;
+            let key = percent_decode(key.trim())
+                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in {key:?}")))?;
+            let value = percent_decode(value.trim())
+                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in {value:?}")))?;
+            if key.is_empty() {
+                return Err(variable.invalid(format!("entry {entry:?} has an empty key")));
+            }
+            Ok((key, value))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes; `None` if an escape is malformed or the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = text.get(index + 1..index + 3)?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            decoded.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_source(&map)
+    }
+
+    #[test]
+    fn generic_endpoint_gets_the_traces_path() {
+        let config = config_from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).unwrap();
+        assert_eq!(config.endpoint(), "http://collector:4318/v1/traces");
+    }
+
+    #[test]
+    fn traces_endpoint_is_used_as_is_and_wins() {
+        let config = config_from(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom"),
+        ])
+        .unwrap();
+        assert_eq!(config.endpoint(), "http://traces:9999/custom");
+    }
+
+    #[test]
+    fn reads_headers_timeout_protocol_compression_and_batching() {
+        let config = config_from(&[
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret%20one,x-tenant=a"),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=b"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1024"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.headers(),
+            &[
+                ("api-key".to_owned(), "secret one".to_owned()),
+                ("x-tenant".to_owned(), "b".to_owned())
+            ]
+        );
+        assert_eq!(config.export_timeout(), Duration::from_millis(2500));
+        assert_eq!(config.protocol(), Protocol::HttpJson);
+        assert_eq!(config.compression(), Compression::Gzip);
+        assert_eq!(config.batch_timeout(), Duration::from_millis(200));
+        assert_eq!(config.max_queue_size(), 4096);
+        assert_eq!(config.batch_size(), 1024);
+        assert_eq!(config.span_limits().max_attribute_value_length, Some(64));
+    }
+
+    #[test]
+    fn service_name_wins_over_resource_attributes() {
+        let config = config_from(&[
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,deployment.environment=prod"),
+            ("OTEL_SERVICE_NAME", "checkout"),
+        ])
+        .unwrap();
+        assert_eq!(config.resource().service_name(), "checkout");
+        assert_eq!(config.resource().attributes().len(), 2);
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let config = config_from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "  ")]).unwrap();
+        assert_eq!(config.endpoint(), super::super::DEFAULT_ENDPOINT);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc/xml"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "novalue"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "bad key=v"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "k=%zz"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "-1"),
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "lots"),
+        ] {
+            let error = config_from(&[(name, value)]).unwrap_err();
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn zero_batch_size_from_env_is_refused() {
+        let error = config_from(&[("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0")]).unwrap_err();
+        assert!(error.to_string().contains("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "{error}");
+        let error = config_from(&[
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "10"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20"),
+        ])
+        .unwrap_err();
+        assert!(matches!(error, ConfigError::BatchLargerThanQueue { .. }));
+    }
+}

@@ -1,0 +1,400 @@
+//! Collector configuration: defaults, a builder, validation that names the bad field, and
+//! [`Config::from_env`] for the standard `OTEL_*` variables.
+//!
+//! # Examples
+//! ```
+//! use std::time::Duration;
+//! use otlp_collector::Config;
+//!
+//! let config = Config::default()
+//!     .with_endpoint("http://collector:4318/v1/traces")
+//!     .with_service_name("checkout")
+//!     .with_batch_timeout(Duration::from_millis(500));
+//! assert!(config.validate().is_ok());
+//! ```
+
+mod endpoint;
+mod env;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::encoding::{Compression, Protocol};
+use crate::model::{Key, Resource, Scope, SpanLimits, Value};
+use crate::retry::RetryPolicy;
+
+pub use env::ConfigSource;
+
+/// The OTLP/HTTP traces endpoint of a collector on this machine.
+pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
+
+/// Why a configuration was refused. Each message names the field or variable to fix.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A size or duration that must be positive was zero.
+    #[error("{field} must be greater than zero")]
+    Zero {
+        /// The field, e.g. `batch_size`.
+        field: &'static str,
+    },
+    /// The batch could never fill because the buffer is smaller.
+    #[error("batch_size ({batch_size}) must not exceed max_queue_size ({max_queue_size})")]
+    BatchLargerThanQueue {
+        /// The configured batch size.
+        batch_size: usize,
+        /// The configured buffer capacity.
+        max_queue_size: usize,
+    },
+    /// The endpoint cannot be sent to.
+    #[error("endpoint {url:?} is not a usable URL: {reason}")]
+    InvalidEndpoint {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A header name or value cannot go into an HTTP request.
+    #[error("header {name:?} is invalid: {reason}")]
+    InvalidHeader {
+        /// The header name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An environment variable had a value we cannot use.
+    #[error("{variable}={value:?} is invalid: {reason}")]
+    InvalidVariable {
+        /// The variable, e.g. `OTEL_BSP_MAX_QUEUE_SIZE`.
+        variable: String,
+        /// Its value.
+        value: String,
+        /// What would be accepted.
+        reason: String,
+    },
+}
+
+/// Everything a collector needs: where to send, how to encode, and how to batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub(crate) endpoint: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) compression: Compression,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) export_timeout: Duration,
+    pub(crate) resource: Resource,
+    pub(crate) scope: Scope,
+    pub(crate) max_queue_size: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) batch_timeout: Duration,
+    pub(crate) max_request_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) flush_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) span_limits: SpanLimits,
+}
+
+impl Default for Config {
+    /// The OpenTelemetry batch span processor's defaults (queue 2048, batch 512, 5 s
+    /// delay), a 10 s request timeout and 4 MiB request bodies.
+    fn default() -> Self {
+        Config {
+            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            protocol: Protocol::HttpProtobuf,
+            compression: Compression::None,
+            headers: Vec::new(),
+            export_timeout: Duration::from_secs(10),
+            resource: Resource::default(),
+            scope: Scope::default(),
+            max_queue_size: 2048,
+            batch_size: 512,
+            batch_timeout: Duration::from_millis(5000),
+            max_request_bytes: 4 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            flush_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(30),
+            span_limits: SpanLimits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults overridden by the process environment's `OTEL_*` variables; see
+    /// [`Config::from_source`] for the list.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_source(&|name: &str| std::env::var(name).ok())
+    }
+
+    /// Defaults overridden by `OTEL_*` variables looked up in `source`.
+    ///
+    /// Reads `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` (the generic one gets `/v1/traces`
+    /// appended), `_HEADERS`, `_TIMEOUT`, `_PROTOCOL` and `_COMPRESSION`,
+    /// `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_SCHEDULE_DELAY`,
+    /// `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`
+    /// and the `OTEL_SPAN_*_LIMIT` / `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` limits. Empty
+    /// variables count as unset.
+    pub fn from_source(source: &dyn ConfigSource) -> Result<Config, ConfigError> {
+        let config = env::apply(Config::default(), source)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets the full URL of the traces endpoint (nothing is appended).
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = url.into();
+        self
+    }
+
+    /// Sets the encoding.
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Sets the body compression.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Adds a header sent with every request (e.g. an API key).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Sets the time one export request may take.
+    pub fn with_export_timeout(mut self, timeout: Duration) -> Self {
+        self.export_timeout = timeout;
+        self
+    }
+
+    /// Sets `service.name` on the resource.
+    pub fn with_service_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.resource
+            .set_attribute("service.name".into(), Value::String(name.into()));
+        self
+    }
+
+    /// Adds or overwrites a resource attribute.
+    pub fn with_resource_attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
+        self.resource.set_attribute(key.into(), value.into());
+        self
+    }
+
+    /// Replaces the resource.
+    pub fn with_resource(mut self, resource: Resource) -> Self {
+        self.resource = resource;
+        self
+    }
+
+    /// Sets the scope for spans that do not name their own.
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Sets how many spans the buffer holds before `collect` reports it full.
+    pub fn with_max_queue_size(mut self, spans: usize) -> Self {
+        self.max_queue_size = spans;
+        self
+    }
+
+    /// Sets how many spans fill a batch.
+    pub fn with_batch_size(mut self, spans: usize) -> Self {
+        self.batch_size = spans;
+        self
+    }
+
+    /// Sets how long a partial batch waits, from its first span, before it goes out.
+    pub fn with_batch_timeout(mut self, timeout: Duration) -> Self {
+        self.batch_timeout = timeout;
+        self
+    }
+
+    /// Sets the largest request body; larger batches are split.
+    pub fn with_max_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_request_bytes = bytes;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets how long `flush` waits for its exports.
+    pub fn with_flush_timeout(mut self, timeout: Duration) -> Self {
+        self.flush_timeout = timeout;
+        self
+    }
+
+    /// Sets how long `shutdown` may take before dropping what is left.
+    pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Sets the limits for spans started by the collector.
+    pub fn with_span_limits(mut self, limits: SpanLimits) -> Self {
+        self.span_limits = limits;
+        self
+    }
+
+    /// The traces endpoint URL.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The encoding.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The compression.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Extra request headers.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The resource.
+    pub fn resource(&self) -> &Resource {
+        &self.resource
+    }
+
+    /// The buffer capacity.
+    pub fn max_queue_size(&self) -> usize {
+        self.max_queue_size
+    }
+
+    /// The batch size.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The batch timeout.
+    pub fn batch_timeout(&self) -> Duration {
+        self.batch_timeout
+    }
+
+    /// The request timeout.
+    pub fn export_timeout(&self) -> Duration {
+        self.export_timeout
+    }
+
+    /// The span limits.
+    pub fn span_limits(&self) -> SpanLimits {
+        self.span_limits
+    }
+
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let positive = [
+            ("max_queue_size", self.max_queue_size == 0),
+            ("batch_size", self.batch_size == 0),
+            ("max_request_bytes", self.max_request_bytes == 0),
+            ("batch_timeout", self.batch_timeout.is_zero()),
+            ("export_timeout", self.export_timeout.is_zero()),
+            ("flush_timeout", self.flush_timeout.is_zero()),
+            ("shutdown_timeout", self.shutdown_timeout.is_zero()),
+        ];
+        if let Some((field, _)) = positive.iter().find(|(_, is_zero)| *is_zero) {
+            return Err(ConfigError::Zero { field });
+        }
+        if self.batch_size > self.max_queue_size {
+            return Err(ConfigError::BatchLargerThanQueue {
+                batch_size: self.batch_size,
+                max_queue_size: self.max_queue_size,
+            });
+        }
+        endpoint::check_url(&self.endpoint).map_err(|reason| ConfigError::InvalidEndpoint {
+            url: self.endpoint.clone(),
+            reason,
+        })?;
+        for (name, value) in &self.headers {
+            check_header(name, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Header names are RFC 9110 tokens; values are visible ASCII, space or tab.
+fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
+    let invalid = |reason| ConfigError::InvalidHeader {
+        name: name.to_owned(),
+        reason,
+    };
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(is_token_char) {
+        return Err(invalid("names may hold only letters, digits and !#$%&'*+-.^_`|~"));
+    }
+    if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
+        return Err(invalid("values may hold only visible ASCII, spaces and tabs"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn zero_sizes_name_the_field() {
+        let cases = [
+            (Config::default().with_batch_size(0), "batch_size"),
+            (Config::default().with_max_queue_size(0), "max_queue_size"),
+            (Config::default().with_max_request_bytes(0), "max_request_bytes"),
+            (
+                Config::default().with_batch_timeout(Duration::ZERO),
+                "batch_timeout",
+            ),
+        ];
+        for (config, field) in cases {
+            assert_eq!(config.validate(), Err(ConfigError::Zero { field }));
+            assert!(config.validate().unwrap_err().to_string().contains(field));
+        }
+    }
+
+    #[test]
+    fn batch_larger_than_queue_is_refused() {
+        let config = Config::default().with_max_queue_size(100).with_batch_size(200);
+        assert_eq!(
+            config.validate(),
+            Err(ConfigError::BatchLargerThanQueue {
+                batch_size: 200,
+                max_queue_size: 100
+            })
+        );
+    }
+
+    #[test]
+    fn bad_endpoint_and_headers_are_refused() {
+        let error = Config::default().with_endpoint("localhost:4318").validate();
+        assert!(matches!(error, Err(ConfigError::InvalidEndpoint { .. })));
+        let error = Config::default().with_header("x key", "v").validate();
+        assert!(matches!(error, Err(ConfigError::InvalidHeader { .. })));
+        let error = Config::default().with_header("x-key", "line\nbreak").validate();
+        assert!(matches!(error, Err(ConfigError::InvalidHeader { .. })));
+    }
+
+    #[test]
+    fn builder_sets_service_name_and_replaces_headers() {
+        let config = Config::default()
+            .with_service_name("checkout")
+            .with_header("X-Key", "a")
+            .with_header("x-key", "b");
+        assert_eq!(config.resource().service_name(), "checkout");
+        assert_eq!(config.headers(), &[("x-key".to_owned(), "b".to_owned())]);
+    }
+}

@@ -1,0 +1,117 @@
+//! OTLP request encoding, shared by every target: protobuf (the default) and JSON, with
+//! spans grouped by resource and instrumentation scope, optionally gzip-compressed.
+//!
+//! # Examples
+//! ```
+//! use otlp_collector::encoding::{encode, Protocol};
+//! use otlp_collector::{Resource, Scope, Span};
+//!
+//! let spans = vec![Span::new("GET /").end()];
+//! let mut body = Vec::new();
+//! encode(Protocol::HttpJson, &Resource::new("web"), &Scope::default(), &spans, &mut body);
+//! assert!(body.starts_with(b"{\"resourceSpans\""));
+//! ```
+
+mod compression;
+mod json;
+mod protobuf;
+mod request;
+
+pub use compression::Compression;
+pub(crate) use request::{EncodedRequest, RequestEncoder};
+
+use crate::model::{Resource, Scope, Span};
+
+/// The OTLP transport encoding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/HTTP with a binary protobuf body (`http/protobuf`).
+    #[default]
+    HttpProtobuf,
+    /// OTLP/HTTP with a JSON body (`http/json`).
+    HttpJson,
+}
+
+impl Protocol {
+    /// The `Content-Type` of a request body in this encoding.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "application/x-protobuf",
+            Protocol::HttpJson => "application/json",
+        }
+    }
+
+    /// The name used by `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
+        }
+    }
+}
+
+/// Spans that share an instrumentation scope, in the order they arrived.
+pub(crate) struct ScopeGroup<'a> {
+    pub(crate) scope: &'a Scope,
+    pub(crate) spans: Vec<&'a Span>,
+}
+
+/// Groups spans by scope; spans without one fall under `default_scope`.
+fn group_by_scope<'a>(default_scope: &'a Scope, spans: &'a [Span]) -> Vec<ScopeGroup<'a>> {
+    let mut groups: Vec<ScopeGroup<'a>> = Vec::new();
+    for span in spans {
+        let scope = span.scope.as_ref().unwrap_or(default_scope);
+        match groups.iter_mut().find(|group| group.scope.same_as(scope)) {
+            Some(group) => group.spans.push(span),
+            None => groups.push(ScopeGroup {
+                scope,
+                spans: vec![span],
+            }),
+        }
+    }
+    groups
+}
+
+/// Appends an `ExportTraceServiceRequest` for `spans` to `out`, uncompressed.
+pub fn encode(
+    protocol: Protocol,
+    resource: &Resource,
+    default_scope: &Scope,
+    spans: &[Span],
+    out: &mut Vec<u8>,
+) {
+    let groups = group_by_scope(default_scope, spans);
+    match protocol {
+        Protocol::HttpProtobuf => protobuf::write_request(resource, &groups, out),
+        Protocol::HttpJson => json::write_request(resource, &groups, out),
+    }
+}
+
+/// The protobuf size of one span inside a request: a cheap estimate of its weight.
+pub fn protobuf_span_len(span: &Span) -> usize {
+    protobuf::span_len(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_spans_by_scope_in_arrival_order() {
+        let default_scope = Scope::default();
+        let other = Scope::new("other");
+        let spans = vec![
+            Span::new("a"),
+            Span::new("b").with_scope(other.clone()),
+            Span::new("c"),
+            Span::new("d").with_scope(Scope::new("other")),
+        ];
+        let groups = group_by_scope(&default_scope, &spans);
+        assert_eq!(groups.len(), 2);
+        let names = |group: &ScopeGroup<'_>| {
+            group.spans.iter().map(|span| span.name().to_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(&groups[0]), ["a", "c"]);
+        assert_eq!(names(&groups[1]), ["b", "d"]);
+    }
+}

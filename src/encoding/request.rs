@@ -1,0 +1,105 @@
+//! Turns a batch of spans into request bodies that respect the byte limit.
+//!
+//! A batch is encoded whole; a body over `max_request_bytes` is split in halves until every
+//! part fits. A single span that cannot fit on its own is reported, not sent, so the caller
+//! can count it as dropped.
+
+use bytes::Bytes;
+
+use super::{encode, Compression, Protocol};
+use crate::model::{Resource, Scope, Span};
+
+/// One HTTP request body, ready to send (and resend) without copying.
+#[derive(Clone, Debug)]
+pub(crate) struct EncodedRequest {
+    pub(crate) body: Bytes,
+    pub(crate) span_count: usize,
+}
+
+/// The bodies for one batch, and how many spans were too large to send at all.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedBatch {
+    pub(crate) requests: Vec<EncodedRequest>,
+    pub(crate) too_large: usize,
+}
+
+/// Everything needed to turn spans into request bodies.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestEncoder {
+    pub(crate) protocol: Protocol,
+    pub(crate) compression: Compression,
+    pub(crate) resource: Resource,
+    pub(crate) scope: Scope,
+    pub(crate) max_request_bytes: usize,
+}
+
+impl RequestEncoder {
+    /// Encodes `spans`, splitting so that no body exceeds `max_request_bytes`.
+    pub(crate) fn encode_batch(&self, spans: &[Span]) -> EncodedBatch {
+        let mut batch = EncodedBatch::default();
+        if !spans.is_empty() {
+            self.encode_into(spans, &mut batch);
+        }
+        batch
+    }
+
+    fn encode_into(&self, spans: &[Span], batch: &mut EncodedBatch) {
+        let mut body = Vec::new();
+        encode(self.protocol, &self.resource, &self.scope, spans, &mut body);
+        let body = self.compression.apply(body);
+        if body.len() <= self.max_request_bytes {
+            batch.requests.push(EncodedRequest {
+                body: Bytes::from(body),
+                span_count: spans.len(),
+            });
+        } else if spans.len() == 1 {
+            batch.too_large += 1;
+        } else {
+            let (left, right) = spans.split_at(spans.len() / 2);
+            self.encode_into(left, batch);
+            self.encode_into(right, batch);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoder(max_request_bytes: usize) -> RequestEncoder {
+        RequestEncoder {
+            protocol: Protocol::HttpProtobuf,
+            compression: Compression::None,
+            resource: Resource::new("test"),
+            scope: Scope::default(),
+            max_request_bytes,
+        }
+    }
+
+    #[test]
+    fn splits_batches_until_every_body_fits() {
+        let spans: Vec<Span> = (0..100)
+            .map(|i| Span::new("op").with_attribute("i", i).end())
+            .collect();
+        let whole = encoder(usize::MAX).encode_batch(&spans);
+        assert_eq!(whole.requests.len(), 1);
+        let limit = whole.requests[0].body.len() / 5;
+        let split = encoder(limit).encode_batch(&spans);
+        assert!(split.requests.len() >= 5);
+        assert!(split.requests.iter().all(|r| r.body.len() <= limit));
+        assert_eq!(split.requests.iter().map(|r| r.span_count).sum::<usize>(), 100);
+        assert_eq!(split.too_large, 0);
+    }
+
+    #[test]
+    fn a_span_larger_than_the_limit_is_reported() {
+        let spans = vec![
+            Span::new("small").end(),
+            Span::new("big").with_attribute("blob", "x".repeat(10_000)).end(),
+        ];
+        let batch = encoder(2_000).encode_batch(&spans);
+        assert_eq!(batch.too_large, 1);
+        assert_eq!(batch.requests.len(), 1);
+        assert_eq!(batch.requests[0].span_count, 1);
+    }
+}

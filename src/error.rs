@@ -1,0 +1,76 @@
+//! The errors a collector returns, one enum per operation. Every message says what
+//! happened to the spans and what to change.
+
+use crate::config::ConfigError;
+
+/// Why [`Collector::new`](crate::Collector::new) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The native collector runs its exporter on tokio.
+    #[error("no tokio runtime: create the collector inside a tokio runtime (e.g. in #[tokio::main])")]
+    NoRuntime,
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+/// Why a span was not accepted by `collect`. Either way it is counted as dropped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CollectError {
+    /// The buffer is at capacity.
+    #[error("span buffer full ({capacity} spans): the span was dropped and counted; raise max_queue_size or use collect_or_wait to wait for room")]
+    BufferFull {
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// `shutdown` has been called.
+    #[error("the collector has shut down: the span was dropped and counted")]
+    ShutDown,
+}
+
+/// Why `flush` did not deliver everything.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FlushError {
+    /// The flush timeout passed; the spans stay buffered and will be sent later.
+    #[error("flush timed out with {still_buffered} spans still buffered; they will be sent later")]
+    TimedOut {
+        /// Spans not yet exported.
+        still_buffered: u64,
+    },
+    /// Some spans were dropped during the flush (see `stats()` for the reasons).
+    #[error("{dropped} spans could not be delivered and were dropped (see stats() for the reasons; last error: {last_error})")]
+    Undelivered {
+        /// Spans dropped while flushing.
+        dropped: u64,
+        /// The last export error.
+        last_error: String,
+    },
+    /// `shutdown` has been called.
+    #[error("the collector has shut down")]
+    ShutDown,
+}
+
+/// Why `shutdown` did not deliver everything.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShutdownError {
+    /// The shutdown timeout passed; what was left is counted as dropped.
+    #[error("shutdown timed out: {dropped} spans were dropped and counted")]
+    TimedOut {
+        /// Spans dropped because time ran out.
+        dropped: u64,
+    },
+    /// Some spans could not be delivered (see `stats()` for the reasons).
+    #[error("{dropped} spans could not be delivered during shutdown (see stats() for the reasons; last error: {last_error})")]
+    Undelivered {
+        /// Spans dropped while shutting down.
+        dropped: u64,
+        /// The last export error.
+        last_error: String,
+    },
+    /// `shutdown` was already called.
+    #[error("the collector was already shut down")]
+    AlreadyShutDown,
+}

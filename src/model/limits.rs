@@ -1,0 +1,134 @@
+//! Span limits with the OpenTelemetry SDK defaults, and the attribute list that obeys them.
+//!
+//! Limits are applied when data is added, so a span never holds more than it will send and
+//! every entry it refused shows up in the `dropped_*_count` fields the backend receives.
+
+use super::value::{Key, KeyValue, Value};
+
+/// How much one span may hold. Defaults are the OpenTelemetry SDK's (128 of each, no
+/// length limit); `OTEL_SPAN_*_COUNT_LIMIT` and `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` override them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanLimits {
+    /// Attributes per span.
+    pub max_attributes: u32,
+    /// Events per span.
+    pub max_events: u32,
+    /// Links per span.
+    pub max_links: u32,
+    /// Attributes per event.
+    pub max_attributes_per_event: u32,
+    /// Attributes per link.
+    pub max_attributes_per_link: u32,
+    /// Longest text (in characters) or byte value kept; longer ones are truncated.
+    pub max_attribute_value_length: Option<u32>,
+}
+
+impl Default for SpanLimits {
+    fn default() -> Self {
+        SpanLimits {
+            max_attributes: 128,
+            max_events: 128,
+            max_links: 128,
+            max_attributes_per_event: 128,
+            max_attributes_per_link: 128,
+            max_attribute_value_length: None,
+        }
+    }
+}
+
+/// An attribute list with unique keys and a count of what was refused.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Attributes {
+    entries: Vec<KeyValue>,
+    dropped: u32,
+}
+
+impl Attributes {
+    /// Sets `key`, overwriting an existing entry; a new key beyond `max_count` is dropped
+    /// and counted. Values longer than `max_value_length` are truncated.
+    pub(crate) fn set(
+        &mut self,
+        key: Key,
+        mut value: Value,
+        max_count: u32,
+        max_value_length: Option<u32>,
+    ) {
+        if let Some(max_len) = max_value_length {
+            value.truncate(max_len as usize);
+        }
+        if let Some(existing) = self.entries.iter_mut().find(|kv| kv.key == key) {
+            existing.value = value;
+        } else if self.entries.len() < max_count as usize {
+            self.entries.push(KeyValue { key, value });
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    /// Re-applies limits to a list built without them (events and links are built before
+    /// they are added to a span).
+    pub(crate) fn enforce(&mut self, max_count: u32, max_value_length: Option<u32>) {
+        let max_count = max_count as usize;
+        if self.entries.len() > max_count {
+            let excess = self.entries.len() - max_count;
+            self.entries.truncate(max_count);
+            self.dropped = self.dropped.saturating_add(excess as u32);
+        }
+        if let Some(max_len) = max_value_length {
+            for entry in &mut self.entries {
+                entry.value.truncate(max_len as usize);
+            }
+        }
+    }
+
+    /// The kept attributes, in insertion order.
+    pub fn as_slice(&self) -> &[KeyValue] {
+        &self.entries
+    }
+
+    /// How many attributes were refused by the count limit.
+    pub fn dropped_count(&self) -> u32 {
+        self.dropped
+    }
+
+    /// Whether nothing was kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overwrites_existing_keys_without_counting_a_drop() {
+        let mut attributes = Attributes::default();
+        attributes.set("a".into(), 1.into(), 1, None);
+        attributes.set("a".into(), 2.into(), 1, None);
+        assert_eq!(attributes.as_slice(), &[KeyValue::new("a", 2)]);
+        assert_eq!(attributes.dropped_count(), 0);
+    }
+
+    #[test]
+    fn counts_attributes_beyond_the_limit() {
+        let mut attributes = Attributes::default();
+        for i in 0..200 {
+            attributes.set(format!("k{i}").into(), i.into(), 128, None);
+        }
+        assert_eq!(attributes.as_slice().len(), 128);
+        assert_eq!(attributes.dropped_count(), 72);
+    }
+
+    #[test]
+    fn enforce_truncates_lists_built_without_limits() {
+        let mut attributes = Attributes::default();
+        for i in 0..5 {
+            attributes.set(format!("k{i}").into(), "long value".into(), u32::MAX, None);
+        }
+        attributes.enforce(3, Some(4));
+        assert_eq!(attributes.as_slice().len(), 3);
+        assert_eq!(attributes.dropped_count(), 2);
+        assert_eq!(attributes.as_slice()[0].value, Value::from("long"));
+    }
+}

@@ -1,0 +1,19 @@
+//! The span model shared by every target: spans, ids, values, limits, resource and scope.
+//! No I/O and no target-specific code; the clock and the entropy seed come from
+//! the backend chosen in `lib.rs` (`crate::platform`).
+
+mod context;
+mod ids;
+mod limits;
+mod resource;
+mod span;
+mod value;
+
+pub use context::{SpanContext, TraceparentError, SAMPLED_FLAG};
+pub use ids::{IdError, SpanId, TraceId};
+pub(crate) use ids::push_hex;
+pub use limits::{Attributes, SpanLimits};
+pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
+pub(crate) use span::otlp_flags;
+pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};
+pub use value::{Key, KeyValue, Value};

@@ -1,0 +1,207 @@
+//! The native collector handle: cheap to clone, safe to share between threads.
+
+use std::borrow::Cow;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::exporter::{Command, ExportTask, Outcome, Shared};
+use super::transport::HttpTransport;
+use crate::batching::BatchPolicy;
+use crate::config::Config;
+use crate::encoding::RequestEncoder;
+use crate::error::{CollectError, FlushError, ShutdownError, StartError};
+use crate::model::Span;
+use crate::stats::{DropReason, Stats};
+
+/// Collects finished spans and exports them in batches from a background tokio task.
+///
+/// `collect` never blocks and does no I/O; the export task encodes and sends. Clones share
+/// one buffer and one export task, which stops when `shutdown` is called or the last clone
+/// is dropped.
+///
+/// # Examples
+/// ```no_run
+/// use otlp_collector::{Collector, Config, Span};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let collector = Collector::new(Config::default().with_service_name("checkout"))?;
+/// collector.collect(collector.start_span("GET /cart").end())?;
+/// collector.flush().await?;
+/// assert_eq!(collector.stats().exported, 1);
+/// collector.shutdown().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Collector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+    config: Config,
+}
+
+impl Collector {
+    /// Validates `config` and starts the export task on the current tokio runtime.
+    pub fn new(config: Config) -> Result<Collector, StartError> {
+        config.validate()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
+        let shared = Arc::new(Shared::new(config.max_queue_size));
+        let (commands, command_receiver) = mpsc::unbounded_channel();
+        let task = ExportTask {
+            shared: Arc::clone(&shared),
+            commands: command_receiver,
+            transport: HttpTransport::new(&config)?,
+            encoder: RequestEncoder {
+                protocol: config.protocol,
+                compression: config.compression,
+                resource: config.resource.clone(),
+                scope: config.scope.clone(),
+                max_request_bytes: config.max_request_bytes,
+            },
+            policy: BatchPolicy {
+                batch_size: config.batch_size,
+                batch_timeout: config.batch_timeout,
+            },
+            retry: config.retry,
+            shutdown_timeout: config.shutdown_timeout,
+            batch: Vec::with_capacity(config.batch_size),
+            dropped_by_export: 0,
+        };
+        runtime.spawn(task.run());
+        Ok(Collector {
+            inner: Arc::new(Inner {
+                shared,
+                commands,
+                config,
+            }),
+        })
+    }
+
+    /// Starts a root span with the collector's span limits.
+    pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
+        Span::new(name).with_limits(self.inner.config.span_limits)
+    }
+
+    /// Hands a span to the collector without waiting. A span not yet ended is ended now.
+    ///
+    /// Takes no lock and does no I/O. When the buffer is full the span is dropped, counted
+    /// under `dropped_buffer_full`, and `Err(BufferFull)` returned.
+    pub fn collect(&self, span: Span) -> Result<(), CollectError> {
+        let shared = &self.inner.shared;
+        shared.stats.record_collected();
+        if shared.closed.load(Ordering::Acquire) {
+            shared.stats.record_dropped(DropReason::Shutdown, 1);
+            return Err(CollectError::ShutDown);
+        }
+        match shared.buffer.push(ended(span)) {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                shared.stats.record_dropped(DropReason::BufferFull, 1);
+                Err(CollectError::BufferFull {
+                    capacity: shared.buffer.capacity(),
+                })
+            }
+        }
+    }
+
+    /// Hands a span to the collector, waiting for room if the buffer is full: for callers
+    /// who prefer backpressure to loss.
+    pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
+        let shared = &self.inner.shared;
+        shared.stats.record_collected();
+        match shared.buffer.push_or_wait(ended(span), &shared.closed).await {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                shared.stats.record_dropped(DropReason::Shutdown, 1);
+                Err(CollectError::ShutDown)
+            }
+        }
+    }
+
+    /// Exports everything collected so far, waiting at most the configured flush timeout.
+    pub async fn flush(&self) -> Result<(), FlushError> {
+        let (reply, outcome) = oneshot::channel();
+        self.inner
+            .commands
+            .send(Command::Flush(reply))
+            .map_err(|_| FlushError::ShutDown)?;
+        match tokio::time::timeout(self.inner.config.flush_timeout, outcome).await {
+            Err(_) => Err(FlushError::TimedOut {
+                still_buffered: self.inner.shared.buffer.buffered() as u64,
+            }),
+            Ok(Err(_)) => Err(FlushError::ShutDown),
+            Ok(Ok(Outcome { dropped: 0, .. })) => Ok(()),
+            Ok(Ok(Outcome { dropped, .. })) => Err(FlushError::Undelivered {
+                dropped,
+                last_error: self.last_export_error().unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// Stops accepting spans and exports everything buffered, within the configured
+    /// shutdown timeout; what is left then is dropped and counted.
+    pub async fn shutdown(&self) -> Result<(), ShutdownError> {
+        let shared = &self.inner.shared;
+        if shared.closed.swap(true, Ordering::AcqRel) {
+            return Err(ShutdownError::AlreadyShutDown);
+        }
+        let deadline = Instant::now() + self.inner.config.shutdown_timeout;
+        let (reply, outcome) = oneshot::channel();
+        if self
+            .inner
+            .commands
+            .send(Command::Shutdown { deadline, reply })
+            .is_err()
+        {
+            return Err(ShutdownError::AlreadyShutDown);
+        }
+        let outcome = outcome.await.unwrap_or_default();
+        // Spans pushed by producers that raced with the closing flag.
+        let stragglers = shared.buffer.discard_all() as u64;
+        shared.stats.record_dropped(DropReason::Shutdown, stragglers);
+        match outcome {
+            Outcome {
+                dropped_at_deadline,
+                ..
+            } if dropped_at_deadline + stragglers > 0 => Err(ShutdownError::TimedOut {
+                dropped: dropped_at_deadline + stragglers,
+            }),
+            Outcome { dropped: 0, .. } => Ok(()),
+            Outcome { dropped, .. } => Err(ShutdownError::Undelivered {
+                dropped,
+                last_error: self.last_export_error().unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// The collector's counters: collected, exported, dropped by reason, batches, retries,
+    /// bytes sent, and what is still buffered.
+    pub fn stats(&self) -> Stats {
+        let shared = &self.inner.shared;
+        shared.stats.snapshot(shared.buffer.buffered() as u64)
+    }
+
+    /// The most recent export failure, for logs and health checks.
+    pub fn last_export_error(&self) -> Option<String> {
+        self.inner.shared.last_error()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+}
+
+fn ended(span: Span) -> Span {
+    if span.is_ended() {
+        span
+    } else {
+        span.end()
+    }
+}

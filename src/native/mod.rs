@@ -1,0 +1,11 @@
+//! The native backend: a crossbeam buffer, an export task on tokio, and a reqwest
+//! transport. Everything target-specific for native builds lives in this folder.
+
+mod buffer;
+mod clock;
+mod collector;
+mod exporter;
+mod transport;
+
+pub(crate) use clock::{now_unix_nanos, random_seed};
+pub use collector::Collector;

@@ -1,0 +1,113 @@
+//! OTLP/HTTP over reqwest (rustls, no OpenSSL): one POST per encoded request body.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+
+use crate::config::Config;
+use crate::error::StartError;
+use crate::retry::{classify_status, StatusClass};
+
+/// Why one request failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    /// The backend answered with a non-success status.
+    #[error("HTTP {status}: {body}")]
+    Status {
+        status: u16,
+        /// The start of the response body, for the error message.
+        body: String,
+    },
+    /// The request did not complete (refused, reset, timed out, …).
+    #[error("network error: {0}")]
+    Network(String),
+}
+
+impl SendError {
+    /// Whether sending the same body again may succeed.
+    pub(crate) fn is_retryable(&self) -> bool {
+        match self {
+            SendError::Status { status, .. } => classify_status(*status) == StatusClass::Retryable,
+            SendError::Network(_) => true,
+        }
+    }
+}
+
+pub(crate) struct HttpTransport {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    headers: HeaderMap,
+}
+
+/// How much of an error response body we keep for the error message.
+const ERROR_BODY_LIMIT: usize = 512;
+
+impl HttpTransport {
+    pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
+        let url = reqwest::Url::parse(&config.endpoint).map_err(|error| {
+            StartError::HttpClient(format!("endpoint {:?}: {error}", config.endpoint))
+        })?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(config.protocol.content_type()),
+        );
+        if let Some(encoding) = config.compression.content_encoding() {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("otlp-collector/", env!("CARGO_PKG_VERSION"))),
+        );
+        for (name, value) in &config.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+            headers.insert(name, value);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(config.export_timeout)
+            .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|error| StartError::HttpClient(error.to_string()))?;
+        Ok(HttpTransport {
+            client,
+            url,
+            headers,
+        })
+    }
+
+    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status.
+    pub(crate) async fn send(&self, body: Bytes) -> Result<(), SendError> {
+        let response = self
+            .client
+            .post(self.url.clone())
+            .headers(self.headers.clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| SendError::Network(describe(&error)))?;
+        let status = response.status().as_u16();
+        // Read the body either way, so the connection can be reused.
+        let body = response.bytes().await.unwrap_or_default();
+        if classify_status(status) == StatusClass::Accepted {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_LIMIT)]).into_owned();
+        Err(SendError::Status { status, body: text })
+    }
+}
+
+/// reqwest's error with its causes, e.g. "error sending request: connection refused".
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

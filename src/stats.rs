@@ -1,0 +1,150 @@
+//! The collector's own counters: what came in, what went out, and why anything was lost.
+//!
+//! Every span handed to a collector is, at any quiet moment, in exactly one of `exported`,
+//! a `dropped_*` counter, or `buffered` (measured from the buffer and the batch in flight,
+//! not derived); [`Stats::is_balanced`] checks that invariant.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Why a span was not delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// The buffer was full when the span was collected.
+    BufferFull,
+    /// Export kept failing with retryable errors until the retries ran out.
+    RetriesExhausted,
+    /// The backend refused the request with a non-retryable status.
+    Rejected,
+    /// The span alone encodes to more than the request byte limit.
+    TooLarge,
+    /// The collector shut down (or its shutdown deadline passed) before the span was sent.
+    Shutdown,
+}
+
+/// A snapshot of the collector's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Spans handed to `collect` (accepted or not).
+    pub collected: u64,
+    /// Spans the backend acknowledged.
+    pub exported: u64,
+    /// Dropped because the buffer was full.
+    pub dropped_buffer_full: u64,
+    /// Dropped after the last retry failed.
+    pub dropped_retries_exhausted: u64,
+    /// Dropped because the backend rejected them.
+    pub dropped_rejected: u64,
+    /// Dropped because a single span exceeded the request byte limit.
+    pub dropped_too_large: u64,
+    /// Dropped because shutdown ran out of time or the collector was already shut down.
+    pub dropped_shutdown: u64,
+    /// Requests the backend acknowledged.
+    pub batches: u64,
+    /// Requests sent again after a retryable failure.
+    pub retries: u64,
+    /// Request body bytes the backend acknowledged (after compression).
+    pub bytes_sent: u64,
+    /// Spans accepted but not yet exported or dropped.
+    pub buffered: u64,
+}
+
+impl Stats {
+    /// All spans dropped, whatever the reason.
+    pub fn dropped(&self) -> u64 {
+        self.dropped_buffer_full
+            + self.dropped_retries_exhausted
+            + self.dropped_rejected
+            + self.dropped_too_large
+            + self.dropped_shutdown
+    }
+
+    /// Whether `collected = exported + dropped + buffered` holds.
+    pub fn is_balanced(&self) -> bool {
+        self.collected == self.exported + self.dropped() + self.buffered
+    }
+}
+
+/// Live counters, updated with relaxed atomics (each is an independent tally).
+#[derive(Debug, Default)]
+pub(crate) struct StatsCounters {
+    collected: AtomicU64,
+    exported: AtomicU64,
+    dropped: [AtomicU64; 5],
+    batches: AtomicU64,
+    retries: AtomicU64,
+    bytes_sent: AtomicU64,
+}
+
+impl DropReason {
+    fn index(self) -> usize {
+        match self {
+            DropReason::BufferFull => 0,
+            DropReason::RetriesExhausted => 1,
+            DropReason::Rejected => 2,
+            DropReason::TooLarge => 3,
+            DropReason::Shutdown => 4,
+        }
+    }
+}
+
+impl StatsCounters {
+    pub(crate) fn record_collected(&self) {
+        self.collected.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_dropped(&self, reason: DropReason, spans: u64) {
+        if spans > 0 {
+            self.dropped[reason.index()].fetch_add(spans, Relaxed);
+        }
+    }
+
+    pub(crate) fn record_exported(&self, spans: u64, bytes: u64) {
+        self.exported.fetch_add(spans, Relaxed);
+        self.batches.fetch_add(1, Relaxed);
+        self.bytes_sent.fetch_add(bytes, Relaxed);
+    }
+
+    pub(crate) fn record_retry(&self) {
+        self.retries.fetch_add(1, Relaxed);
+    }
+
+    /// A snapshot; `buffered` is what the backend counts in its buffer and in flight.
+    pub(crate) fn snapshot(&self, buffered: u64) -> Stats {
+        let dropped = |reason: DropReason| self.dropped[reason.index()].load(Relaxed);
+        Stats {
+            collected: self.collected.load(Relaxed),
+            exported: self.exported.load(Relaxed),
+            dropped_buffer_full: dropped(DropReason::BufferFull),
+            dropped_retries_exhausted: dropped(DropReason::RetriesExhausted),
+            dropped_rejected: dropped(DropReason::Rejected),
+            dropped_too_large: dropped(DropReason::TooLarge),
+            dropped_shutdown: dropped(DropReason::Shutdown),
+            batches: self.batches.load(Relaxed),
+            retries: self.retries.load(Relaxed),
+            bytes_sent: self.bytes_sent.load(Relaxed),
+            buffered,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_balances_by_reason() {
+        let counters = StatsCounters::default();
+        for _ in 0..10 {
+            counters.record_collected();
+        }
+        counters.record_exported(5, 100);
+        counters.record_dropped(DropReason::BufferFull, 2);
+        counters.record_dropped(DropReason::Rejected, 1);
+        let stats = counters.snapshot(2);
+        assert_eq!(stats.dropped(), 3);
+        assert_eq!(stats.buffered, 2);
+        assert_eq!(stats.batches, 1);
+        assert_eq!(stats.bytes_sent, 100);
+        assert!(stats.is_balanced());
+    }
+}
