@@ -405,6 +405,26 @@ impl Span {
         self.parent_span_id
     }
 
+    /// The W3C `tracestate` carried with this span.
+    pub fn trace_state(&self) -> Option<&str> {
+        self.trace_state.as_deref()
+    }
+
+    /// The W3C trace flags (bit 0: sampled).
+    pub fn trace_flags(&self) -> u8 {
+        self.trace_flags
+    }
+
+    /// Whether the parent came from another process; `None` for a root span.
+    pub fn parent_is_remote(&self) -> Option<bool> {
+        self.parent_is_remote
+    }
+
+    /// The instrumentation scope set on this span, if any.
+    pub fn scope(&self) -> Option<&Scope> {
+        self.scope.as_ref()
+    }
+
     /// The name.
     pub fn name(&self) -> &str {
         &self.name

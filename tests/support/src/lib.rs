@@ -1,1 +1,379 @@
+//! A loopback OTLP/HTTP receiver for tests, examples and the demo page.
+//!
+//! It listens on 127.0.0.1 only, accepts `POST /v1/traces` as protobuf or JSON (optionally
+//! gzip), and decodes with the official `opentelemetry-proto` types — an independent
+//! decoder, not otlp-collector's own code. It answers CORS preflights so browser pages
+//! on other loopback ports can export to it, and can be told to fail requests on purpose.
 
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use prost::Message;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+pub use opentelemetry_proto::tonic::common::v1 as common;
+pub use opentelemetry_proto::tonic::trace::v1 as trace;
+
+/// The path OTLP/HTTP uses for traces.
+pub const TRACES_PATH: &str = "/v1/traces";
+
+/// One request the receiver accepted and decoded.
+#[derive(Clone, Debug)]
+pub struct ReceivedRequest {
+    /// The `Content-Type` header.
+    pub content_type: String,
+    /// The `Content-Encoding` header, if any.
+    pub content_encoding: Option<String>,
+    /// All request headers, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// Body size on the wire (before decompression).
+    pub body_len: usize,
+    /// The decoded request.
+    pub request: ExportTraceServiceRequest,
+    /// When it arrived.
+    pub received_at: Instant,
+}
+
+impl ReceivedRequest {
+    /// The spans in this request, across all resources and scopes.
+    pub fn spans(&self) -> impl Iterator<Item = &trace::Span> {
+        self.request
+            .resource_spans
+            .iter()
+            .flat_map(|resource| &resource.scope_spans)
+            .flat_map(|scope| &scope.spans)
+    }
+
+    /// A header's value, by lowercase name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// How the receiver behaves.
+#[derive(Clone, Debug)]
+pub struct ReceiverOptions {
+    /// Keep every decoded request (tests inspect them); off for load runs, which only count.
+    pub keep_requests: bool,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for ReceiverOptions {
+    fn default() -> Self {
+        ReceiverOptions {
+            keep_requests: true,
+            port: 0,
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    keep_requests: bool,
+    requests: Mutex<Vec<ReceivedRequest>>,
+    spans: AtomicU64,
+    accepted_requests: AtomicU64,
+    attempts: AtomicU64,
+    attempt_times: Mutex<Vec<Instant>>,
+    decode_errors: Mutex<Vec<String>>,
+    scripted_statuses: Mutex<VecDeque<u16>>,
+    arrived: Notify,
+}
+
+/// Locks a mutex, recovering from poisoning (a panicked test thread must not hide data).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A running receiver; it stops when dropped.
+pub struct Receiver {
+    addr: SocketAddr,
+    state: Arc<State>,
+    server: JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Receiver {
+    /// Starts a receiver on a free loopback port, keeping every request.
+    pub async fn start() -> std::io::Result<Receiver> {
+        Receiver::start_with(ReceiverOptions::default()).await
+    }
+
+    /// Starts a receiver with `options`, on the current tokio runtime.
+    pub async fn start_with(options: ReceiverOptions) -> std::io::Result<Receiver> {
+        let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            keep_requests: options.keep_requests,
+            ..State::default()
+        });
+        let server = tokio::spawn(serve(listener, Arc::clone(&state)));
+        Ok(Receiver {
+            addr,
+            state,
+            server,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The full traces URL, e.g. `http://127.0.0.1:40123/v1/traces`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}{TRACES_PATH}", self.addr)
+    }
+
+    /// Answers the next requests with these statuses instead of accepting them.
+    pub fn respond_with(&self, statuses: impl IntoIterator<Item = u16>) {
+        lock(&self.state.scripted_statuses).extend(statuses);
+    }
+
+    /// Accepted requests, in arrival order (empty unless `keep_requests`).
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// All accepted spans, in arrival order (empty unless `keep_requests`).
+    pub fn spans(&self) -> Vec<trace::Span> {
+        lock(&self.state.requests)
+            .iter()
+            .flat_map(|request| request.spans().cloned().collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// Spans accepted so far.
+    pub fn span_count(&self) -> u64 {
+        self.state.spans.load(Ordering::SeqCst)
+    }
+
+    /// Requests accepted so far.
+    pub fn request_count(&self) -> u64 {
+        self.state.accepted_requests.load(Ordering::SeqCst)
+    }
+
+    /// Every POST received, including ones answered with a scripted failure.
+    pub fn attempts(&self) -> u64 {
+        self.state.attempts.load(Ordering::SeqCst)
+    }
+
+    /// When each POST arrived.
+    pub fn attempt_times(&self) -> Vec<Instant> {
+        lock(&self.state.attempt_times).clone()
+    }
+
+    /// Bodies the decoder refused, with the reason. Tests assert this stays empty.
+    pub fn decode_errors(&self) -> Vec<String> {
+        lock(&self.state.decode_errors).clone()
+    }
+
+    /// Waits until at least `spans` spans were accepted; false if `timeout` passes first.
+    pub async fn wait_for_spans(&self, spans: u64, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = self.state.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if self.span_count() >= spans {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return self.span_count() >= spans;
+            }
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| handle(Arc::clone(&state), request));
+            // A client hanging up mid-request is not the receiver's problem.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(CONTENT_TYPE, value);
+    }
+    response
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if request.method() == Method::OPTIONS {
+        let mut response = respond(StatusCode::NO_CONTENT, "text/plain", Vec::new());
+        let headers = response.headers_mut();
+        headers.insert(
+            "access-control-allow-methods",
+            HeaderValue::from_static("POST, OPTIONS"),
+        );
+        let requested = request
+            .headers()
+            .get("access-control-request-headers")
+            .cloned()
+            .unwrap_or_else(|| HeaderValue::from_static("content-type, content-encoding"));
+        headers.insert("access-control-allow-headers", requested);
+        headers.insert("access-control-max-age", HeaderValue::from_static("600"));
+        return Ok(response);
+    }
+    if request.method() != Method::POST || request.uri().path() != TRACES_PATH {
+        return Ok(respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            b"POST OTLP traces to /v1/traces".to_vec(),
+        ));
+    }
+    state.attempts.fetch_add(1, Ordering::SeqCst);
+    lock(&state.attempt_times).push(Instant::now());
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let content_type = header(CONTENT_TYPE.as_str()).unwrap_or_default();
+    let content_encoding = header(CONTENT_ENCODING.as_str());
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) => {
+            return Ok(respond(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                format!("could not read body: {error}").into_bytes(),
+            ))
+        }
+    };
+    if let Some(status) = lock(&state.scripted_statuses).pop_front() {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Ok(respond(status, "text/plain", b"scripted failure".to_vec()));
+    }
+    let is_json = content_type.starts_with("application/json");
+    match decode(&body, content_encoding.as_deref(), is_json) {
+        Ok(decoded) => {
+            let span_count = decoded
+                .resource_spans
+                .iter()
+                .flat_map(|resource| &resource.scope_spans)
+                .map(|scope| scope.spans.len() as u64)
+                .sum::<u64>();
+            if state.keep_requests {
+                lock(&state.requests).push(ReceivedRequest {
+                    content_type: content_type.clone(),
+                    content_encoding,
+                    headers,
+                    body_len: body.len(),
+                    request: decoded,
+                    received_at: Instant::now(),
+                });
+            }
+            state.accepted_requests.fetch_add(1, Ordering::SeqCst);
+            state.spans.fetch_add(span_count, Ordering::SeqCst);
+            state.arrived.notify_waiters();
+            // An empty ExportTraceServiceResponse: full success.
+            Ok(if is_json {
+                respond(StatusCode::OK, "application/json", b"{}".to_vec())
+            } else {
+                respond(StatusCode::OK, "application/x-protobuf", Vec::new())
+            })
+        }
+        Err(error) => {
+            lock(&state.decode_errors).push(error.clone());
+            Ok(respond(StatusCode::BAD_REQUEST, "text/plain", error.into_bytes()))
+        }
+    }
+}
+
+/// Decodes a request body with the official opentelemetry-proto types.
+pub fn decode(
+    body: &[u8],
+    content_encoding: Option<&str>,
+    is_json: bool,
+) -> Result<ExportTraceServiceRequest, String> {
+    let mut inflated = Vec::new();
+    let body = match content_encoding {
+        None | Some("identity") => body,
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut inflated)
+                .map_err(|error| format!("bad gzip body: {error}"))?;
+            &inflated
+        }
+        Some(other) => return Err(format!("unsupported content-encoding {other:?}")),
+    };
+    if is_json {
+        serde_json::from_slice(body).map_err(|error| format!("bad OTLP/JSON: {error}"))
+    } else {
+        ExportTraceServiceRequest::decode(body).map_err(|error| format!("bad OTLP/protobuf: {error}"))
+    }
+}
+
+/// A one-line description of a received span, for examples and logs.
+pub fn describe_span(span: &trace::Span) -> String {
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let parent = if span.parent_span_id.is_empty() {
+        "root".to_owned()
+    } else {
+        format!("parent {}", hex(&span.parent_span_id))
+    };
+    let duration_us = span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano) / 1_000;
+    format!(
+        "{:<24} trace {} span {} {:<24} {:>7} µs  {} attributes",
+        span.name,
+        hex(&span.trace_id),
+        hex(&span.span_id),
+        parent,
+        duration_us,
+        span.attributes.len()
+    )
+}

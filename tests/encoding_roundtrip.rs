@@ -1,0 +1,275 @@
+//! Our protobuf and JSON encodings, decoded by the official opentelemetry-proto types and
+//! compared field by field with what the spans hold.
+
+use otlp_collector::encoding::{encode, Protocol};
+use otlp_collector::{
+    Event, KeyValue, Link, Resource, Scope, Span, SpanContext, SpanKind, SpanStatus, Value,
+};
+use otlp_test_receiver::{common, decode, trace, ExportTraceServiceRequest};
+
+fn proto_value(value: &Value) -> common::AnyValue {
+    use common::any_value::Value as V;
+    let value = match value {
+        Value::String(text) => V::StringValue(text.to_string()),
+        Value::Bool(flag) => V::BoolValue(*flag),
+        Value::Int(int) => V::IntValue(*int),
+        Value::Double(double) => V::DoubleValue(*double),
+        Value::Bytes(bytes) => V::BytesValue(bytes.clone()),
+        Value::Array(values) => V::ArrayValue(common::ArrayValue {
+            values: values.iter().map(proto_value).collect(),
+        }),
+        Value::KvList(pairs) => V::KvlistValue(common::KeyValueList {
+            values: proto_attributes(pairs),
+        }),
+    };
+    common::AnyValue { value: Some(value) }
+}
+
+fn proto_attributes(pairs: &[KeyValue]) -> Vec<common::KeyValue> {
+    pairs
+        .iter()
+        .map(|pair| common::KeyValue {
+            key: pair.key.to_string(),
+            value: Some(proto_value(&pair.value)),
+        })
+        .collect()
+}
+
+fn flags(trace_flags: u8, is_remote: Option<bool>) -> u32 {
+    u32::from(trace_flags)
+        + match is_remote {
+            None => 0,
+            Some(false) => 0x100,
+            Some(true) => 0x300,
+        }
+}
+
+/// The OTLP span we expect for `span`, built from its public accessors.
+fn expected_span(span: &Span) -> trace::Span {
+    trace::Span {
+        trace_id: span.trace_id().to_bytes().to_vec(),
+        span_id: span.span_id().to_bytes().to_vec(),
+        trace_state: span.trace_state().unwrap_or_default().to_owned(),
+        parent_span_id: span
+            .parent_span_id()
+            .map(|id| id.to_bytes().to_vec())
+            .unwrap_or_default(),
+        flags: flags(span.trace_flags(), span.parent_is_remote()),
+        name: span.name().to_owned(),
+        kind: match span.kind() {
+            SpanKind::Internal => 1,
+            SpanKind::Server => 2,
+            SpanKind::Client => 3,
+            SpanKind::Producer => 4,
+            SpanKind::Consumer => 5,
+        },
+        start_time_unix_nano: span.start_time_unix_nano(),
+        end_time_unix_nano: span.end_time_unix_nano(),
+        attributes: proto_attributes(span.attributes().as_slice()),
+        dropped_attributes_count: span.attributes().dropped_count(),
+        events: span
+            .events()
+            .iter()
+            .map(|event| trace::span::Event {
+                time_unix_nano: event.time_unix_nano(),
+                name: event.name().to_owned(),
+                attributes: proto_attributes(event.attributes().as_slice()),
+                dropped_attributes_count: event.attributes().dropped_count(),
+            })
+            .collect(),
+        dropped_events_count: span.dropped_events_count(),
+        links: span
+            .links()
+            .iter()
+            .map(|link| trace::span::Link {
+                trace_id: link.context().trace_id.to_bytes().to_vec(),
+                span_id: link.context().span_id.to_bytes().to_vec(),
+                trace_state: link.context().trace_state.as_deref().unwrap_or_default().to_owned(),
+                attributes: proto_attributes(link.attributes().as_slice()),
+                dropped_attributes_count: link.attributes().dropped_count(),
+                flags: flags(link.context().trace_flags, Some(link.context().is_remote)),
+            })
+            .collect(),
+        dropped_links_count: span.dropped_links_count(),
+        status: match span.status() {
+            SpanStatus::Unset => None,
+            SpanStatus::Ok => Some(trace::Status {
+                message: String::new(),
+                code: 1,
+            }),
+            SpanStatus::Error { message } => Some(trace::Status {
+                message: message.to_string(),
+                code: 2,
+            }),
+        },
+    }
+}
+
+/// Spans covering every value kind, events, links, statuses, parents and non-ASCII text.
+fn rich_spans() -> Vec<Span> {
+    let remote = SpanContext::from_traceparent(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )
+    .unwrap();
+    let root = Span::child_of(&remote, "GET /warenkorb — 購物車 🛒")
+        .with_kind(SpanKind::Server)
+        .with_trace_state("vendor=a,other=b")
+        .with_attribute("string", "héllo \"quoted\" \\ back\nline\t日本語 🚀")
+        .with_attribute("empty.string", "")
+        .with_attribute("bool.true", true)
+        .with_attribute("bool.false", false)
+        .with_attribute("int.zero", 0)
+        .with_attribute("int.min", i64::MIN)
+        .with_attribute("int.max", i64::MAX)
+        .with_attribute("double", -1234.5678e-9)
+        .with_attribute("double.zero", 0.0)
+        .with_attribute("double.big", 1e300)
+        .with_attribute("bytes", Value::Bytes(vec![0, 1, 2, 0xfe, 0xff]))
+        .with_attribute("bytes.empty", Value::Bytes(Vec::new()))
+        .with_attribute(
+            "array.mixed",
+            Value::Array(vec![
+                Value::from("a"),
+                Value::from(1),
+                Value::from(true),
+                Value::from(2.5),
+                Value::Array(vec![]),
+            ]),
+        )
+        .with_attribute("array.strings", vec!["x", "ÿ"])
+        .with_attribute(
+            "kvlist",
+            vec![
+                KeyValue::new("inner", "value"),
+                KeyValue::new("nested", vec![KeyValue::new("deep", 42)]),
+            ],
+        )
+        .with_attribute(String::from("ключ"), String::from("значение"))
+        .with_event(
+            Event::new("exception")
+                .with_time(1_700_000_000_123_456_789)
+                .with_attribute("exception.message", "división por cero"),
+        )
+        .with_event(Event::new("empty event"));
+    let child = root
+        .child("SELECT ☃")
+        .with_kind(SpanKind::Client)
+        .with_link(Link::new(remote.clone()).with_attribute("link.kind", "follows"))
+        .with_link(Link::new(root.context()))
+        .with_status(SpanStatus::error("délai dépassé ⏱"))
+        .end();
+    let producer = Span::new("publish")
+        .with_kind(SpanKind::Producer)
+        .with_status(SpanStatus::Ok)
+        .end();
+    let consumer = Span::new("consume").with_kind(SpanKind::Consumer).end();
+    let internal = Span::new("").with_scope(Scope::new("other.lib")).end();
+    vec![root.end(), child, producer, consumer, internal]
+}
+
+fn round_trip(protocol: Protocol, resource: &Resource, scope: &Scope, spans: &[Span]) -> ExportTraceServiceRequest {
+    let mut body = Vec::new();
+    encode(protocol, resource, scope, spans, &mut body);
+    let decoded = decode(&body, None, protocol == Protocol::HttpJson);
+    match decoded {
+        Ok(request) => request,
+        Err(error) => panic!("{error}\nbody: {}", String::from_utf8_lossy(&body)),
+    }
+}
+
+fn check_round_trip(protocol: Protocol) {
+    let resource = Resource::new("checkout")
+        .with_attribute("deployment.environment", "prod")
+        .with_attribute("host.cores", 2);
+    let scope = Scope::new("my.library").with_version("1.2.3");
+    let spans = rich_spans();
+    let request = round_trip(protocol, &resource, &scope, &spans);
+
+    assert_eq!(request.resource_spans.len(), 1);
+    let resource_spans = &request.resource_spans[0];
+    assert_eq!(
+        resource_spans.resource.as_ref().unwrap().attributes,
+        proto_attributes(resource.attributes())
+    );
+    let scopes = &resource_spans.scope_spans;
+    assert_eq!(scopes.len(), 2, "spans are grouped by scope");
+    let first_scope = scopes[0].scope.as_ref().unwrap();
+    assert_eq!((first_scope.name.as_str(), first_scope.version.as_str()), ("my.library", "1.2.3"));
+    assert_eq!(scopes[1].scope.as_ref().unwrap().name, "other.lib");
+
+    let expected: Vec<trace::Span> = spans[..4].iter().map(expected_span).collect();
+    assert_eq!(scopes[0].spans.len(), expected.len());
+    for (decoded, expected) in scopes[0].spans.iter().zip(&expected) {
+        assert_eq!(decoded, expected, "{protocol:?} span {:?}", expected.name);
+    }
+    assert_eq!(scopes[1].spans, vec![expected_span(&spans[4])]);
+}
+
+#[test]
+fn protobuf_round_trips_through_the_official_decoder() {
+    check_round_trip(Protocol::HttpProtobuf);
+}
+
+#[test]
+fn json_round_trips_through_the_official_decoder() {
+    check_round_trip(Protocol::HttpJson);
+}
+
+#[test]
+fn json_uses_hex_ids_camel_case_integer_enums_and_string_int64() {
+    let span = Span::new("op")
+        .with_kind(SpanKind::Client)
+        .with_attribute("n", 7)
+        .end();
+    let mut body = Vec::new();
+    encode(Protocol::HttpJson, &Resource::new("svc"), &Scope::default(), &[span.clone()], &mut body);
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let encoded = &json["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+    assert_eq!(encoded["traceId"], span.trace_id().to_string());
+    assert_eq!(encoded["spanId"], span.span_id().to_string());
+    assert_eq!(encoded["kind"], 3);
+    assert_eq!(encoded["startTimeUnixNano"], span.start_time_unix_nano().to_string());
+    assert_eq!(encoded["attributes"][0]["value"]["intValue"], "7");
+}
+
+#[test]
+fn protobuf_keeps_special_doubles_bit_for_bit() {
+    let specials = [f64::INFINITY, f64::NEG_INFINITY, -0.0, f64::MIN_POSITIVE, f64::NAN];
+    let span = Span::new("doubles")
+        .with_attribute("values", Value::Array(specials.iter().map(|d| Value::Double(*d)).collect()))
+        .end();
+    let request = round_trip(Protocol::HttpProtobuf, &Resource::default(), &Scope::default(), &[span]);
+    let decoded = &request.resource_spans[0].scope_spans[0].spans[0].attributes[0];
+    let Some(common::any_value::Value::ArrayValue(array)) =
+        decoded.value.as_ref().and_then(|v| v.value.clone())
+    else {
+        panic!("expected an array: {decoded:?}");
+    };
+    let bits: Vec<u64> = array
+        .values
+        .iter()
+        .map(|value| match value.value {
+            Some(common::any_value::Value::DoubleValue(double)) => double.to_bits(),
+            ref other => panic!("expected a double, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(bits, specials.map(f64::to_bits));
+}
+
+#[test]
+fn many_spans_decode_in_both_encodings() {
+    let spans: Vec<Span> = (0..1000)
+        .map(|i| {
+            Span::new(format!("op-{i}"))
+                .with_attribute("i", i)
+                .with_attribute("user.id", format!("user-{i}"))
+                .end()
+        })
+        .collect();
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let request = round_trip(protocol, &Resource::default(), &Scope::default(), &spans);
+        let decoded = &request.resource_spans[0].scope_spans[0].spans;
+        let expected: Vec<trace::Span> = spans.iter().map(expected_span).collect();
+        assert_eq!(decoded, &expected, "{protocol:?}");
+    }
+}
