@@ -317,3 +317,54 @@ async fn an_invalid_config_is_refused_with_the_field_named() {
     let error = Collector::new(Config::default().with_batch_size(0)).err().unwrap();
     assert!(error.to_string().contains("batch_size"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_is_bounded_by_its_timeout_and_loses_nothing() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.stall_next(1, Duration::from_millis(1500));
+    let collector = Collector::new(
+        config_for(&receiver).with_flush_timeout(Duration::from_millis(200)),
+    )
+    .unwrap();
+    for i in 0..5 {
+        collector.collect(numbered_span(i)).unwrap();
+    }
+    let started = Instant::now();
+    let error = collector.flush().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(1000), "flush waited {:?}", started.elapsed());
+    assert_eq!(error, FlushError::TimedOut { still_buffered: 5 });
+    // The stalled request still completes; nothing was lost.
+    assert!(receiver.wait_for_spans(5, WAIT).await);
+    collector.shutdown().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.dropped()), (5, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_is_bounded_by_its_timeout_and_counts_what_it_drops() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.stall_next(100, Duration::from_secs(5));
+    let collector = Collector::new(
+        config_for(&receiver)
+            .with_batch_size(10)
+            .with_export_timeout(Duration::from_millis(200))
+            .with_shutdown_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    for i in 0..50 {
+        collector.collect(numbered_span(i)).unwrap();
+    }
+    let started = Instant::now();
+    let error = collector.shutdown().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    let stats = collector.stats();
+    assert!(
+        matches!(error, otlp_collector::ShutdownError::TimedOut { dropped } if dropped == stats.dropped_shutdown),
+        "{error}"
+    );
+    assert_eq!(stats.exported, 0);
+    assert_eq!(stats.dropped(), 50, "{stats:?}");
+    assert_eq!(stats.buffered, 0);
+    assert!(stats.is_balanced(), "{stats:?}");
+}

@@ -63,7 +63,12 @@ impl SpanBuffer {
 
     /// Adds a span, waiting for the exporter to make room if the queue is full. Gives the
     /// span back if `closed` is set while waiting.
-    pub(crate) async fn push_or_wait(&self, mut span: Span, closed: &AtomicBool) -> Result<(), Span> {
+    pub(crate) async fn push_or_wait(&self, span: Span, closed: &AtomicBool) -> Result<(), Span> {
+        // Fast path first: registering as a waiter takes the Notify's lock.
+        let mut span = match self.push(span) {
+            Ok(()) => return Ok(()),
+            Err(rejected) => rejected,
+        };
         loop {
             let room = self.room_available.notified();
             tokio::pin!(room);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::exporter::{Command, ExportTask, Outcome, Shared};
+use super::exporter::{BatchExporter, Command, ExportTask, Outcome, Shared};
 use super::transport::HttpTransport;
 use crate::batching::BatchPolicy;
 use crate::config::Config;
@@ -53,9 +53,8 @@ impl Collector {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
         let shared = Arc::new(Shared::new(config.max_queue_size));
         let (commands, command_receiver) = mpsc::unbounded_channel();
-        let task = ExportTask {
+        let exporter = BatchExporter {
             shared: Arc::clone(&shared),
-            commands: command_receiver,
             transport: HttpTransport::new(&config)?,
             encoder: RequestEncoder {
                 protocol: config.protocol,
@@ -72,6 +71,10 @@ impl Collector {
             shutdown_timeout: config.shutdown_timeout,
             batch: Vec::with_capacity(config.batch_size),
             dropped_by_export: 0,
+        };
+        let task = ExportTask {
+            commands: command_receiver,
+            exporter,
         };
         runtime.spawn(task.run());
         Ok(Collector {
@@ -115,6 +118,10 @@ impl Collector {
     pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
         let shared = &self.inner.shared;
         shared.stats.record_collected();
+        if shared.closed.load(Ordering::Acquire) {
+            shared.stats.record_dropped(DropReason::Shutdown, 1);
+            return Err(CollectError::ShutDown);
+        }
         match shared.buffer.push_or_wait(ended(span), &shared.closed).await {
             Ok(()) => Ok(()),
             Err(_) => {
@@ -156,7 +163,10 @@ impl Collector {
         if self
             .inner
             .commands
-            .send(Command::Shutdown { deadline, reply })
+            .send(Command::Shutdown {
+                deadline,
+                reply: Some(reply),
+            })
             .is_err()
         {
             return Err(ShutdownError::AlreadyShutDown);

@@ -58,10 +58,10 @@ impl Shared {
 pub(crate) enum Command {
     /// Export everything buffered now, then reply.
     Flush(oneshot::Sender<Outcome>),
-    /// Export everything until `deadline`, drop the rest, reply and stop.
+    /// Export everything until `deadline`, drop the rest, reply (if anyone asked) and stop.
     Shutdown {
         deadline: Instant,
-        reply: oneshot::Sender<Outcome>,
+        reply: Option<oneshot::Sender<Outcome>>,
     },
 }
 
@@ -74,9 +74,15 @@ pub(crate) struct Outcome {
     pub(crate) dropped_at_deadline: u64,
 }
 
+/// The task: waits for work or commands and hands batches to the [`BatchExporter`].
 pub(crate) struct ExportTask {
-    pub(crate) shared: Arc<Shared>,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+    pub(crate) exporter: BatchExporter,
+}
+
+/// Takes batches from the buffer, encodes and sends them, and settles their spans.
+pub(crate) struct BatchExporter {
+    pub(crate) shared: Arc<Shared>,
     pub(crate) transport: HttpTransport,
     pub(crate) encoder: RequestEncoder,
     pub(crate) policy: BatchPolicy,
@@ -84,7 +90,7 @@ pub(crate) struct ExportTask {
     pub(crate) shutdown_timeout: Duration,
     /// Spans taken from the buffer for the batch being encoded (reused between batches).
     pub(crate) batch: Vec<Span>,
-    /// Spans this task dropped, for telling a flush what it lost.
+    /// Spans this exporter dropped, for telling a flush what it lost.
     pub(crate) dropped_by_export: u64,
 }
 
@@ -94,54 +100,118 @@ impl ExportTask {
         // from there.
         let mut oldest_seen: Option<Instant> = None;
         loop {
-            let queued = self.shared.buffer.len();
+            let buffer = &self.exporter.shared.buffer;
+            let queued = buffer.len();
             let waited = if queued == 0 {
                 oldest_seen = None;
                 Duration::ZERO
             } else {
                 oldest_seen.get_or_insert_with(Instant::now).elapsed()
             };
-            let (wake_at, wait) = match self.policy.next_step(queued, waited) {
+            let policy = self.exporter.policy;
+            let command = match policy.next_step(queued, waited) {
                 NextStep::Export => {
-                    if !self.export_batch().await {
+                    let command = self.export_watching_commands().await;
+                    if self.exporter.shared.buffer.len() == 0 {
                         oldest_seen = None;
                     }
-                    continue;
+                    command
                 }
-                NextStep::WaitFor(remaining) => (self.policy.batch_size, remaining),
-                // The periodic check is only a safety net: producers wake us on the first span.
-                NextStep::Idle => (1, self.policy.batch_timeout),
+                // While a partial batch waits, wake on a full batch; while idle, on the
+                // first span. The timer bounds the wait either way.
+                NextStep::WaitFor(remaining) => self.wait(policy.batch_size, remaining).await,
+                NextStep::Idle => self.wait(1, policy.batch_timeout).await,
             };
-            if !self.shared.buffer.arm_wake(wake_at) {
-                continue;
-            }
-            tokio::select! {
-                biased;
-                command = self.commands.recv() => {
-                    self.shared.buffer.disarm_wake();
-                    match command {
-                        Some(Command::Flush(reply)) => {
-                            let outcome = self.flush().await;
-                            // The caller may have timed out and gone; nothing to tell then.
-                            let _ = reply.send(outcome);
-                        }
-                        Some(Command::Shutdown { deadline, reply }) => {
-                            let outcome = self.shut_down(deadline).await;
-                            let _ = reply.send(outcome);
-                            return;
-                        }
-                        None => {
-                            // Every handle was dropped without shutdown: deliver what we can.
-                            self.shut_down(Instant::now() + self.shutdown_timeout).await;
-                            return;
-                        }
-                    }
+            if let Some(command) = command {
+                if self.handle(command).await == Done::Stop {
+                    return;
                 }
-                _ = self.shared.buffer.woken() => {}
-                _ = tokio::time::sleep(wait) => {}
             }
-            self.shared.buffer.disarm_wake();
         }
+    }
+
+    /// Waits until the queue reaches `wake_at` spans, `timeout` passes, or a command comes.
+    async fn wait(&mut self, wake_at: usize, timeout: Duration) -> Option<Command> {
+        let buffer = &self.exporter.shared.buffer;
+        if !buffer.arm_wake(wake_at) {
+            return None;
+        }
+        let command = tokio::select! {
+            biased;
+            command = self.commands.recv() => Some(self.exporter.or_final_shutdown(command)),
+            _ = buffer.woken() => None,
+            _ = tokio::time::sleep(timeout) => None,
+        };
+        buffer.disarm_wake();
+        command
+    }
+
+    /// Exports one batch while listening for commands: a shutdown arriving mid-export
+    /// bounds the rest of that export by its deadline.
+    async fn export_watching_commands(&mut self) -> Option<Command> {
+        let exporter = &mut self.exporter;
+        let shutdown_timeout = exporter.shutdown_timeout;
+        let export = exporter.export_batch();
+        tokio::pin!(export);
+        let command = tokio::select! {
+            biased;
+            _ = &mut export => return None,
+            command = self.commands.recv() => command,
+        };
+        match command {
+            Some(Command::Flush(reply)) => {
+                export.await;
+                Some(Command::Flush(reply))
+            }
+            Some(Command::Shutdown { deadline, reply }) => {
+                // Past the deadline the export is abandoned; shut_down counts its spans.
+                let _ = tokio::time::timeout_at(deadline, export).await;
+                Some(Command::Shutdown { deadline, reply })
+            }
+            None => {
+                let deadline = Instant::now() + shutdown_timeout;
+                let _ = tokio::time::timeout_at(deadline, export).await;
+                Some(Command::Shutdown {
+                    deadline,
+                    reply: None,
+                })
+            }
+        }
+    }
+
+    async fn handle(&mut self, command: Command) -> Done {
+        match command {
+            Command::Flush(reply) => {
+                let outcome = self.exporter.flush().await;
+                // The caller may have timed out and gone; nothing to tell then.
+                let _ = reply.send(outcome);
+                Done::Continue
+            }
+            Command::Shutdown { deadline, reply } => {
+                let outcome = self.exporter.shut_down(deadline).await;
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome);
+                }
+                Done::Stop
+            }
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Done {
+    Continue,
+    Stop,
+}
+
+impl BatchExporter {
+    /// A received command, or — when every collector handle was dropped without calling
+    /// shutdown — a shutdown that delivers what it can.
+    fn or_final_shutdown(&self, command: Option<Command>) -> Command {
+        command.unwrap_or(Command::Shutdown {
+            deadline: Instant::now() + self.shutdown_timeout,
+            reply: None,
+        })
     }
 
     /// Exports what was queued when the flush began (not what keeps arriving after).
@@ -186,16 +256,14 @@ impl ExportTask {
         }
     }
 
-    /// Takes one batch from the buffer and exports it. Returns whether spans were still
-    /// queued after taking it (they are older than anything arriving later).
-    async fn export_batch(&mut self) -> bool {
+    /// Takes one batch from the buffer and exports it.
+    async fn export_batch(&mut self) {
         self.batch.clear();
         self.shared
             .buffer
             .take_batch(self.policy.batch_size, &mut self.batch);
-        let more_queued = self.shared.buffer.len() > 0;
         if self.batch.is_empty() {
-            return more_queued;
+            return;
         }
         let encoded = self.encoder.encode_batch(&self.batch);
         // The bodies hold everything now; free the spans before the network wait.
@@ -218,7 +286,6 @@ impl ExportTask {
                 Err(reason) => self.settle_dropped(reason, request.span_count),
             }
         }
-        more_queued
     }
 
     fn settle_dropped(&mut self, reason: DropReason, spans: usize) {

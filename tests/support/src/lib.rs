@@ -96,8 +96,17 @@ struct State {
     attempts: AtomicU64,
     attempt_times: Mutex<Vec<Instant>>,
     decode_errors: Mutex<Vec<String>>,
-    scripted_statuses: Mutex<VecDeque<u16>>,
+    scripted: Mutex<VecDeque<Scripted>>,
     arrived: Notify,
+}
+
+/// A canned answer for the next request, for fault injection.
+#[derive(Clone, Copy, Debug)]
+enum Scripted {
+    /// Answer with this status without accepting the spans.
+    Status(u16),
+    /// Wait this long, then accept the spans normally.
+    Stall(Duration),
 }
 
 /// Locks a mutex, recovering from poisoning (a panicked test thread must not hide data).
@@ -152,7 +161,13 @@ impl Receiver {
 
     /// Answers the next requests with these statuses instead of accepting them.
     pub fn respond_with(&self, statuses: impl IntoIterator<Item = u16>) {
-        lock(&self.state.scripted_statuses).extend(statuses);
+        lock(&self.state.scripted).extend(statuses.into_iter().map(Scripted::Status));
+    }
+
+    /// Makes the next `requests` requests wait `delay` before being accepted, as an
+    /// overloaded backend would.
+    pub fn stall_next(&self, requests: usize, delay: Duration) {
+        lock(&self.state.scripted).extend(std::iter::repeat_n(Scripted::Stall(delay), requests));
     }
 
     /// Accepted requests, in arrival order (empty unless `keep_requests`).
@@ -294,9 +309,14 @@ async fn handle(
             ))
         }
     };
-    if let Some(status) = lock(&state.scripted_statuses).pop_front() {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return Ok(respond(status, "text/plain", b"scripted failure".to_vec()));
+    let scripted = lock(&state.scripted).pop_front();
+    match scripted {
+        Some(Scripted::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Ok(respond(status, "text/plain", b"scripted failure".to_vec()));
+        }
+        Some(Scripted::Stall(delay)) => tokio::time::sleep(delay).await,
+        None => {}
     }
     let is_json = content_type.starts_with("application/json");
     match decode(&body, content_encoding.as_deref(), is_json) {

@@ -1,0 +1,187 @@
+//! Load generator: T producer threads hand N spans to one collector, waiting for room
+//! instead of dropping, and the run reports throughput, CPU and memory as one JSON line.
+//!
+//! `cargo run --release --example loadgen -- --spans N --threads T [--batch-size B] [--capacity C]`
+//!
+//! OTEL_* variables are honoured (endpoint, protocol, compression, batching); with no
+//! endpoint set the spans go to an embedded loopback receiver that decodes every request
+//! with opentelemetry-proto — its CPU and memory are included in the figures.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use otlp_collector::{Collector, Config, Span};
+use otlp_test_receiver::{Receiver, ReceiverOptions};
+
+struct Args {
+    spans: u64,
+    threads: u64,
+    batch_size: Option<usize>,
+    capacity: Option<usize>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        spans: 1_000_000,
+        threads: 1,
+        batch_size: None,
+        capacity: None,
+    };
+    let mut words = std::env::args().skip(1);
+    while let Some(flag) = words.next() {
+        let value = words
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        let number: u64 = value
+            .parse()
+            .map_err(|_| format!("{flag} needs a whole number, got {value:?}"))?;
+        match flag.as_str() {
+            "--spans" => args.spans = number,
+            "--threads" => args.threads = number.max(1),
+            "--batch-size" => args.batch_size = Some(number as usize),
+            "--capacity" => args.capacity = Some(number as usize),
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C]"
+                ))
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// The span every producer sends: `op` with four attributes.
+fn load_span(i: u64) -> Span {
+    Span::new("op")
+        .with_attribute("i", i as i64)
+        .with_attribute("user.id", "user-1234")
+        .with_attribute("http.method", "GET")
+        .with_attribute("ok", true)
+        .end()
+}
+
+/// User + system CPU seconds and peak resident memory (MiB) of this process.
+fn resource_usage() -> (f64, f64) {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    (cpu, usage.ru_maxrss as f64 / 1024.0)
+}
+
+fn endpoint_configured() -> bool {
+    ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
+        .iter()
+        .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = parse_args()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let handle = runtime.handle().clone();
+
+    let (collector, receiver) = runtime.block_on(async {
+        let mut config = Config::from_env()?.with_service_name("loadgen");
+        if let Some(batch_size) = args.batch_size {
+            config = config.with_batch_size(batch_size);
+        }
+        if let Some(capacity) = args.capacity {
+            config = config.with_max_queue_size(capacity);
+        }
+        let receiver = if endpoint_configured() {
+            None
+        } else {
+            let receiver = Receiver::start_with(ReceiverOptions {
+                keep_requests: false,
+                port: 0,
+            })
+            .await?;
+            config = config.with_endpoint(receiver.endpoint());
+            Some(receiver)
+        };
+        eprintln!(
+            "loadgen: {} spans, {} threads, batch {}, capacity {}, {} to {}",
+            args.spans,
+            args.threads,
+            config.batch_size(),
+            config.max_queue_size(),
+            config.protocol().name(),
+            config.endpoint()
+        );
+        let collector = Collector::new(config)?;
+        Ok::<_, Box<dyn std::error::Error>>((collector, receiver))
+    })?;
+
+    let started = Instant::now();
+    let collector = Arc::new(collector);
+    let producers: Vec<_> = (0..args.threads)
+        .map(|thread| {
+            let collector = Arc::clone(&collector);
+            let handle = handle.clone();
+            let share = args.spans / args.threads + u64::from(thread < args.spans % args.threads);
+            std::thread::spawn(move || {
+                handle.block_on(async {
+                    for i in 0..share {
+                        // Waits for room when the buffer is full: nothing is dropped.
+                        collector.collect_or_wait(load_span(i)).await?;
+                    }
+                    Ok::<_, otlp_collector::CollectError>(())
+                })
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer.join().map_err(|_| "a producer thread panicked")??;
+    }
+    let produce_s = started.elapsed().as_secs_f64();
+    let shutdown = runtime.block_on(collector.shutdown());
+    let total_s = started.elapsed().as_secs_f64();
+    let stats = collector.stats();
+    let (cpu_s, peak_rss_mb) = resource_usage();
+
+    if let Some(receiver) = &receiver {
+        let waited = runtime.block_on(receiver.wait_for_spans(stats.exported, Duration::from_secs(5)));
+        if !waited || !receiver.decode_errors().is_empty() {
+            eprintln!(
+                "loadgen: receiver has {} spans, decode errors: {:?}",
+                receiver.span_count(),
+                receiver.decode_errors()
+            );
+        }
+    }
+    if let Err(error) = shutdown {
+        eprintln!("loadgen: shutdown reported: {error}");
+    }
+    let received = receiver
+        .as_ref()
+        .map_or("null".to_owned(), |receiver| receiver.span_count().to_string());
+    let line = format!(
+        concat!(
+            "{{\"spans\":{},\"threads\":{},\"produce_s\":{:.3},\"total_s\":{:.3},",
+            "\"delivered_per_s\":{:.0},\"cpu_s\":{:.2},\"peak_rss_mb\":{:.1},",
+            "\"exported\":{},\"dropped\":{},\"received\":{}}}"
+        ),
+        args.spans,
+        args.threads,
+        produce_s,
+        total_s,
+        stats.exported as f64 / total_s,
+        cpu_s,
+        peak_rss_mb,
+        stats.exported,
+        stats.dropped(),
+        received
+    );
+    println!("{line}");
+    if stats.exported != args.spans {
+        return Err(format!("only {} of {} spans were delivered", stats.exported, args.spans).into());
+    }
+    Ok(())
+}
