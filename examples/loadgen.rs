@@ -6,6 +6,9 @@
 //! OTEL_* variables are honoured (endpoint, protocol, compression, batching); with no
 //! endpoint set the spans go to an embedded loopback receiver that decodes every request
 //! with opentelemetry-proto — its CPU and memory are included in the figures.
+// These examples run natively only: on wasm32 they compile to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,8 +45,8 @@ fn parse_args() -> Result<Args, String> {
             "--capacity" => args.capacity = Some(number as usize),
             _ => {
                 return Err(format!(
-                    "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C]"
-                ))
+                "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C]"
+            ))
             }
         }
     }
@@ -60,8 +63,8 @@ fn load_span(i: u64) -> Span {
         .end()
 }
 
-/// User + system CPU seconds and peak resident memory (MiB) of this process.
-fn resource_usage() -> (f64, f64) {
+/// User + system CPU seconds of this process.
+fn cpu_seconds() -> f64 {
     // SAFETY: getrusage only writes into the struct we pass.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
@@ -69,14 +72,34 @@ fn resource_usage() -> (f64, f64) {
         usage
     };
     let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
-    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-    (cpu, usage.ru_maxrss as f64 / 1024.0)
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// Peak resident memory in MiB, from `VmHWM` (unlike `ru_maxrss`, it is not inherited
+/// from the process that exec'd us, e.g. `cargo run`).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 fn endpoint_configured() -> bool {
-    ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
+    [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -138,16 +161,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     for producer in producers {
-        producer.join().map_err(|_| "a producer thread panicked")??;
+        producer
+            .join()
+            .map_err(|_| "a producer thread panicked")??;
     }
     let produce_s = started.elapsed().as_secs_f64();
     let shutdown = runtime.block_on(collector.shutdown());
     let total_s = started.elapsed().as_secs_f64();
     let stats = collector.stats();
-    let (cpu_s, peak_rss_mb) = resource_usage();
+    let (cpu_s, peak_rss_mb) = (cpu_seconds(), peak_rss_mb());
 
     if let Some(receiver) = &receiver {
-        let waited = runtime.block_on(receiver.wait_for_spans(stats.exported, Duration::from_secs(5)));
+        let waited =
+            runtime.block_on(receiver.wait_for_spans(stats.exported, Duration::from_secs(5)));
         if !waited || !receiver.decode_errors().is_empty() {
             eprintln!(
                 "loadgen: receiver has {} spans, decode errors: {:?}",
@@ -159,9 +185,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Err(error) = shutdown {
         eprintln!("loadgen: shutdown reported: {error}");
     }
-    let received = receiver
-        .as_ref()
-        .map_or("null".to_owned(), |receiver| receiver.span_count().to_string());
+    let received = receiver.as_ref().map_or("null".to_owned(), |receiver| {
+        receiver.span_count().to_string()
+    });
     let line = format!(
         concat!(
             "{{\"spans\":{},\"threads\":{},\"produce_s\":{:.3},\"total_s\":{:.3},",
@@ -181,7 +207,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("{line}");
     if stats.exported != args.spans {
-        return Err(format!("only {} of {} spans were delivered", stats.exported, args.spans).into());
+        return Err(format!(
+            "only {} of {} spans were delivered",
+            stats.exported, args.spans
+        )
+        .into());
     }
     Ok(())
 }

@@ -6,6 +6,9 @@
 //! flowing on a machine with no backend installed.
 //!
 //! `cargo run --example simple_collector`
+// These examples run natively only: on wasm32 they compile to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -14,9 +17,12 @@ use otlp_collector::{Collector, Config, Event, SpanKind, SpanStatus};
 use otlp_test_receiver::{describe_span, Receiver};
 
 fn endpoint_configured() -> bool {
-    ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
+    [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
 }
 
 fn local_collector_listening() -> bool {
@@ -63,7 +69,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let receiver = Receiver::start().await?;
         config = config.with_endpoint(receiver.endpoint());
         println!("no OTLP endpoint configured and nothing on localhost:4318:");
-        println!("started an embedded loopback receiver at {}", receiver.endpoint());
+        println!(
+            "started an embedded loopback receiver at {}",
+            receiver.endpoint()
+        );
         Some(receiver)
     };
     println!(

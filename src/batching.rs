@@ -56,7 +56,10 @@ mod tests {
             POLICY.next_step(3, Duration::from_millis(30)),
             NextStep::WaitFor(Duration::from_millis(70))
         );
-        assert_eq!(POLICY.next_step(3, Duration::from_millis(100)), NextStep::Export);
+        assert_eq!(
+            POLICY.next_step(3, Duration::from_millis(100)),
+            NextStep::Export
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ pub enum StartError {
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
     /// The native collector runs its exporter on tokio.
-    #[error("no tokio runtime: create the collector inside a tokio runtime (e.g. in #[tokio::main])")]
+    #[error(
+        "no tokio runtime: create the collector inside a tokio runtime (e.g. in #[tokio::main])"
+    )]
     NoRuntime,
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]

@@ -55,7 +55,11 @@ impl RetryPolicy {
             return None;
         }
         let factor = 2u32.saturating_pow(retry.min(31));
-        Some(self.initial_delay.saturating_mul(factor).min(self.max_delay))
+        Some(
+            self.initial_delay
+                .saturating_mul(factor)
+                .min(self.max_delay),
+        )
     }
 }
 
@@ -82,7 +86,9 @@ mod tests {
             initial_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(300),
         };
-        let delays: Vec<_> = (0..5).map(|retry| policy.delay_before_retry(retry)).collect();
+        let delays: Vec<_> = (0..5)
+            .map(|retry| policy.delay_before_retry(retry))
+            .collect();
         assert_eq!(
             delays,
             [

@@ -1,5 +1,6 @@
 //! The native pipeline end to end: collector → reqwest → a real loopback receiver that
 //! decodes with opentelemetry-proto.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -55,15 +56,25 @@ async fn n_in_n_out(protocol: Protocol, compression: Compression) {
     let received_ids: HashSet<_> = received.iter().map(|span| span.span_id.clone()).collect();
     assert_eq!(received.len(), 2000, "no duplicates");
     assert_eq!(received_ids, sent);
-    assert!(receiver.decode_errors().is_empty(), "{:?}", receiver.decode_errors());
+    assert!(
+        receiver.decode_errors().is_empty(),
+        "{:?}",
+        receiver.decode_errors()
+    );
     for request in receiver.requests() {
         assert_eq!(request.content_type, protocol.content_type());
-        assert_eq!(request.content_encoding.as_deref(), compression.content_encoding());
+        assert_eq!(
+            request.content_encoding.as_deref(),
+            compression.content_encoding()
+        );
         let resource = request.request.resource_spans[0].resource.clone().unwrap();
         assert_eq!(resource.attributes[0].key, "service.name");
     }
     let stats = collector.stats();
-    assert_eq!((stats.collected, stats.exported, stats.dropped()), (2000, 2000, 0));
+    assert_eq!(
+        (stats.collected, stats.exported, stats.dropped()),
+        (2000, 2000, 0)
+    );
     assert_eq!(stats.batches, receiver.request_count());
     assert!(stats.is_balanced(), "{stats:?}");
     collector.shutdown().await.unwrap();
@@ -92,8 +103,15 @@ async fn full_batches_go_out_without_waiting_for_the_timeout() {
     for i in 0..30 {
         collector.collect(numbered_span(i)).unwrap();
     }
-    assert!(receiver.wait_for_spans(30, WAIT).await, "size trigger did not fire");
-    let sizes: Vec<usize> = receiver.requests().iter().map(|r| r.spans().count()).collect();
+    assert!(
+        receiver.wait_for_spans(30, WAIT).await,
+        "size trigger did not fire"
+    );
+    let sizes: Vec<usize> = receiver
+        .requests()
+        .iter()
+        .map(|r| r.spans().count())
+        .collect();
     assert_eq!(sizes.iter().sum::<usize>(), 30);
     assert!(sizes.iter().all(|size| *size <= 10), "{sizes:?}");
 }
@@ -107,11 +125,17 @@ async fn a_partial_batch_goes_out_when_its_timeout_passes() {
     for i in 0..5 {
         collector.collect(numbered_span(i)).unwrap();
     }
-    assert!(receiver.wait_for_spans(5, WAIT).await, "time trigger did not fire");
+    assert!(
+        receiver.wait_for_spans(5, WAIT).await,
+        "time trigger did not fire"
+    );
     let requests = receiver.requests();
     assert_eq!(requests.len(), 1);
     let waited = requests[0].received_at - collected_at;
-    assert!(waited >= timeout, "sent after {waited:?}, before the {timeout:?} timeout");
+    assert!(
+        waited >= timeout,
+        "sent after {waited:?}, before the {timeout:?} timeout"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,11 +159,17 @@ async fn shutdown_drains_everything_then_refuses_spans() {
     }
     collector.shutdown().await.unwrap();
     assert_eq!(receiver.span_count(), 1500);
-    assert_eq!(collector.collect(numbered_span(0)), Err(CollectError::ShutDown));
+    assert_eq!(
+        collector.collect(numbered_span(0)),
+        Err(CollectError::ShutDown)
+    );
     let stats = collector.stats();
     assert_eq!((stats.exported, stats.dropped_shutdown), (1500, 1));
     assert!(stats.is_balanced(), "{stats:?}");
-    assert!(collector.shutdown().await.is_err(), "a second shutdown is reported");
+    assert!(
+        collector.shutdown().await.is_err(),
+        "a second shutdown is reported"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -152,14 +182,19 @@ async fn a_full_buffer_refuses_and_counts_spans() {
     )
     .unwrap();
     // On a current_thread runtime the export task cannot run until we yield.
-    let results: Vec<_> = (0..15).map(|i| collector.collect(numbered_span(i))).collect();
+    let results: Vec<_> = (0..15)
+        .map(|i| collector.collect(numbered_span(i)))
+        .collect();
     assert!(results[..10].iter().all(Result::is_ok));
     assert!(results[10..]
         .iter()
         .all(|result| *result == Err(CollectError::BufferFull { capacity: 10 })));
     collector.shutdown().await.unwrap();
     let stats = collector.stats();
-    assert_eq!((stats.collected, stats.exported, stats.dropped_buffer_full), (15, 10, 5));
+    assert_eq!(
+        (stats.collected, stats.exported, stats.dropped_buffer_full),
+        (15, 10, 5)
+    );
     assert!(stats.is_balanced(), "{stats:?}");
     assert_eq!(receiver.span_count(), 10);
 }
@@ -191,7 +226,10 @@ async fn many_producer_threads_lose_nothing() {
             let collector = collector.clone();
             tokio::spawn(async move {
                 for i in 0..2500 {
-                    collector.collect_or_wait(numbered_span(thread * 10_000 + i)).await.unwrap();
+                    collector
+                        .collect_or_wait(numbered_span(thread * 10_000 + i))
+                        .await
+                        .unwrap();
                 }
             })
         })
@@ -200,7 +238,11 @@ async fn many_producer_threads_lose_nothing() {
         producer.await.unwrap();
     }
     collector.shutdown().await.unwrap();
-    let ids: HashSet<_> = receiver.spans().into_iter().map(|span| span.span_id).collect();
+    let ids: HashSet<_> = receiver
+        .spans()
+        .into_iter()
+        .map(|span| span.span_id)
+        .collect();
     assert_eq!(ids.len(), 10_000);
     assert_eq!(receiver.span_count(), 10_000);
 }
@@ -229,7 +271,10 @@ async fn a_bad_request_is_not_retried_and_is_counted_as_rejected() {
         collector.collect(numbered_span(i)).unwrap();
     }
     let error = collector.flush().await.unwrap_err();
-    assert!(matches!(error, FlushError::Undelivered { dropped: 5, .. }), "{error}");
+    assert!(
+        matches!(error, FlushError::Undelivered { dropped: 5, .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains("400"), "{error}");
     assert_eq!(receiver.attempts(), 1);
     let stats = collector.stats();
@@ -244,7 +289,11 @@ async fn exhausted_retries_are_counted() {
     let collector = Collector::new(config_for(&receiver)).unwrap();
     collector.collect(numbered_span(1)).unwrap();
     assert!(collector.flush().await.is_err());
-    assert_eq!(receiver.attempts(), 4, "one attempt and max_retries = 3 retries");
+    assert_eq!(
+        receiver.attempts(),
+        4,
+        "one attempt and max_retries = 3 retries"
+    );
     let stats = collector.stats();
     assert_eq!((stats.dropped_retries_exhausted, stats.retries), (1, 3));
     assert!(stats.is_balanced(), "{stats:?}");
@@ -283,9 +332,16 @@ async fn large_batches_are_split_under_the_byte_limit() {
         collector.collect(numbered_span(i)).unwrap();
     }
     collector
-        .collect(Span::new("huge").with_attribute("blob", "x".repeat(10_000)).end())
+        .collect(
+            Span::new("huge")
+                .with_attribute("blob", "x".repeat(10_000))
+                .end(),
+        )
         .unwrap();
-    assert!(collector.flush().await.is_err(), "the huge span is reported");
+    assert!(
+        collector.flush().await.is_err(),
+        "the huge span is reported"
+    );
     let requests = receiver.requests();
     assert!(requests.len() > 1);
     assert!(requests.iter().all(|request| request.body_len <= limit));
@@ -298,12 +354,16 @@ async fn large_batches_are_split_under_the_byte_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_headers_are_sent() {
     let receiver = Receiver::start().await.unwrap();
-    let collector = Collector::new(config_for(&receiver).with_header("x-api-key", "secret")).unwrap();
+    let collector =
+        Collector::new(config_for(&receiver).with_header("x-api-key", "secret")).unwrap();
     collector.collect(numbered_span(1)).unwrap();
     collector.flush().await.unwrap();
     let request = &receiver.requests()[0];
     assert_eq!(request.header("x-api-key"), Some("secret"));
-    assert!(request.header("user-agent").unwrap().starts_with("otlp-collector/"));
+    assert!(request
+        .header("user-agent")
+        .unwrap()
+        .starts_with("otlp-collector/"));
 }
 
 #[test]
@@ -314,7 +374,9 @@ fn a_collector_needs_a_tokio_runtime() {
 
 #[tokio::test]
 async fn an_invalid_config_is_refused_with_the_field_named() {
-    let error = Collector::new(Config::default().with_batch_size(0)).err().unwrap();
+    let error = Collector::new(Config::default().with_batch_size(0))
+        .err()
+        .unwrap();
     assert!(error.to_string().contains("batch_size"), "{error}");
 }
 
@@ -322,16 +384,19 @@ async fn an_invalid_config_is_refused_with_the_field_named() {
 async fn flush_is_bounded_by_its_timeout_and_loses_nothing() {
     let receiver = Receiver::start().await.unwrap();
     receiver.stall_next(1, Duration::from_millis(1500));
-    let collector = Collector::new(
-        config_for(&receiver).with_flush_timeout(Duration::from_millis(200)),
-    )
-    .unwrap();
+    let collector =
+        Collector::new(config_for(&receiver).with_flush_timeout(Duration::from_millis(200)))
+            .unwrap();
     for i in 0..5 {
         collector.collect(numbered_span(i)).unwrap();
     }
     let started = Instant::now();
     let error = collector.flush().await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(1000), "flush waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "flush waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(error, FlushError::TimedOut { still_buffered: 5 });
     // The stalled request still completes; nothing was lost.
     assert!(receiver.wait_for_spans(5, WAIT).await);

@@ -103,7 +103,8 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
     ] {
         if let Some(headers) = lookup(source, name) {
             for (header, value) in parse_pairs(&headers)? {
-                check_header(&header, &value).map_err(|error| headers.invalid(error.to_string()))?;
+                check_header(&header, &value)
+                    .map_err(|error| headers.invalid(error.to_string()))?;
                 config = config.with_header(header, value);
             }
         }
@@ -129,7 +130,9 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
 
     if let Some(attributes) = lookup(source, "OTEL_RESOURCE_ATTRIBUTES") {
         for (key, value) in parse_pairs(&attributes)? {
-            config.resource.set_attribute(key.into(), Value::from(value));
+            config
+                .resource
+                .set_attribute(key.into(), Value::from(value));
         }
     }
     if let Some(service) = lookup(source, "OTEL_SERVICE_NAME") {
@@ -151,11 +154,20 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
 
     let limits = &mut config.span_limits;
     for (name, field) in [
-        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", &mut limits.max_attributes),
+        (
+            "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+            &mut limits.max_attributes,
+        ),
         ("OTEL_SPAN_EVENT_COUNT_LIMIT", &mut limits.max_events),
         ("OTEL_SPAN_LINK_COUNT_LIMIT", &mut limits.max_links),
-        ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", &mut limits.max_attributes_per_event),
-        ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", &mut limits.max_attributes_per_link),
+        (
+            "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+            &mut limits.max_attributes_per_event,
+        ),
+        (
+            "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+            &mut limits.max_attributes_per_link,
+        ),
     ] {
         if let Some(limit) = lookup(source, name) {
             *field = limit.limit()?;
@@ -227,7 +239,8 @@ mod tests {
 
     #[test]
     fn generic_endpoint_gets_the_traces_path() {
-        let config = config_from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).unwrap();
+        let config =
+            config_from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).unwrap();
         assert_eq!(config.endpoint(), "http://collector:4318/v1/traces");
     }
 
@@ -235,7 +248,10 @@ mod tests {
     fn traces_endpoint_is_used_as_is_and_wins() {
         let config = config_from(&[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"),
-            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://traces:9999/custom",
+            ),
         ])
         .unwrap();
         assert_eq!(config.endpoint(), "http://traces:9999/custom");
@@ -244,7 +260,10 @@ mod tests {
     #[test]
     fn reads_headers_timeout_protocol_compression_and_batching() {
         let config = config_from(&[
-            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret%20one,x-tenant=a"),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "api-key=secret%20one,x-tenant=a",
+            ),
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=b"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
             ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
@@ -274,7 +293,10 @@ mod tests {
     #[test]
     fn service_name_wins_over_resource_attributes() {
         let config = config_from(&[
-            ("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,deployment.environment=prod"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "service.name=from-attrs,deployment.environment=prod",
+            ),
             ("OTEL_SERVICE_NAME", "checkout"),
         ])
         .unwrap();
@@ -309,7 +331,10 @@ mod tests {
     #[test]
     fn zero_batch_size_from_env_is_refused() {
         let error = config_from(&[("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0")]).unwrap_err();
-        assert!(error.to_string().contains("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "{error}");
+        assert!(
+            error.to_string().contains("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+            "{error}"
+        );
         let error = config_from(&[
             ("OTEL_BSP_MAX_QUEUE_SIZE", "10"),
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20"),

@@ -159,7 +159,8 @@ impl Config {
     /// Adds a header sent with every request (e.g. an API key).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
-        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+        self.headers
+            .retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
         self.headers.push((name, value.into()));
         self
     }
@@ -332,10 +333,14 @@ fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
     };
     let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(is_token_char) {
-        return Err(invalid("names may hold only letters, digits and !#$%&'*+-.^_`|~"));
+        return Err(invalid(
+            "names may hold only letters, digits and !#$%&'*+-.^_`|~",
+        ));
     }
     if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
-        return Err(invalid("values may hold only visible ASCII, spaces and tabs"));
+        return Err(invalid(
+            "values may hold only visible ASCII, spaces and tabs",
+        ));
     }
     Ok(())
 }
@@ -354,7 +359,10 @@ mod tests {
         let cases = [
             (Config::default().with_batch_size(0), "batch_size"),
             (Config::default().with_max_queue_size(0), "max_queue_size"),
-            (Config::default().with_max_request_bytes(0), "max_request_bytes"),
+            (
+                Config::default().with_max_request_bytes(0),
+                "max_request_bytes",
+            ),
             (
                 Config::default().with_batch_timeout(Duration::ZERO),
                 "batch_timeout",
@@ -368,7 +376,9 @@ mod tests {
 
     #[test]
     fn batch_larger_than_queue_is_refused() {
-        let config = Config::default().with_max_queue_size(100).with_batch_size(200);
+        let config = Config::default()
+            .with_max_queue_size(100)
+            .with_batch_size(200);
         assert_eq!(
             config.validate(),
             Err(ConfigError::BatchLargerThanQueue {
@@ -384,7 +394,9 @@ mod tests {
         assert!(matches!(error, Err(ConfigError::InvalidEndpoint { .. })));
         let error = Config::default().with_header("x key", "v").validate();
         assert!(matches!(error, Err(ConfigError::InvalidHeader { .. })));
-        let error = Config::default().with_header("x-key", "line\nbreak").validate();
+        let error = Config::default()
+            .with_header("x-key", "line\nbreak")
+            .validate();
         assert!(matches!(error, Err(ConfigError::InvalidHeader { .. })));
     }
 

@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use super::ScopeGroup;
-use crate::model::{otlp_flags, push_hex, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value};
+use crate::model::{
+    otlp_flags, push_hex, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value,
+};
 
 /// Appends `text` as a JSON string literal.
 fn push_string(text: &str, out: &mut Vec<u8>) {
@@ -93,7 +95,11 @@ const BASE64_ALPHABET: &[u8; 64] =
 fn push_base64(bytes: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let symbols = [(n >> 18) & 63, (n >> 12) & 63, (n >> 6) & 63, n & 63];
         for (index, symbol) in symbols.iter().enumerate() {
@@ -230,7 +236,10 @@ fn push_link(link: &Link, out: &mut Vec<u8>) {
         out,
     );
     push_key("flags", &mut first, out);
-    push_display(otlp_flags(context.trace_flags, Some(context.is_remote)), out);
+    push_display(
+        otlp_flags(context.trace_flags, Some(context.is_remote)),
+        out,
+    );
     out.push(b'}');
 }
 
@@ -285,12 +294,22 @@ fn push_span(span: &Span, out: &mut Vec<u8>) {
         push_key("events", &mut first, out);
         push_list(&span.events, push_event, out);
     }
-    push_count("droppedEventsCount", span.dropped_events_count, &mut first, out);
+    push_count(
+        "droppedEventsCount",
+        span.dropped_events_count,
+        &mut first,
+        out,
+    );
     if !span.links.is_empty() {
         push_key("links", &mut first, out);
         push_list(&span.links, push_link, out);
     }
-    push_count("droppedLinksCount", span.dropped_links_count, &mut first, out);
+    push_count(
+        "droppedLinksCount",
+        span.dropped_links_count,
+        &mut first,
+        out,
+    );
     push_status(&span.status, &mut first, out);
     out.push(b'}');
 }
@@ -361,6 +380,9 @@ mod tests {
         assert_eq!(text(|out| push_double(1.5, out)), "1.5");
         assert_eq!(text(|out| push_double(1e300, out)), "1e300");
         assert_eq!(text(|out| push_double(f64::NAN, out)), "\"NaN\"");
-        assert_eq!(text(|out| push_double(f64::NEG_INFINITY, out)), "\"-Infinity\"");
+        assert_eq!(
+            text(|out| push_double(f64::NEG_INFINITY, out)),
+            "\"-Infinity\""
+        );
     }
 }

@@ -109,7 +109,11 @@ mod tests {
         let groups = group_by_scope(&default_scope, &spans);
         assert_eq!(groups.len(), 2);
         let names = |group: &ScopeGroup<'_>| {
-            group.spans.iter().map(|span| span.name().to_owned()).collect::<Vec<_>>()
+            group
+                .spans
+                .iter()
+                .map(|span| span.name().to_owned())
+                .collect::<Vec<_>>()
         };
         assert_eq!(names(&groups[0]), ["a", "c"]);
         assert_eq!(names(&groups[1]), ["b", "d"]);

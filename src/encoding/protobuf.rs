@@ -198,7 +198,14 @@ fn link_len(link: &Link) -> usize {
     let context = &link.context;
     field_len(1, 16)
         + field_len(2, 8)
-        + optional_bytes_len(3, context.trace_state.as_deref().unwrap_or_default().as_bytes())
+        + optional_bytes_len(
+            3,
+            context
+                .trace_state
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        )
         + key_values_len(4, link.attributes.as_slice())
         + optional_varint_len(5, u64::from(link.attributes.dropped_count()))
         + optional_fixed32_len(6, link_flags(link))
@@ -214,7 +221,11 @@ fn write_link(link: &Link, out: &mut Vec<u8>) {
     put_optional_bytes(2, context.span_id.as_bytes(), out);
     put_optional_bytes(
         3,
-        context.trace_state.as_deref().unwrap_or_default().as_bytes(),
+        context
+            .trace_state
+            .as_deref()
+            .unwrap_or_default()
+            .as_bytes(),
         out,
     );
     write_key_values(4, link.attributes.as_slice(), out);
@@ -241,7 +252,10 @@ pub(crate) fn span_len(span: &Span) -> usize {
     let status = status_len(span);
     field_len(1, 16)
         + field_len(2, 8)
-        + optional_bytes_len(3, span.trace_state.as_deref().unwrap_or_default().as_bytes())
+        + optional_bytes_len(
+            3,
+            span.trace_state.as_deref().unwrap_or_default().as_bytes(),
+        )
         + span.parent_span_id.map_or(0, |_| field_len(4, 8))
         + optional_fixed32_len(16, span.otlp_flags())
         + optional_bytes_len(5, span.name.as_bytes())

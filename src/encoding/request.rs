@@ -87,7 +87,10 @@ mod tests {
         let split = encoder(limit).encode_batch(&spans);
         assert!(split.requests.len() >= 5);
         assert!(split.requests.iter().all(|r| r.body.len() <= limit));
-        assert_eq!(split.requests.iter().map(|r| r.span_count).sum::<usize>(), 100);
+        assert_eq!(
+            split.requests.iter().map(|r| r.span_count).sum::<usize>(),
+            100
+        );
         assert_eq!(split.too_large, 0);
     }
 
@@ -95,7 +98,9 @@ mod tests {
     fn a_span_larger_than_the_limit_is_reported() {
         let spans = vec![
             Span::new("small").end(),
-            Span::new("big").with_attribute("blob", "x".repeat(10_000)).end(),
+            Span::new("big")
+                .with_attribute("blob", "x".repeat(10_000))
+                .end(),
         ];
         let batch = encoder(2_000).encode_batch(&spans);
         assert_eq!(batch.too_large, 1);

@@ -221,9 +221,6 @@ mod tests {
             SpanId::from_hex("00f067aa0ba902bZ"),
             Err(IdError::NotHex('Z'))
         );
-        assert_eq!(
-            TraceId::from_hex(&"0".repeat(32)),
-            Err(IdError::AllZero)
-        );
+        assert_eq!(TraceId::from_hex(&"0".repeat(32)), Err(IdError::AllZero));
     }
 }

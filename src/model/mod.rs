@@ -10,8 +10,8 @@ mod span;
 mod value;
 
 pub use context::{SpanContext, TraceparentError, SAMPLED_FLAG};
-pub use ids::{IdError, SpanId, TraceId};
 pub(crate) use ids::push_hex;
+pub use ids::{IdError, SpanId, TraceId};
 pub use limits::{Attributes, SpanLimits};
 pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
 pub(crate) use span::otlp_flags;

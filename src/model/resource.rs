@@ -21,7 +21,10 @@ impl Resource {
     /// A resource for `service_name`.
     pub fn new(service_name: impl Into<Cow<'static, str>>) -> Self {
         Resource {
-            attributes: vec![KeyValue::new(SERVICE_NAME, Value::String(service_name.into()))],
+            attributes: vec![KeyValue::new(
+                SERVICE_NAME,
+                Value::String(service_name.into()),
+            )],
         }
     }
 

@@ -105,7 +105,8 @@ impl Event {
 
     /// Adds or overwrites an attribute (limits apply when the event joins a span).
     pub fn with_attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
-        self.attributes.set(key.into(), value.into(), u32::MAX, None);
+        self.attributes
+            .set(key.into(), value.into(), u32::MAX, None);
         self
     }
 
@@ -143,7 +144,8 @@ impl Link {
 
     /// Adds or overwrites an attribute (limits apply when the link joins a span).
     pub fn with_attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
-        self.attributes.set(key.into(), value.into(), u32::MAX, None);
+        self.attributes
+            .set(key.into(), value.into(), u32::MAX, None);
         self
     }
 
@@ -546,7 +548,11 @@ mod tests {
             .with_attribute("a", "abcdef")
             .with_attribute("b", 1)
             .with_attribute("c", 2)
-            .with_event(Event::new("e1").with_attribute("x", 1).with_attribute("y", 2))
+            .with_event(
+                Event::new("e1")
+                    .with_attribute("x", 1)
+                    .with_attribute("y", 2),
+            )
             .with_event(Event::new("e2"))
             .with_link(Link::new(link_target.clone()).with_attribute("l", "long"))
             .with_link(Link::new(link_target));
@@ -555,7 +561,10 @@ mod tests {
         assert_eq!(span.events().len(), 1);
         assert_eq!(span.events()[0].attributes().dropped_count(), 1);
         assert_eq!(span.dropped_events_count(), 1);
-        assert_eq!(span.links()[0].attributes().as_slice()[0].value, Value::from("lon"));
+        assert_eq!(
+            span.links()[0].attributes().as_slice()[0].value,
+            Value::from("lon")
+        );
         assert_eq!(span.dropped_links_count(), 1);
     }
 

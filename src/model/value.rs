@@ -66,9 +66,9 @@ impl Value {
             Value::Array(values) => values
                 .iter_mut()
                 .fold(false, |changed, value| value.truncate(max_len) | changed),
-            Value::KvList(pairs) => pairs
-                .iter_mut()
-                .fold(false, |changed, pair| pair.value.truncate(max_len) | changed),
+            Value::KvList(pairs) => pairs.iter_mut().fold(false, |changed, pair| {
+                pair.value.truncate(max_len) | changed
+            }),
             _ => false,
         }
     }

@@ -48,7 +48,9 @@ impl SpanBuffer {
         self.queue.len() + self.in_flight.load(Ordering::Relaxed)
     }
 
-    /// Adds a span, or gives it back if the queue is full.
+    /// Adds a span, or gives it back if the queue is full (as `ArrayQueue::push` does; the
+    /// span moves either way, so its size costs nothing extra here).
+    #[allow(clippy::result_large_err)]
     pub(crate) fn push(&self, span: Span) -> Result<(), Span> {
         self.queue.push(span)?;
         let threshold = self.wake_threshold.load(Ordering::SeqCst);

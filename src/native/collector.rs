@@ -122,7 +122,11 @@ impl Collector {
             shared.stats.record_dropped(DropReason::Shutdown, 1);
             return Err(CollectError::ShutDown);
         }
-        match shared.buffer.push_or_wait(ended(span), &shared.closed).await {
+        match shared
+            .buffer
+            .push_or_wait(ended(span), &shared.closed)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(_) => {
                 shared.stats.record_dropped(DropReason::Shutdown, 1);
@@ -174,7 +178,9 @@ impl Collector {
         let outcome = outcome.await.unwrap_or_default();
         // Spans pushed by producers that raced with the closing flag.
         let stragglers = shared.buffer.discard_all() as u64;
-        shared.stats.record_dropped(DropReason::Shutdown, stragglers);
+        shared
+            .stats
+            .record_dropped(DropReason::Shutdown, stragglers);
         match outcome {
             Outcome {
                 dropped_at_deadline,

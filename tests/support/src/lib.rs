@@ -111,7 +111,9 @@ enum Scripted {
 
 /// Locks a mutex, recovering from poisoning (a panicked test thread must not hide data).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A running receiver; it stops when dropped.
@@ -349,7 +351,11 @@ async fn handle(
         }
         Err(error) => {
             lock(&state.decode_errors).push(error.clone());
-            Ok(respond(StatusCode::BAD_REQUEST, "text/plain", error.into_bytes()))
+            Ok(respond(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                error.into_bytes(),
+            ))
         }
     }
 }
@@ -374,7 +380,8 @@ pub fn decode(
     if is_json {
         serde_json::from_slice(body).map_err(|error| format!("bad OTLP/JSON: {error}"))
     } else {
-        ExportTraceServiceRequest::decode(body).map_err(|error| format!("bad OTLP/protobuf: {error}"))
+        ExportTraceServiceRequest::decode(body)
+            .map_err(|error| format!("bad OTLP/protobuf: {error}"))
     }
 }
 
@@ -386,7 +393,10 @@ pub fn describe_span(span: &trace::Span) -> String {
     } else {
         format!("parent {}", hex(&span.parent_span_id))
     };
-    let duration_us = span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano) / 1_000;
+    let duration_us = span
+        .end_time_unix_nano
+        .saturating_sub(span.start_time_unix_nano)
+        / 1_000;
     format!(
         "{:<24} trace {} span {} {:<24} {:>7} µs  {} attributes",
         span.name,
