@@ -34,6 +34,7 @@ mod batching;
 mod config;
 pub mod encoding;
 mod error;
+mod export;
 mod model;
 mod retry;
 mod stats;

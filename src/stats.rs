@@ -5,6 +5,7 @@
 //! not derived); [`Stats::is_balanced`] checks that invariant.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,7 +65,8 @@ impl Stats {
     }
 }
 
-/// Live counters, updated with relaxed atomics (each is an independent tally).
+/// Live counters, updated with relaxed atomics (each is an independent tally), and the
+/// last export error.
 #[derive(Debug, Default)]
 pub(crate) struct StatsCounters {
     collected: AtomicU64,
@@ -73,6 +75,9 @@ pub(crate) struct StatsCounters {
     batches: AtomicU64,
     retries: AtomicU64,
     bytes_sent: AtomicU64,
+    /// Spans taken from the buffer whose outcome is not yet counted.
+    in_flight: AtomicU64,
+    last_error: Mutex<Option<String>>,
 }
 
 impl DropReason {
@@ -98,18 +103,52 @@ impl StatsCounters {
         }
     }
 
-    pub(crate) fn record_exported(&self, spans: u64, bytes: u64) {
+    /// Spans left the buffer for an export.
+    pub(crate) fn take_in_flight(&self, spans: u64) {
+        self.in_flight.fetch_add(spans, Relaxed);
+    }
+
+    /// In-flight spans the backend acknowledged in one request of `bytes`.
+    pub(crate) fn settle_exported(&self, spans: u64, bytes: u64) {
         self.exported.fetch_add(spans, Relaxed);
         self.batches.fetch_add(1, Relaxed);
         self.bytes_sent.fetch_add(bytes, Relaxed);
+        self.in_flight.fetch_sub(spans, Relaxed);
+    }
+
+    /// In-flight spans that will not be delivered.
+    pub(crate) fn settle_dropped(&self, reason: DropReason, spans: u64) {
+        self.record_dropped(reason, spans);
+        self.in_flight.fetch_sub(spans, Relaxed);
+    }
+
+    /// Drops every span still in flight (an export abandoned at a deadline); returns how many.
+    pub(crate) fn abandon_in_flight(&self, reason: DropReason) -> u64 {
+        let spans = self.in_flight.swap(0, Relaxed);
+        self.record_dropped(reason, spans);
+        spans
+    }
+
+    pub(crate) fn record_error(&self, error: String) {
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(error);
+    }
+
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn record_retry(&self) {
         self.retries.fetch_add(1, Relaxed);
     }
 
-    /// A snapshot; `buffered` is what the backend counts in its buffer and in flight.
-    pub(crate) fn snapshot(&self, buffered: u64) -> Stats {
+    /// A snapshot; `queued` is what the backend's buffer holds (in-flight spans are added).
+    pub(crate) fn snapshot(&self, queued: u64) -> Stats {
         let dropped = |reason: DropReason| self.dropped[reason.index()].load(Relaxed);
         Stats {
             collected: self.collected.load(Relaxed),
@@ -122,7 +161,7 @@ impl StatsCounters {
             batches: self.batches.load(Relaxed),
             retries: self.retries.load(Relaxed),
             bytes_sent: self.bytes_sent.load(Relaxed),
-            buffered,
+            buffered: queued + self.in_flight.load(Relaxed),
         }
     }
 }
@@ -137,14 +176,30 @@ mod tests {
         for _ in 0..10 {
             counters.record_collected();
         }
-        counters.record_exported(5, 100);
         counters.record_dropped(DropReason::BufferFull, 2);
-        counters.record_dropped(DropReason::Rejected, 1);
+        counters.take_in_flight(6);
+        counters.settle_exported(5, 100);
+        counters.settle_dropped(DropReason::Rejected, 1);
         let stats = counters.snapshot(2);
         assert_eq!(stats.dropped(), 3);
         assert_eq!(stats.buffered, 2);
         assert_eq!(stats.batches, 1);
         assert_eq!(stats.bytes_sent, 100);
+        assert!(stats.is_balanced());
+    }
+
+    #[test]
+    fn abandoned_in_flight_spans_are_dropped() {
+        let counters = StatsCounters::default();
+        for _ in 0..4 {
+            counters.record_collected();
+        }
+        counters.take_in_flight(4);
+        counters.settle_exported(1, 10);
+        assert_eq!(counters.snapshot(0).buffered, 3);
+        assert_eq!(counters.abandon_in_flight(DropReason::Shutdown), 3);
+        let stats = counters.snapshot(0);
+        assert_eq!((stats.dropped_shutdown, stats.buffered), (3, 0));
         assert!(stats.is_balanced());
     }
 }

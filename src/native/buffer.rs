@@ -13,8 +13,6 @@ use crate::model::Span;
 
 pub(crate) struct SpanBuffer {
     queue: ArrayQueue<Span>,
-    /// Spans taken by the exporter whose outcome (exported or dropped) is not yet counted.
-    in_flight: AtomicUsize,
     /// Queue length at which a producer wakes the exporter; 0 while it is not waiting.
     /// SeqCst with the queue's own SeqCst updates: either the producer sees the threshold
     /// or the exporter sees the span, so a wake-up is never lost.
@@ -27,7 +25,6 @@ impl SpanBuffer {
     pub(crate) fn new(capacity: usize) -> Self {
         SpanBuffer {
             queue: ArrayQueue::new(capacity),
-            in_flight: AtomicUsize::new(0),
             wake_threshold: AtomicUsize::new(0),
             exporter_wake: Notify::new(),
             room_available: Notify::new(),
@@ -41,11 +38,6 @@ impl SpanBuffer {
     /// Spans waiting in the queue.
     pub(crate) fn len(&self) -> usize {
         self.queue.len()
-    }
-
-    /// Spans in the queue plus those the exporter holds.
-    pub(crate) fn buffered(&self) -> usize {
-        self.queue.len() + self.in_flight.load(Ordering::Relaxed)
     }
 
     /// Adds a span, or gives it back if the queue is full (as `ArrayQueue::push` does; the
@@ -87,7 +79,7 @@ impl SpanBuffer {
         }
     }
 
-    /// Moves up to `max` spans into `batch` and marks them in flight.
+    /// Moves up to `max` spans into `batch`.
     pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
         while batch.len() < max {
             match self.queue.pop() {
@@ -95,13 +87,7 @@ impl SpanBuffer {
                 None => break,
             }
         }
-        self.in_flight.fetch_add(batch.len(), Ordering::Relaxed);
         self.room_available.notify_waiters();
-    }
-
-    /// Marks `spans` in-flight spans as counted (exported or dropped).
-    pub(crate) fn settle(&self, spans: usize) {
-        self.in_flight.fetch_sub(spans, Ordering::Relaxed);
     }
 
     /// Asks producers to wake the exporter once the queue holds `threshold` spans. Returns

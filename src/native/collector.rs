@@ -1,20 +1,22 @@
 //! The native collector handle: cheap to clone, safe to share between threads.
 
 use std::borrow::Cow;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::exporter::{BatchExporter, Command, ExportTask, Outcome, Shared};
+use super::buffer::SpanBuffer;
+use super::exporter::{Command, ExportTask, Outcome, Shared};
 use super::transport::HttpTransport;
 use crate::batching::BatchPolicy;
 use crate::config::Config;
 use crate::encoding::RequestEncoder;
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
+use crate::export::BatchExporter;
 use crate::model::Span;
-use crate::stats::{DropReason, Stats};
+use crate::stats::{DropReason, Stats, StatsCounters};
 
 /// Collects finished spans and exports them in batches from a background tokio task.
 ///
@@ -51,30 +53,35 @@ impl Collector {
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
-        let shared = Arc::new(Shared::new(config.max_queue_size));
+        let stats = Arc::new(StatsCounters::default());
+        let shared = Arc::new(Shared {
+            buffer: SpanBuffer::new(config.max_queue_size),
+            stats: Arc::clone(&stats),
+            closed: AtomicBool::new(false),
+        });
         let (commands, command_receiver) = mpsc::unbounded_channel();
-        let exporter = BatchExporter {
+        let task = ExportTask {
             shared: Arc::clone(&shared),
-            transport: HttpTransport::new(&config)?,
-            encoder: RequestEncoder {
-                protocol: config.protocol,
-                compression: config.compression,
-                resource: config.resource.clone(),
-                scope: config.scope.clone(),
-                max_request_bytes: config.max_request_bytes,
+            commands: command_receiver,
+            exporter: BatchExporter {
+                transport: HttpTransport::new(&config)?,
+                encoder: RequestEncoder {
+                    protocol: config.protocol,
+                    compression: config.compression,
+                    resource: config.resource.clone(),
+                    scope: config.scope.clone(),
+                    max_request_bytes: config.max_request_bytes,
+                },
+                retry: config.retry,
+                stats,
+                dropped_by_export: 0,
             },
             policy: BatchPolicy {
                 batch_size: config.batch_size,
                 batch_timeout: config.batch_timeout,
             },
-            retry: config.retry,
             shutdown_timeout: config.shutdown_timeout,
             batch: Vec::with_capacity(config.batch_size),
-            dropped_by_export: 0,
-        };
-        let task = ExportTask {
-            commands: command_receiver,
-            exporter,
         };
         runtime.spawn(task.run());
         Ok(Collector {
@@ -144,7 +151,7 @@ impl Collector {
             .map_err(|_| FlushError::ShutDown)?;
         match tokio::time::timeout(self.inner.config.flush_timeout, outcome).await {
             Err(_) => Err(FlushError::TimedOut {
-                still_buffered: self.inner.shared.buffer.buffered() as u64,
+                still_buffered: self.stats().buffered,
             }),
             Ok(Err(_)) => Err(FlushError::ShutDown),
             Ok(Ok(Outcome { dropped: 0, .. })) => Ok(()),
@@ -200,12 +207,12 @@ impl Collector {
     /// bytes sent, and what is still buffered.
     pub fn stats(&self) -> Stats {
         let shared = &self.inner.shared;
-        shared.stats.snapshot(shared.buffer.buffered() as u64)
+        shared.stats.snapshot(shared.buffer.len() as u64)
     }
 
     /// The most recent export failure, for logs and health checks.
     pub fn last_export_error(&self) -> Option<String> {
-        self.inner.shared.last_error()
+        self.inner.shared.stats.last_error()
     }
 
     /// The configuration in use.

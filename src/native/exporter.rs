@@ -1,12 +1,12 @@
-//! The export task: a tokio task that drains the buffer into batches, encodes them and
-//! sends them, retrying what the retry policy allows and counting everything else.
+//! The export task: a tokio task that drains the buffer into batches and hands them to the
+//! shared [`BatchExporter`], answering `flush` and `shutdown` commands.
 //!
 //! It runs on whatever runtime created the collector (multi-thread or `current_thread`);
 //! it never blocks a worker — waiting is always an `.await` on a timer, a wake-up from a
 //! producer, or a command from the collector handle.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -15,43 +15,16 @@ use tokio::time::Instant;
 use super::buffer::SpanBuffer;
 use super::transport::HttpTransport;
 use crate::batching::{BatchPolicy, NextStep};
-use crate::encoding::{EncodedRequest, RequestEncoder};
+use crate::export::BatchExporter;
 use crate::model::Span;
-use crate::retry::RetryPolicy;
 use crate::stats::{DropReason, StatsCounters};
 
 /// State shared by the collector handles and the export task.
 pub(crate) struct Shared {
     pub(crate) buffer: SpanBuffer,
-    pub(crate) stats: StatsCounters,
+    pub(crate) stats: Arc<StatsCounters>,
     /// Set once by `shutdown`; later spans are refused and counted.
     pub(crate) closed: AtomicBool,
-    last_error: Mutex<Option<String>>,
-}
-
-impl Shared {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Shared {
-            buffer: SpanBuffer::new(capacity),
-            stats: StatsCounters::default(),
-            closed: AtomicBool::new(false),
-            last_error: Mutex::new(None),
-        }
-    }
-
-    pub(crate) fn last_error(&self) -> Option<String> {
-        self.last_error
-            .lock()
-            .map(|error| error.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
-    }
-
-    fn record_error(&self, error: String) {
-        match self.last_error.lock() {
-            Ok(mut slot) => *slot = Some(error),
-            Err(poisoned) => *poisoned.into_inner() = Some(error),
-        }
-    }
 }
 
 /// What the collector handle asks of the task.
@@ -74,24 +47,21 @@ pub(crate) struct Outcome {
     pub(crate) dropped_at_deadline: u64,
 }
 
-/// The task: waits for work or commands and hands batches to the [`BatchExporter`].
+/// The task: waits for work or commands and exports batches.
 pub(crate) struct ExportTask {
+    pub(crate) shared: Arc<Shared>,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
-    pub(crate) exporter: BatchExporter,
+    pub(crate) exporter: BatchExporter<HttpTransport>,
+    pub(crate) policy: BatchPolicy,
+    pub(crate) shutdown_timeout: Duration,
+    /// Spans taken from the buffer for the batch being exported (reused between batches).
+    pub(crate) batch: Vec<Span>,
 }
 
-/// Takes batches from the buffer, encodes and sends them, and settles their spans.
-pub(crate) struct BatchExporter {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) transport: HttpTransport,
-    pub(crate) encoder: RequestEncoder,
-    pub(crate) policy: BatchPolicy,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) shutdown_timeout: Duration,
-    /// Spans taken from the buffer for the batch being encoded (reused between batches).
-    pub(crate) batch: Vec<Span>,
-    /// Spans this exporter dropped, for telling a flush what it lost.
-    pub(crate) dropped_by_export: u64,
+#[derive(PartialEq, Eq)]
+enum Done {
+    Continue,
+    Stop,
 }
 
 impl ExportTask {
@@ -100,27 +70,25 @@ impl ExportTask {
         // from there.
         let mut oldest_seen: Option<Instant> = None;
         loop {
-            let buffer = &self.exporter.shared.buffer;
-            let queued = buffer.len();
+            let queued = self.shared.buffer.len();
             let waited = if queued == 0 {
                 oldest_seen = None;
                 Duration::ZERO
             } else {
                 oldest_seen.get_or_insert_with(Instant::now).elapsed()
             };
-            let policy = self.exporter.policy;
-            let command = match policy.next_step(queued, waited) {
+            let command = match self.policy.next_step(queued, waited) {
                 NextStep::Export => {
                     let command = self.export_watching_commands().await;
-                    if self.exporter.shared.buffer.len() == 0 {
+                    if self.shared.buffer.len() == 0 {
                         oldest_seen = None;
                     }
                     command
                 }
                 // While a partial batch waits, wake on a full batch; while idle, on the
                 // first span. The timer bounds the wait either way.
-                NextStep::WaitFor(remaining) => self.wait(policy.batch_size, remaining).await,
-                NextStep::Idle => self.wait(1, policy.batch_timeout).await,
+                NextStep::WaitFor(remaining) => self.wait(self.policy.batch_size, remaining).await,
+                NextStep::Idle => self.wait(1, self.policy.batch_timeout).await,
             };
             if let Some(command) = command {
                 if self.handle(command).await == Done::Stop {
@@ -130,28 +98,41 @@ impl ExportTask {
         }
     }
 
+    /// A received command, or — when every collector handle was dropped without calling
+    /// shutdown — a shutdown that delivers what it can.
+    fn or_final_shutdown(&self, command: Option<Command>) -> Command {
+        command.unwrap_or(Command::Shutdown {
+            deadline: Instant::now() + self.shutdown_timeout,
+            reply: None,
+        })
+    }
+
     /// Waits until the queue reaches `wake_at` spans, `timeout` passes, or a command comes.
     async fn wait(&mut self, wake_at: usize, timeout: Duration) -> Option<Command> {
-        let buffer = &self.exporter.shared.buffer;
+        let buffer = &self.shared.buffer;
         if !buffer.arm_wake(wake_at) {
             return None;
         }
         let command = tokio::select! {
             biased;
-            command = self.commands.recv() => Some(self.exporter.or_final_shutdown(command)),
+            command = self.commands.recv() => Some(command),
             _ = buffer.woken() => None,
             _ = tokio::time::sleep(timeout) => None,
         };
         buffer.disarm_wake();
-        command
+        command.map(|command| self.or_final_shutdown(command))
     }
 
     /// Exports one batch while listening for commands: a shutdown arriving mid-export
     /// bounds the rest of that export by its deadline.
     async fn export_watching_commands(&mut self) -> Option<Command> {
-        let exporter = &mut self.exporter;
-        let shutdown_timeout = exporter.shutdown_timeout;
-        let export = exporter.export_batch();
+        let final_deadline = Instant::now() + self.shutdown_timeout;
+        let export = export_batch(
+            &self.shared,
+            &mut self.exporter,
+            &mut self.batch,
+            self.policy.batch_size,
+        );
         tokio::pin!(export);
         let command = tokio::select! {
             biased;
@@ -169,10 +150,9 @@ impl ExportTask {
                 Some(Command::Shutdown { deadline, reply })
             }
             None => {
-                let deadline = Instant::now() + shutdown_timeout;
-                let _ = tokio::time::timeout_at(deadline, export).await;
+                let _ = tokio::time::timeout_at(final_deadline, export).await;
                 Some(Command::Shutdown {
-                    deadline,
+                    deadline: final_deadline,
                     reply: None,
                 })
             }
@@ -182,13 +162,13 @@ impl ExportTask {
     async fn handle(&mut self, command: Command) -> Done {
         match command {
             Command::Flush(reply) => {
-                let outcome = self.exporter.flush().await;
+                let outcome = self.flush().await;
                 // The caller may have timed out and gone; nothing to tell then.
                 let _ = reply.send(outcome);
                 Done::Continue
             }
             Command::Shutdown { deadline, reply } => {
-                let outcome = self.exporter.shut_down(deadline).await;
+                let outcome = self.shut_down(deadline).await;
                 if let Some(reply) = reply {
                     let _ = reply.send(outcome);
                 }
@@ -196,34 +176,23 @@ impl ExportTask {
             }
         }
     }
-}
-
-#[derive(PartialEq, Eq)]
-enum Done {
-    Continue,
-    Stop,
-}
-
-impl BatchExporter {
-    /// A received command, or — when every collector handle was dropped without calling
-    /// shutdown — a shutdown that delivers what it can.
-    fn or_final_shutdown(&self, command: Option<Command>) -> Command {
-        command.unwrap_or(Command::Shutdown {
-            deadline: Instant::now() + self.shutdown_timeout,
-            reply: None,
-        })
-    }
 
     /// Exports what was queued when the flush began (not what keeps arriving after).
     async fn flush(&mut self) -> Outcome {
-        let dropped_before = self.dropped_by_export;
+        let dropped_before = self.exporter.dropped_by_export;
         let mut remaining = self.shared.buffer.len();
         while remaining > 0 && self.shared.buffer.len() > 0 {
             remaining = remaining.saturating_sub(self.policy.batch_size);
-            self.export_batch().await;
+            export_batch(
+                &self.shared,
+                &mut self.exporter,
+                &mut self.batch,
+                self.policy.batch_size,
+            )
+            .await;
         }
         Outcome {
-            dropped: self.dropped_by_export - dropped_before,
+            dropped: self.exporter.dropped_by_export - dropped_before,
             dropped_at_deadline: 0,
         }
     }
@@ -231,10 +200,14 @@ impl BatchExporter {
     /// Exports everything until `deadline`; whatever is left then is dropped and counted.
     async fn shut_down(&mut self, deadline: Instant) -> Outcome {
         self.shared.buffer.wake_waiting_producers();
-        let dropped_before = self.dropped_by_export;
+        let dropped_before = self.exporter.dropped_by_export;
+        let shared = &self.shared;
+        let exporter = &mut self.exporter;
+        let batch = &mut self.batch;
+        let batch_size = self.policy.batch_size;
         let drained = tokio::time::timeout_at(deadline, async {
-            while self.shared.buffer.len() > 0 {
-                self.export_batch().await;
+            while shared.buffer.len() > 0 {
+                export_batch(shared, exporter, batch, batch_size).await;
             }
         })
         .await;
@@ -242,80 +215,30 @@ impl BatchExporter {
         if drained.is_err() {
             // The batch being sent was abandoned mid-way: its unsettled spans, and all
             // still queued, are dropped.
-            let unsettled = self.shared.buffer.buffered() - self.shared.buffer.len();
-            self.shared.buffer.settle(unsettled);
             self.batch.clear();
-            dropped_at_deadline = (unsettled + self.shared.buffer.discard_all()) as u64;
+            let abandoned = self.shared.stats.abandon_in_flight(DropReason::Shutdown);
+            let queued = self.shared.buffer.discard_all() as u64;
             self.shared
                 .stats
-                .record_dropped(DropReason::Shutdown, dropped_at_deadline);
+                .record_dropped(DropReason::Shutdown, queued);
+            dropped_at_deadline = abandoned + queued;
         }
         Outcome {
-            dropped: self.dropped_by_export - dropped_before,
+            dropped: self.exporter.dropped_by_export - dropped_before,
             dropped_at_deadline,
         }
     }
+}
 
-    /// Takes one batch from the buffer and exports it.
-    async fn export_batch(&mut self) {
-        self.batch.clear();
-        self.shared
-            .buffer
-            .take_batch(self.policy.batch_size, &mut self.batch);
-        if self.batch.is_empty() {
-            return;
-        }
-        let encoded = self.encoder.encode_batch(&self.batch);
-        // The bodies hold everything now; free the spans before the network wait.
-        self.batch.clear();
-        self.settle_dropped(DropReason::TooLarge, encoded.too_large);
-        if encoded.too_large > 0 {
-            self.shared.record_error(format!(
-                "{} spans were larger than max_request_bytes on their own and were dropped",
-                encoded.too_large
-            ));
-        }
-        for request in &encoded.requests {
-            match self.send_with_retry(request).await {
-                Ok(()) => {
-                    self.shared
-                        .stats
-                        .record_exported(request.span_count as u64, request.body.len() as u64);
-                    self.shared.buffer.settle(request.span_count);
-                }
-                Err(reason) => self.settle_dropped(reason, request.span_count),
-            }
-        }
-    }
-
-    fn settle_dropped(&mut self, reason: DropReason, spans: usize) {
-        if spans == 0 {
-            return;
-        }
-        self.shared.stats.record_dropped(reason, spans as u64);
-        self.shared.buffer.settle(spans);
-        self.dropped_by_export += spans as u64;
-    }
-
-    /// Sends one body until it is accepted, rejected, or the retries run out.
-    async fn send_with_retry(&self, request: &EncodedRequest) -> Result<(), DropReason> {
-        let mut retry = 0;
-        loop {
-            let error = match self.transport.send(request.body.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(error) => error,
-            };
-            let retryable = error.is_retryable();
-            self.shared.record_error(error.to_string());
-            if !retryable {
-                return Err(DropReason::Rejected);
-            }
-            let Some(delay) = self.retry.delay_before_retry(retry) else {
-                return Err(DropReason::RetriesExhausted);
-            };
-            tokio::time::sleep(delay).await;
-            self.shared.stats.record_retry();
-            retry += 1;
-        }
-    }
+/// Takes up to `batch_size` spans from the buffer, marks them in flight and exports them.
+async fn export_batch(
+    shared: &Shared,
+    exporter: &mut BatchExporter<HttpTransport>,
+    batch: &mut Vec<Span>,
+    batch_size: usize,
+) {
+    batch.clear();
+    shared.buffer.take_batch(batch_size, batch);
+    shared.stats.take_in_flight(batch.len() as u64);
+    exporter.export(batch).await;
 }

@@ -9,32 +9,8 @@ use reqwest::header::{
 
 use crate::config::Config;
 use crate::error::StartError;
+use crate::export::{SendError, Transport};
 use crate::retry::{classify_status, StatusClass};
-
-/// Why one request failed.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum SendError {
-    /// The backend answered with a non-success status.
-    #[error("HTTP {status}: {body}")]
-    Status {
-        status: u16,
-        /// The start of the response body, for the error message.
-        body: String,
-    },
-    /// The request did not complete (refused, reset, timed out, …).
-    #[error("network error: {0}")]
-    Network(String),
-}
-
-impl SendError {
-    /// Whether sending the same body again may succeed.
-    pub(crate) fn is_retryable(&self) -> bool {
-        match self {
-            SendError::Status { status, .. } => classify_status(*status) == StatusClass::Retryable,
-            SendError::Network(_) => true,
-        }
-    }
-}
 
 pub(crate) struct HttpTransport {
     client: reqwest::Client,
@@ -80,9 +56,10 @@ impl HttpTransport {
             headers,
         })
     }
+}
 
-    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status.
-    pub(crate) async fn send(&self, body: Bytes) -> Result<(), SendError> {
+impl Transport for HttpTransport {
+    async fn send(&self, body: Bytes) -> Result<(), SendError> {
         let response = self
             .client
             .post(self.url.clone())
@@ -99,6 +76,10 @@ impl HttpTransport {
         }
         let text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_LIMIT)]).into_owned();
         Err(SendError::Status { status, body: text })
+    }
+
+    async fn wait(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 }
 

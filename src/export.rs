@@ -1,0 +1,112 @@
+//! Sending a batch: encode it, send each request body, retry what the retry policy allows,
+//! and settle every span as exported or dropped. Shared by every backend; the backend
+//! supplies the [`Transport`] (HTTP client and timer), so this file does no I/O itself.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::encoding::{EncodedRequest, RequestEncoder};
+use crate::model::Span;
+use crate::retry::{classify_status, RetryPolicy, StatusClass};
+use crate::stats::{DropReason, StatsCounters};
+
+/// Why one request failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    /// The backend answered with a non-success status.
+    #[error("HTTP {status}: {body}")]
+    Status {
+        status: u16,
+        /// The start of the response body, for the error message.
+        body: String,
+    },
+    /// The request did not complete (refused, reset, timed out, …).
+    #[error("network error: {0}")]
+    Network(String),
+}
+
+impl SendError {
+    /// Whether sending the same body again may succeed.
+    pub(crate) fn is_retryable(&self) -> bool {
+        match self {
+            SendError::Status { status, .. } => classify_status(*status) == StatusClass::Retryable,
+            SendError::Network(_) => true,
+        }
+    }
+}
+
+/// What a backend provides to send requests: an HTTP POST and a timer.
+pub(crate) trait Transport {
+    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status.
+    fn send(&self, body: Bytes) -> impl Future<Output = Result<(), SendError>>;
+
+    /// Waits before a retry, on the backend's timer.
+    fn wait(&self, duration: Duration) -> impl Future<Output = ()>;
+}
+
+/// Exports batches whose spans the caller has already counted as in flight.
+pub(crate) struct BatchExporter<T> {
+    pub(crate) transport: T,
+    pub(crate) encoder: RequestEncoder,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) stats: Arc<StatsCounters>,
+    /// Spans this exporter dropped, so a flush can tell what it lost.
+    pub(crate) dropped_by_export: u64,
+}
+
+impl<T: Transport> BatchExporter<T> {
+    /// Encodes and sends `batch` (emptying it), settling each span as exported or dropped.
+    pub(crate) async fn export(&mut self, batch: &mut Vec<Span>) {
+        if batch.is_empty() {
+            return;
+        }
+        let encoded = self.encoder.encode_batch(batch);
+        // The bodies hold everything now; free the spans before the network wait.
+        batch.clear();
+        if encoded.too_large > 0 {
+            self.settle_dropped(DropReason::TooLarge, encoded.too_large);
+            self.stats.record_error(format!(
+                "{} spans were larger than max_request_bytes on their own and were dropped",
+                encoded.too_large
+            ));
+        }
+        for request in &encoded.requests {
+            match self.send_with_retry(request).await {
+                Ok(()) => self
+                    .stats
+                    .settle_exported(request.span_count as u64, request.body.len() as u64),
+                Err(reason) => self.settle_dropped(reason, request.span_count),
+            }
+        }
+    }
+
+    fn settle_dropped(&mut self, reason: DropReason, spans: usize) {
+        self.stats.settle_dropped(reason, spans as u64);
+        self.dropped_by_export += spans as u64;
+    }
+
+    /// Sends one body until it is accepted, rejected, or the retries run out.
+    async fn send_with_retry(&self, request: &EncodedRequest) -> Result<(), DropReason> {
+        let mut retry = 0;
+        loop {
+            let error = match self.transport.send(request.body.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(error) => error,
+            };
+            let retryable = error.is_retryable();
+            self.stats.record_error(error.to_string());
+            if !retryable {
+                return Err(DropReason::Rejected);
+            }
+            let Some(delay) = self.retry.delay_before_retry(retry) else {
+                return Err(DropReason::RetriesExhausted);
+            };
+            self.transport.wait(delay).await;
+            self.stats.record_retry();
+            retry += 1;
+        }
+    }
+}
