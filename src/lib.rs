@@ -26,9 +26,6 @@
 //! ```
 
 #![warn(missing_docs)]
-// The shared batching, encoding and retry pieces are used by the native backend only until
-// the wasm backend's buffer and fetch exporter land.
-#![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
 
 mod batching;
 mod config;
@@ -50,6 +47,7 @@ cfg_if::cfg_if! {
     if #[cfg(target_arch = "wasm32")] {
         mod wasm;
         use wasm as platform;
+        pub use wasm::{Collector, JsCollector, JsSpan};
     } else {
         mod native;
         use native as platform;

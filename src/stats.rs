@@ -123,6 +123,8 @@ impl StatsCounters {
     }
 
     /// Drops every span still in flight (an export abandoned at a deadline); returns how many.
+    /// Only the native backend abandons exports; the browser's always run to completion.
+    #[allow(dead_code)]
     pub(crate) fn abandon_in_flight(&self, reason: DropReason) -> u64 {
         let spans = self.in_flight.swap(0, Relaxed);
         self.record_dropped(reason, spans);

@@ -1,16 +1,42 @@
 #!/usr/bin/env bash
 # Runs the whole otlp-collector test suite on a fresh machine, installing what it needs
-# first (idempotently): the wasm32 target. `.ci/run` calls exactly this script.
+# first (idempotently): the wasm32 target, wasm-pack, the wasm-bindgen-cli of the exact
+# version in Cargo.lock, and Debian's Chromium + chromedriver. `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+receiver_log="$(mktemp)"
+receiver_pid=""
+cleanup() {
+    [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null
+    rm -f "$log" "$receiver_log"
+}
+trap cleanup EXIT
 step() { printf '\n==> %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
 
 step "install: wasm32-unknown-unknown target"
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
+fi
+
+step "install: wasm-pack 0.15.1"
+if ! wasm-pack --version 2>/dev/null | grep -q " 0\.15\.1"; then
+    cargo install wasm-pack --version 0.15.1 --locked
+fi
+
+wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+step "install: wasm-bindgen-cli $wasm_bindgen_version (the version in Cargo.lock)"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
+    # Without --locked: its packaged lock file pins a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+
+step "install: Chromium and chromedriver (Debian packages)"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update
+    apt-get install -y chromium chromium-driver
 fi
 
 step "format check"
@@ -19,8 +45,40 @@ cargo fmt --all --check
 step "native tests: unit, encoding round-trips and pipeline against the loopback receiver, doc tests"
 cargo test --workspace 2>&1 | tee -a "$log"
 
-step "the shared core builds for wasm32 (native backend left out)"
+step "the library builds for wasm32"
 cargo build --lib --target wasm32-unknown-unknown
+
+step "start the loopback receiver for the wasm tests"
+cargo build --quiet -p otlp-test-receiver
+"${CARGO_TARGET_DIR:-target}/debug/otlp-test-receiver" --port 0 > "$receiver_log" 2>&1 &
+receiver_pid=$!
+for _ in $(seq 50); do
+    grep -q "listening on" "$receiver_log" && break
+    sleep 0.1
+done
+receiver_url="$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$receiver_log" | head -n1)"
+[ -n "$receiver_url" ] || { echo "the receiver did not start:"; cat "$receiver_log"; exit 1; }
+export OTLP_TEST_RECEIVER="$receiver_url"
+echo "receiver at $OTLP_TEST_RECEIVER"
+
+# The runner exits 0 even when a mode skips every test: check the count ran.
+wasm_tests="$(grep -c '^#\[wasm_bindgen_test\]' tests/browser.rs)"
+check_wasm_count() {
+    grep -q "test result: ok. $wasm_tests passed" "$1" ||
+        { echo "expected $wasm_tests wasm tests to pass in $2"; exit 1; }
+}
+
+step "wasm tests in Node ($wasm_tests tests)"
+node_log="$(mktemp)"
+wasm-pack test --node -- --test browser 2>&1 | tee "$node_log" | tee -a "$log"
+check_wasm_count "$node_log" Node
+
+step "wasm tests in headless Chromium ($wasm_tests tests)"
+chrome_log="$(mktemp)"
+WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test browser 2>&1 |
+    tee "$chrome_log" | tee -a "$log"
+check_wasm_count "$chrome_log" Chromium
+rm -f "$node_log" "$chrome_log"
 
 step "examples: simple_collector (embedded receiver) and a loadgen smoke run"
 env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \

@@ -1,6 +1,14 @@
-//! The wasm32 backend. For now it provides the clock and entropy the shared core needs, so
-//! the core builds for the browser; the buffer, timer and fetch exporter come next.
+//! The wasm32 backend: a single-threaded buffer, batching timers on the JavaScript event
+//! loop, a `fetch` transport, and the JavaScript API. Everything target-specific for the
+//! browser lives in this folder.
 
+mod buffer;
 mod clock;
+mod collector;
+mod js_api;
+mod runtime;
+mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
+pub use collector::Collector;
+pub use js_api::{JsCollector, JsSpan};

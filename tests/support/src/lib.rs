@@ -33,6 +33,11 @@ pub use opentelemetry_proto::tonic::trace::v1 as trace;
 /// The path OTLP/HTTP uses for traces.
 pub const TRACES_PATH: &str = "/v1/traces";
 
+/// `GET` here returns everything received so far as JSON — `{"requests": [...],
+/// "decodeErrors": [...]}`, each request in OTLP/JSON form as opentelemetry-proto writes
+/// it — so browser tests can check what arrived.
+pub const RECEIVED_PATH: &str = "/received";
+
 /// One request the receiver accepted and decoded.
 #[derive(Clone, Debug)]
 pub struct ReceivedRequest {
@@ -274,11 +279,26 @@ async fn handle(
         headers.insert("access-control-max-age", HeaderValue::from_static("600"));
         return Ok(response);
     }
+    if request.method() == Method::GET && request.uri().path() == RECEIVED_PATH {
+        let requests: Vec<ExportTraceServiceRequest> = lock(&state.requests)
+            .iter()
+            .map(|received| received.request.clone())
+            .collect();
+        let body = serde_json::json!({
+            "requests": requests,
+            "decodeErrors": lock(&state.decode_errors).clone(),
+        });
+        return Ok(respond(
+            StatusCode::OK,
+            "application/json",
+            body.to_string().into_bytes(),
+        ));
+    }
     if request.method() != Method::POST || request.uri().path() != TRACES_PATH {
         return Ok(respond(
             StatusCode::NOT_FOUND,
             "text/plain",
-            b"POST OTLP traces to /v1/traces".to_vec(),
+            b"POST OTLP traces to /v1/traces; GET /received lists what arrived".to_vec(),
         ));
     }
     state.attempts.fetch_add(1, Ordering::SeqCst);

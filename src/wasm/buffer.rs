@@ -1,0 +1,54 @@
+//! The span buffer on wasm32: one thread, so a plain bounded queue — no atomics, no locks.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use crate::model::Span;
+
+pub(crate) struct SpanBuffer {
+    queue: RefCell<VecDeque<Span>>,
+    capacity: usize,
+}
+
+impl SpanBuffer {
+    pub(crate) fn new(capacity: usize) -> Self {
+        SpanBuffer {
+            queue: RefCell::new(VecDeque::new()),
+            capacity,
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.borrow().len()
+    }
+
+    /// Adds a span, or gives it back if the buffer is full.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn push(&self, span: Span) -> Result<(), Span> {
+        let mut queue = self.queue.borrow_mut();
+        if queue.len() >= self.capacity {
+            return Err(span);
+        }
+        queue.push_back(span);
+        Ok(())
+    }
+
+    /// Moves up to `max` spans into `batch`.
+    pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
+        let mut queue = self.queue.borrow_mut();
+        let count = max.min(queue.len());
+        batch.extend(queue.drain(..count));
+    }
+
+    /// Removes every queued span, for counting them as dropped; returns how many.
+    pub(crate) fn discard_all(&self) -> usize {
+        let mut queue = self.queue.borrow_mut();
+        let count = queue.len();
+        queue.clear();
+        count
+    }
+}

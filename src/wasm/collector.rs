@@ -1,0 +1,281 @@
+//! The browser collector: the same API as the native one, on the JavaScript event loop.
+//!
+//! `collect` pushes into a single-threaded buffer. A full batch schedules an export task at
+//! once; the first span of a partial batch arms a `setTimeout` for `batch_timeout`. Exports
+//! run as `spawn_local` tasks that are never cancelled, so every span taken from the buffer
+//! is settled as exported or dropped; one exporter at a time holds the [`BatchExporter`].
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasm_bindgen_futures::spawn_local;
+
+use super::buffer::SpanBuffer;
+use super::runtime::{first_of, sleep, First, Signal, Slot};
+use super::transport::FetchTransport;
+use crate::batching::{BatchPolicy, NextStep};
+use crate::config::Config;
+use crate::encoding::RequestEncoder;
+use crate::error::{CollectError, FlushError, ShutdownError, StartError};
+use crate::export::BatchExporter;
+use crate::model::Span;
+use crate::stats::{DropReason, Stats, StatsCounters};
+
+/// Collects finished spans and exports them in batches with `fetch`.
+///
+/// Cheap to clone; clones share one buffer. Works in pages, Web Workers and Node.
+#[derive(Clone)]
+pub struct Collector {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    policy: BatchPolicy,
+    buffer: SpanBuffer,
+    stats: Arc<StatsCounters>,
+    closed: Cell<bool>,
+    /// The exporter, taken by whichever task is exporting: `None` means busy.
+    exporter: RefCell<Option<BatchExporter<FetchTransport>>>,
+    exporter_returned: Signal,
+    export_scheduled: Cell<bool>,
+    timer_armed: Cell<bool>,
+    /// The batch timeout passed: the next export sends a partial batch too.
+    timer_due: Cell<bool>,
+}
+
+/// What a flush or shutdown task could not deliver.
+struct Outcome {
+    dropped: u64,
+}
+
+impl Collector {
+    /// Validates `config` and creates the collector. No task runs until spans arrive.
+    pub fn new(config: Config) -> Result<Collector, StartError> {
+        config.validate()?;
+        let stats = Arc::new(StatsCounters::default());
+        let exporter = BatchExporter {
+            transport: FetchTransport::new(&config),
+            encoder: RequestEncoder {
+                protocol: config.protocol,
+                compression: config.compression,
+                resource: config.resource.clone(),
+                scope: config.scope.clone(),
+                max_request_bytes: config.max_request_bytes,
+            },
+            retry: config.retry,
+            stats: Arc::clone(&stats),
+            dropped_by_export: 0,
+        };
+        Ok(Collector {
+            inner: Rc::new(Inner {
+                buffer: SpanBuffer::new(config.max_queue_size),
+                policy: BatchPolicy {
+                    batch_size: config.batch_size,
+                    batch_timeout: config.batch_timeout,
+                },
+                config,
+                stats,
+                closed: Cell::new(false),
+                exporter: RefCell::new(Some(exporter)),
+                exporter_returned: Signal::default(),
+                export_scheduled: Cell::new(false),
+                timer_armed: Cell::new(false),
+                timer_due: Cell::new(false),
+            }),
+        })
+    }
+
+    /// Starts a root span with the collector's span limits.
+    pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
+        Span::new(name).with_limits(self.inner.config.span_limits)
+    }
+
+    /// Hands a span to the collector without waiting. A span not yet ended is ended now.
+    /// When the buffer is full the span is dropped, counted, and `Err(BufferFull)` returned.
+    pub fn collect(&self, span: Span) -> Result<(), CollectError> {
+        let inner = &self.inner;
+        inner.stats.record_collected();
+        if inner.closed.get() {
+            inner.stats.record_dropped(DropReason::Shutdown, 1);
+            return Err(CollectError::ShutDown);
+        }
+        let span = if span.is_ended() { span } else { span.end() };
+        if inner.buffer.push(span).is_err() {
+            inner.stats.record_dropped(DropReason::BufferFull, 1);
+            return Err(CollectError::BufferFull {
+                capacity: inner.buffer.capacity(),
+            });
+        }
+        match inner.policy.next_step(inner.buffer.len(), Duration::ZERO) {
+            NextStep::Export => schedule_export(inner),
+            NextStep::WaitFor(timeout) => arm_timer(inner, timeout),
+            NextStep::Idle => {}
+        }
+        Ok(())
+    }
+
+    /// Hands a span to the collector, waiting for an export to make room if the buffer is
+    /// full: for callers who prefer backpressure to loss.
+    pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
+        while self.inner.buffer.len() >= self.inner.buffer.capacity() && !self.inner.closed.get() {
+            schedule_export(&self.inner);
+            self.inner.exporter_returned.notified().await;
+        }
+        self.collect(span)
+    }
+
+    /// Exports everything collected so far, waiting at most the configured flush timeout
+    /// (the export goes on in the background if the timeout passes).
+    pub async fn flush(&self) -> Result<(), FlushError> {
+        if self.inner.closed.get() {
+            return Err(FlushError::ShutDown);
+        }
+        let done = Slot::new();
+        spawn_local(drain(Rc::clone(&self.inner), Rc::clone(&done), false));
+        match first_of(done.take(), sleep(self.inner.config.flush_timeout)).await {
+            First::Left(Outcome { dropped: 0 }) => Ok(()),
+            First::Left(Outcome { dropped }) => Err(FlushError::Undelivered {
+                dropped,
+                last_error: self.last_export_error().unwrap_or_default(),
+            }),
+            First::Right(()) => Err(FlushError::TimedOut {
+                still_buffered: self.stats().buffered,
+            }),
+        }
+    }
+
+    /// Stops accepting spans and exports everything buffered, within the configured
+    /// shutdown timeout; what is still queued then is dropped and counted (requests already
+    /// in flight settle on their own).
+    pub async fn shutdown(&self) -> Result<(), ShutdownError> {
+        let inner = &self.inner;
+        if inner.closed.replace(true) {
+            return Err(ShutdownError::AlreadyShutDown);
+        }
+        let done = Slot::new();
+        spawn_local(drain(Rc::clone(inner), Rc::clone(&done), true));
+        match first_of(done.take(), sleep(inner.config.shutdown_timeout)).await {
+            First::Left(Outcome { dropped: 0 }) => Ok(()),
+            First::Left(Outcome { dropped }) => Err(ShutdownError::Undelivered {
+                dropped,
+                last_error: self.last_export_error().unwrap_or_default(),
+            }),
+            First::Right(()) => {
+                let dropped = inner.buffer.discard_all() as u64;
+                inner.stats.record_dropped(DropReason::Shutdown, dropped);
+                Err(ShutdownError::TimedOut { dropped })
+            }
+        }
+    }
+
+    /// The collector's counters.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats.snapshot(self.inner.buffer.len() as u64)
+    }
+
+    /// The most recent export failure, for logs and health checks.
+    pub fn last_export_error(&self) -> Option<String> {
+        self.inner.stats.last_error()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+}
+
+/// Starts an export task unless one is already scheduled.
+fn schedule_export(inner: &Rc<Inner>) {
+    if !inner.export_scheduled.replace(true) {
+        spawn_local(export_due(Rc::clone(inner)));
+    }
+}
+
+/// Arms the batch timer unless it is armed already.
+fn arm_timer(inner: &Rc<Inner>, timeout: Duration) {
+    if inner.timer_armed.replace(true) {
+        return;
+    }
+    let inner = Rc::clone(inner);
+    spawn_local(async move {
+        sleep(timeout).await;
+        inner.timer_armed.set(false);
+        inner.timer_due.set(true);
+        schedule_export(&inner);
+    });
+}
+
+/// Waits for the exporter to be free and takes it.
+async fn take_exporter(inner: &Inner) -> BatchExporter<FetchTransport> {
+    loop {
+        let returned = inner.exporter_returned.notified();
+        if let Some(exporter) = inner.exporter.borrow_mut().take() {
+            return exporter;
+        }
+        returned.await;
+    }
+}
+
+fn return_exporter(inner: &Inner, exporter: BatchExporter<FetchTransport>) {
+    *inner.exporter.borrow_mut() = Some(exporter);
+    inner.exporter_returned.notify();
+}
+
+/// Takes up to a batch from the buffer, marks it in flight and exports it.
+async fn export_one(
+    inner: &Inner,
+    exporter: &mut BatchExporter<FetchTransport>,
+    batch: &mut Vec<Span>,
+) {
+    batch.clear();
+    inner.buffer.take_batch(inner.policy.batch_size, batch);
+    inner.stats.take_in_flight(batch.len() as u64);
+    exporter.export(batch).await;
+}
+
+/// Exports full batches, and a partial one once the batch timer has fired.
+async fn export_due(inner: Rc<Inner>) {
+    let mut exporter = take_exporter(&inner).await;
+    inner.export_scheduled.set(false);
+    let mut batch = Vec::new();
+    loop {
+        // The timer firing means the oldest span has waited the whole batch timeout.
+        let waited = if inner.timer_due.get() {
+            inner.policy.batch_timeout
+        } else {
+            Duration::ZERO
+        };
+        match inner.policy.next_step(inner.buffer.len(), waited) {
+            NextStep::Export => {
+                inner.timer_due.set(false);
+                export_one(&inner, &mut exporter, &mut batch).await;
+            }
+            NextStep::WaitFor(timeout) => {
+                arm_timer(&inner, timeout);
+                break;
+            }
+            NextStep::Idle => break,
+        }
+    }
+    return_exporter(&inner, exporter);
+}
+
+/// Exports what is queued now (everything, until empty, when shutting down) and reports
+/// what was dropped.
+async fn drain(inner: Rc<Inner>, done: Rc<Slot<Outcome>>, until_empty: bool) {
+    let mut exporter = take_exporter(&inner).await;
+    let dropped_before = exporter.dropped_by_export;
+    let mut remaining = inner.buffer.len();
+    let mut batch = Vec::new();
+    while inner.buffer.len() > 0 && (until_empty || remaining > 0) {
+        remaining = remaining.saturating_sub(inner.policy.batch_size);
+        export_one(&inner, &mut exporter, &mut batch).await;
+    }
+    let dropped = exporter.dropped_by_export - dropped_before;
+    return_exporter(&inner, exporter);
+    done.fill(Outcome { dropped });
+}

@@ -1,0 +1,119 @@
+//! OTLP/HTTP over the global `fetch` (pages, workers and Node), with an abort on timeout.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestInit, Response};
+
+use super::runtime::{first_of, sleep, First};
+use crate::config::Config;
+use crate::export::{SendError, Transport};
+use crate::retry::{classify_status, StatusClass};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, reached through the global scope rather than `window`, so the
+    /// collector also works in workers and Node.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
+}
+
+/// How much of an error response body we keep for the error message.
+const ERROR_BODY_LIMIT: usize = 512;
+
+pub(crate) struct FetchTransport {
+    url: String,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl FetchTransport {
+    pub(crate) fn new(config: &Config) -> Self {
+        let mut headers = vec![(
+            "content-type".to_owned(),
+            config.protocol.content_type().to_owned(),
+        )];
+        if let Some(encoding) = config.compression.content_encoding() {
+            headers.push(("content-encoding".to_owned(), encoding.to_owned()));
+        }
+        headers.extend(config.headers.iter().cloned());
+        FetchTransport {
+            url: config.endpoint.clone(),
+            headers,
+            timeout: config.export_timeout,
+        }
+    }
+
+    fn request_init(
+        &self,
+        body: &[u8],
+        controller: Option<&AbortController>,
+    ) -> Result<RequestInit, SendError> {
+        let init = RequestInit::new();
+        init.set_method("POST");
+        let headers = Headers::new().map_err(network_error)?;
+        for (name, value) in &self.headers {
+            headers.set(name, value).map_err(network_error)?;
+        }
+        init.set_headers(&headers);
+        init.set_body(&js_sys::Uint8Array::from(body));
+        init.set_signal(controller.map(|controller| controller.signal()).as_ref());
+        Ok(init)
+    }
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, body: Bytes) -> Result<(), SendError> {
+        let controller = AbortController::new().ok();
+        let init = self.request_init(&body, controller.as_ref())?;
+        let response = match first_of(
+            JsFuture::from(global_fetch(&self.url, &init)),
+            sleep(self.timeout),
+        )
+        .await
+        {
+            First::Left(response) => response.map_err(network_error)?,
+            First::Right(()) => {
+                if let Some(controller) = controller {
+                    controller.abort();
+                }
+                return Err(SendError::Network(format!(
+                    "request timed out after {} ms",
+                    self.timeout.as_millis()
+                )));
+            }
+        };
+        let response: Response = response.unchecked_into();
+        let status = response.status();
+        if classify_status(status) == StatusClass::Accepted {
+            return Ok(());
+        }
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|text| text.as_string())
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
+        Err(SendError::Status { status, body })
+    }
+
+    async fn wait(&self, duration: Duration) {
+        sleep(duration).await;
+    }
+}
+
+/// A JavaScript exception (e.g. `TypeError: Failed to fetch`) as a network error.
+fn network_error(error: JsValue) -> SendError {
+    let message = js_sys::Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|message| message.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "fetch failed".to_owned());
+    SendError::Network(message)
+}

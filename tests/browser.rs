@@ -1,0 +1,299 @@
+//! The wasm32 collector against the real loopback receiver, run by `wasm-pack test` in
+//! Node and in headless Chromium. `tests/run_all.sh` starts the receiver and passes its
+//! address in `OTLP_TEST_RECEIVER` at build time.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use js_sys::{Array, Object, Reflect, JSON};
+use otlp_collector::{Collector, Config, JsCollector, Protocol, Span, SpanKind};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str) -> js_sys::Promise;
+    // A different Rust signature from the library's own binding, so the symbols differ.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn test_set_timeout(callback: &js_sys::Function, milliseconds: i32);
+}
+
+/// The receiver's base URL, e.g. `http://127.0.0.1:40123`.
+fn receiver() -> &'static str {
+    // Read at build time; a build without it still compiles (e.g. for clippy) but every
+    // test says how to run it.
+    match option_env!("OTLP_TEST_RECEIVER") {
+        Some(url) => url,
+        None => {
+            panic!("OTLP_TEST_RECEIVER is not set: run the wasm tests through tests/run_all.sh")
+        }
+    }
+}
+
+fn traces_endpoint() -> String {
+    format!("{}/v1/traces", receiver())
+}
+
+async fn sleep(milliseconds: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        test_set_timeout(&resolve, milliseconds);
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+/// A span-name prefix unique to this run: the receiver outlives a single test run.
+fn unique(name: &str) -> String {
+    format!("{name}-{}", otlp_collector::SpanId::random())
+}
+
+/// Every span the receiver decoded whose name starts with `prefix`.
+async fn received_spans(prefix: &str) -> Vec<JsValue> {
+    let response = JsFuture::from(global_fetch(&format!("{}/received", receiver())))
+        .await
+        .expect("the receiver answers /received");
+    let text = JsFuture::from(
+        response
+            .unchecked_into::<web_sys::Response>()
+            .text()
+            .unwrap(),
+    )
+    .await
+    .unwrap()
+    .as_string()
+    .unwrap();
+    let received = JSON::parse(&text).unwrap();
+    assert_eq!(
+        Array::from(&get(&received, "decodeErrors")).length(),
+        0,
+        "{text}"
+    );
+    let mut spans = Vec::new();
+    for request in Array::from(&get(&received, "requests")).iter() {
+        for resource in Array::from(&get(&request, "resourceSpans")).iter() {
+            for scope in Array::from(&get(&resource, "scopeSpans")).iter() {
+                for span in Array::from(&get(&scope, "spans")).iter() {
+                    if get(&span, "name")
+                        .as_string()
+                        .unwrap_or_default()
+                        .starts_with(prefix)
+                    {
+                        spans.push(span);
+                    }
+                }
+            }
+        }
+    }
+    spans
+}
+
+async fn rust_api_round_trip(protocol: Protocol, prefix: &str) {
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(traces_endpoint())
+            .with_protocol(protocol)
+            .with_service_name("wasm-test")
+            .with_batch_size(8),
+    )
+    .unwrap();
+    let parent = Span::new(format!("{prefix}-parent")).with_kind(SpanKind::Server);
+    for i in 0..20 {
+        let child = parent
+            .child(format!("{prefix}-child"))
+            .with_attribute("i", i)
+            .with_attribute("text", "héllo ☃");
+        collector.collect(child.end()).unwrap();
+    }
+    let parent_id = parent.span_id().to_string();
+    collector.collect(parent.end()).unwrap();
+    collector.flush().await.unwrap();
+
+    let stats = collector.stats();
+    assert_eq!(
+        (stats.collected, stats.exported, stats.dropped()),
+        (21, 21, 0),
+        "last error: {:?}",
+        collector.last_export_error()
+    );
+    assert!(stats.is_balanced(), "{stats:?}");
+    let spans = received_spans(prefix).await;
+    assert_eq!(spans.len(), 21);
+    let children: Vec<_> = spans
+        .iter()
+        .filter(|span| get(span, "name").as_string().unwrap().ends_with("-child"))
+        .collect();
+    assert_eq!(children.len(), 20);
+    for child in children {
+        assert_eq!(get(child, "parentSpanId").as_string().unwrap(), parent_id);
+    }
+    collector.shutdown().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn spans_arrive_over_protobuf() {
+    rust_api_round_trip(Protocol::HttpProtobuf, &unique("wasm-protobuf")).await;
+}
+
+#[wasm_bindgen_test]
+async fn spans_arrive_over_json() {
+    rust_api_round_trip(Protocol::HttpJson, &unique("wasm-json")).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_partial_batch_goes_out_after_the_batch_timeout() {
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(traces_endpoint())
+            .with_batch_timeout(Duration::from_millis(100)),
+    )
+    .unwrap();
+    let name = unique("wasm-timer");
+    for _ in 0..3 {
+        collector.collect(Span::new(name.clone()).end()).unwrap();
+    }
+    sleep(1000).await;
+    assert_eq!(collector.stats().exported, 3);
+    assert_eq!(received_spans(&name).await.len(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn a_full_buffer_refuses_and_counts() {
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(traces_endpoint())
+            .with_max_queue_size(4)
+            .with_batch_size(4),
+    )
+    .unwrap();
+    let results: Vec<_> = (0..6)
+        .map(|_| collector.collect(Span::new("wasm-full").end()))
+        .collect();
+    assert_eq!(results.iter().filter(|result| result.is_err()).count(), 2);
+    collector.shutdown().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.dropped_buffer_full), (4, 2));
+    assert!(stats.is_balanced(), "{stats:?}");
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in pairs {
+        Reflect::set(&object, &JsValue::from_str(key), value).unwrap();
+    }
+    object.into()
+}
+
+fn error_message(result: Result<JsCollector, JsValue>) -> String {
+    let error = result.err().expect("the options were accepted");
+    get(&error, "message").as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn bad_options_throw_errors_naming_the_option() {
+    let endpoint = JsValue::from_str("http://127.0.0.1:4318/v1/traces");
+    let cases = [
+        (
+            JsValue::from_str("not an object"),
+            "options must be an object",
+        ),
+        (options(&[("protocol", "grpc/xml".into())]), "protocol"),
+        (
+            options(&[("batchSize", JsValue::from_f64(-1.0))]),
+            "batchSize",
+        ),
+        (
+            options(&[("batchTimeoutMs", JsValue::from_f64(1.5))]),
+            "batchTimeoutMs",
+        ),
+        (options(&[("maxQueueSize", "big".into())]), "maxQueueSize"),
+        (options(&[("endpoint", "not a url".into())]), "endpoint"),
+        (options(&[("headers", "x=1".into())]), "headers"),
+        (
+            options(&[
+                ("endpoint", endpoint),
+                ("batchSize", JsValue::from_f64(5000.0)),
+            ]),
+            "batch_size",
+        ),
+    ];
+    for (options, expected) in cases {
+        let message = error_message(JsCollector::new(options));
+        assert!(
+            message.contains(expected),
+            "{message:?} should mention {expected}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_javascript_api_records_and_exports_spans() {
+    let collector = JsCollector::new(options(&[
+        ("endpoint", traces_endpoint().into()),
+        ("serviceName", "wasm-js-api".into()),
+        ("protocol", "http/json".into()),
+    ]))
+    .unwrap();
+    let attributes = options(&[("cart.items", JsValue::from_f64(3.0))]);
+    let prefix = unique("wasm-js");
+    let mut parent = collector
+        .start_span(
+            format!("{prefix}-parent"),
+            options(&[("kind", "server".into()), ("attributes", attributes)]),
+        )
+        .unwrap();
+    let traceparent = parent.traceparent().unwrap();
+    let mut child = collector
+        .start_span(
+            format!("{prefix}-child"),
+            options(&[("parent", traceparent.clone().into())]),
+        )
+        .unwrap();
+    child
+        .set_attribute("payment.method".into(), "card".into())
+        .unwrap();
+    child
+        .set_attributes(options(&[
+            ("a", JsValue::from_f64(1.0)),
+            ("b", JsValue::TRUE),
+        ]))
+        .unwrap();
+    child
+        .add_event("clicked".into(), options(&[("button", "pay".into())]))
+        .unwrap();
+    child
+        .set_status("error".into(), Some("card declined".into()))
+        .unwrap();
+    assert!(child
+        .set_attribute("bad".into(), Object::new().into())
+        .is_err());
+    assert!(child.set_status("maybe".into(), None).is_err());
+    child.end().unwrap();
+    assert!(child.end().is_err(), "ending twice is an error");
+    parent.end().unwrap();
+    JsFuture::from(collector.flush()).await.unwrap();
+
+    let stats = collector.stats();
+    assert_eq!(get(&stats, "exported").as_f64(), Some(2.0));
+    assert_eq!(get(&stats, "droppedBufferFull").as_f64(), Some(0.0));
+    let spans = received_spans(&prefix).await;
+    assert_eq!(spans.len(), 2);
+    let child = spans
+        .iter()
+        .find(|span| get(span, "name").as_string().unwrap().ends_with("-child"))
+        .unwrap();
+    let parent_id = traceparent.split('-').nth(2).unwrap();
+    assert_eq!(get(child, "parentSpanId").as_string().unwrap(), parent_id);
+    assert_eq!(Array::from(&get(child, "attributes")).length(), 3);
+    assert_eq!(
+        get(&get(child, "status"), "message").as_string().unwrap(),
+        "card declined"
+    );
+    JsFuture::from(collector.shutdown()).await.unwrap();
+}
