@@ -20,6 +20,8 @@ pub enum DropReason {
     TooLarge,
     /// The collector shut down (or its shutdown deadline passed) before the span was sent.
     Shutdown,
+    /// The page was unloading and the span did not fit the browser's keepalive budget.
+    PageUnload,
 }
 
 /// A snapshot of the collector's counters.
@@ -39,6 +41,8 @@ pub struct Stats {
     pub dropped_too_large: u64,
     /// Dropped because shutdown ran out of time or the collector was already shut down.
     pub dropped_shutdown: u64,
+    /// Dropped because the page unloaded with more buffered than keepalive requests carry.
+    pub dropped_page_unload: u64,
     /// Requests the backend acknowledged.
     pub batches: u64,
     /// Requests sent again after a retryable failure.
@@ -57,6 +61,7 @@ impl Stats {
             + self.dropped_rejected
             + self.dropped_too_large
             + self.dropped_shutdown
+            + self.dropped_page_unload
     }
 
     /// Whether `collected = exported + dropped + buffered` holds.
@@ -71,7 +76,7 @@ impl Stats {
 pub(crate) struct StatsCounters {
     collected: AtomicU64,
     exported: AtomicU64,
-    dropped: [AtomicU64; 5],
+    dropped: [AtomicU64; 6],
     batches: AtomicU64,
     retries: AtomicU64,
     bytes_sent: AtomicU64,
@@ -88,6 +93,7 @@ impl DropReason {
             DropReason::Rejected => 2,
             DropReason::TooLarge => 3,
             DropReason::Shutdown => 4,
+            DropReason::PageUnload => 5,
         }
     }
 }
@@ -160,6 +166,7 @@ impl StatsCounters {
             dropped_rejected: dropped(DropReason::Rejected),
             dropped_too_large: dropped(DropReason::TooLarge),
             dropped_shutdown: dropped(DropReason::Shutdown),
+            dropped_page_unload: dropped(DropReason::PageUnload),
             batches: self.batches.load(Relaxed),
             retries: self.retries.load(Relaxed),
             bytes_sent: self.bytes_sent.load(Relaxed),

@@ -61,23 +61,29 @@ receiver_url="$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$receiver_log" | head -n1
 export OTLP_TEST_RECEIVER="$receiver_url"
 echo "receiver at $OTLP_TEST_RECEIVER"
 
-# The runner exits 0 even when a mode skips every test: check the count ran.
-wasm_tests="$(grep -c '^#\[wasm_bindgen_test\]' tests/browser.rs)"
-check_wasm_count() {
-    grep -q "test result: ok. $wasm_tests passed" "$1" ||
-        { echo "expected $wasm_tests wasm tests to pass in $2"; exit 1; }
+# The runner exits 0 even when a mode skips every test: check that each file's count ran.
+count_tests() { grep -c '^#\[wasm_bindgen_test\]' "tests/$1.rs"; }
+check_ran() {
+    local log_file="$1" mode="$2"
+    shift 2
+    for test_file in "$@"; do
+        local expected
+        expected="$(count_tests "$test_file")"
+        grep -q "test result: ok. $expected passed" "$log_file" ||
+            { echo "expected the $expected tests of tests/$test_file.rs to pass in $mode"; exit 1; }
+    done
 }
 
-step "wasm tests in Node ($wasm_tests tests)"
+step "wasm tests in Node: tests/browser.rs ($(count_tests browser) tests)"
 node_log="$(mktemp)"
 wasm-pack test --node -- --test browser 2>&1 | tee "$node_log" | tee -a "$log"
-check_wasm_count "$node_log" Node
+check_ran "$node_log" Node browser
 
-step "wasm tests in headless Chromium ($wasm_tests tests)"
+step "wasm tests in headless Chromium: tests/browser.rs and tests/browser_lifecycle.rs"
 chrome_log="$(mktemp)"
-WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test browser 2>&1 |
-    tee "$chrome_log" | tee -a "$log"
-check_wasm_count "$chrome_log" Chromium
+WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
+    -- --test browser --test browser_lifecycle 2>&1 | tee "$chrome_log" | tee -a "$log"
+check_ran "$chrome_log" Chromium browser browser_lifecycle
 rm -f "$node_log" "$chrome_log"
 
 step "examples: simple_collector (embedded receiver) and a loadgen smoke run"

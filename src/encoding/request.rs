@@ -36,18 +36,23 @@ pub(crate) struct RequestEncoder {
 impl RequestEncoder {
     /// Encodes `spans`, splitting so that no body exceeds `max_request_bytes`.
     pub(crate) fn encode_batch(&self, spans: &[Span]) -> EncodedBatch {
+        self.encode_batch_within(spans, self.max_request_bytes)
+    }
+
+    /// Encodes `spans`, splitting so that no body exceeds `limit` (nor `max_request_bytes`).
+    pub(crate) fn encode_batch_within(&self, spans: &[Span], limit: usize) -> EncodedBatch {
         let mut batch = EncodedBatch::default();
         if !spans.is_empty() {
-            self.encode_into(spans, &mut batch);
+            self.encode_into(spans, limit.min(self.max_request_bytes), &mut batch);
         }
         batch
     }
 
-    fn encode_into(&self, spans: &[Span], batch: &mut EncodedBatch) {
+    fn encode_into(&self, spans: &[Span], limit: usize, batch: &mut EncodedBatch) {
         let mut body = Vec::new();
         encode(self.protocol, &self.resource, &self.scope, spans, &mut body);
         let body = self.compression.apply(body);
-        if body.len() <= self.max_request_bytes {
+        if body.len() <= limit {
             batch.requests.push(EncodedRequest {
                 body: Bytes::from(body),
                 span_count: spans.len(),
@@ -56,8 +61,8 @@ impl RequestEncoder {
             batch.too_large += 1;
         } else {
             let (left, right) = spans.split_at(spans.len() / 2);
-            self.encode_into(left, batch);
-            self.encode_into(right, batch);
+            self.encode_into(left, limit, batch);
+            self.encode_into(right, limit, batch);
         }
     }
 }

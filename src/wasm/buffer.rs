@@ -44,6 +44,17 @@ impl SpanBuffer {
         batch.extend(queue.drain(..count));
     }
 
+    /// Moves spans from the front into `batch` while `fits` accepts them.
+    pub(crate) fn take_while(&self, mut fits: impl FnMut(&Span) -> bool, batch: &mut Vec<Span>) {
+        let mut queue = self.queue.borrow_mut();
+        while let Some(span) = queue.front() {
+            if !fits(span) {
+                break;
+            }
+            batch.extend(queue.pop_front());
+        }
+    }
+
     /// Removes every queued span, for counting them as dropped; returns how many.
     pub(crate) fn discard_all(&self) -> usize {
         let mut queue = self.queue.borrow_mut();

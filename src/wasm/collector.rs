@@ -11,14 +11,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::buffer::SpanBuffer;
+use super::lifecycle::{PageEvent, PageListeners, KEEPALIVE_BUDGET};
 use super::runtime::{first_of, sleep, First, Signal, Slot};
-use super::transport::FetchTransport;
+use super::transport::{network_error, response_outcome, FetchTransport};
 use crate::batching::{BatchPolicy, NextStep};
 use crate::config::Config;
-use crate::encoding::RequestEncoder;
+use crate::encoding::{protobuf_span_len, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
@@ -45,6 +46,19 @@ struct Inner {
     timer_armed: Cell<bool>,
     /// The batch timeout passed: the next export sends a partial batch too.
     timer_due: Cell<bool>,
+    /// Encodes and sends keepalive requests when the page hides, while the exporter may be
+    /// busy with an ordinary request.
+    keepalive: KeepaliveSender,
+    /// Removes the page listeners when the collector goes away.
+    page_listeners: RefCell<Option<PageListeners>>,
+}
+
+/// What sends buffered spans when the page is hidden or unloading.
+struct KeepaliveSender {
+    encoder: RequestEncoder,
+    transport: FetchTransport,
+    /// Body bytes of keepalive requests not yet settled.
+    bytes_in_flight: Cell<usize>,
 }
 
 /// What a flush or shutdown task could not deliver.
@@ -57,36 +71,50 @@ impl Collector {
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
         let stats = Arc::new(StatsCounters::default());
+        let encoder = RequestEncoder {
+            protocol: config.protocol,
+            compression: config.compression,
+            resource: config.resource.clone(),
+            scope: config.scope.clone(),
+            max_request_bytes: config.max_request_bytes,
+        };
+        let keepalive = KeepaliveSender {
+            encoder: encoder.clone(),
+            transport: FetchTransport::new(&config),
+            bytes_in_flight: Cell::new(0),
+        };
         let exporter = BatchExporter {
             transport: FetchTransport::new(&config),
-            encoder: RequestEncoder {
-                protocol: config.protocol,
-                compression: config.compression,
-                resource: config.resource.clone(),
-                scope: config.scope.clone(),
-                max_request_bytes: config.max_request_bytes,
-            },
+            encoder,
             retry: config.retry,
             stats: Arc::clone(&stats),
             dropped_by_export: 0,
         };
-        Ok(Collector {
-            inner: Rc::new(Inner {
-                buffer: SpanBuffer::new(config.max_queue_size),
-                policy: BatchPolicy {
-                    batch_size: config.batch_size,
-                    batch_timeout: config.batch_timeout,
-                },
-                config,
-                stats,
-                closed: Cell::new(false),
-                exporter: RefCell::new(Some(exporter)),
-                exporter_returned: Signal::default(),
-                export_scheduled: Cell::new(false),
-                timer_armed: Cell::new(false),
-                timer_due: Cell::new(false),
-            }),
-        })
+        let inner = Rc::new(Inner {
+            buffer: SpanBuffer::new(config.max_queue_size),
+            policy: BatchPolicy {
+                batch_size: config.batch_size,
+                batch_timeout: config.batch_timeout,
+            },
+            config,
+            stats,
+            closed: Cell::new(false),
+            exporter: RefCell::new(Some(exporter)),
+            exporter_returned: Signal::default(),
+            export_scheduled: Cell::new(false),
+            timer_armed: Cell::new(false),
+            timer_due: Cell::new(false),
+            keepalive,
+            page_listeners: RefCell::new(None),
+        });
+        let watched = Rc::downgrade(&inner);
+        let listeners = PageListeners::watch(move |event| {
+            if let Some(inner) = watched.upgrade() {
+                send_before_page_goes(&inner, event);
+            }
+        });
+        *inner.page_listeners.borrow_mut() = Some(listeners);
+        Ok(Collector { inner })
     }
 
     /// Starts a root span with the collector's span limits.
@@ -156,6 +184,7 @@ impl Collector {
         if inner.closed.replace(true) {
             return Err(ShutdownError::AlreadyShutDown);
         }
+        inner.page_listeners.borrow_mut().take();
         let done = Slot::new();
         spawn_local(drain(Rc::clone(inner), Rc::clone(&done), true));
         match first_of(done.take(), sleep(inner.config.shutdown_timeout)).await {
@@ -185,6 +214,82 @@ impl Collector {
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+}
+
+/// Sends what is buffered with keepalive requests, within the browser's budget. Spans that
+/// do not fit stay buffered when the page is only hidden; when it unloads they are dropped
+/// and counted.
+fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
+    let keepalive = &inner.keepalive;
+    let budget = KEEPALIVE_BUDGET.saturating_sub(keepalive.bytes_in_flight.get());
+    // Estimate from the protobuf size (JSON is about three times larger) to take only
+    // what should fit; the encoder then enforces the budget exactly.
+    let expansion = match inner.config.protocol {
+        Protocol::HttpProtobuf => 1,
+        Protocol::HttpJson => 3,
+    };
+    let mut estimate = 0;
+    let mut batch = Vec::new();
+    inner.buffer.take_while(
+        |span| {
+            estimate += protobuf_span_len(span) * expansion + 16;
+            estimate <= budget
+        },
+        &mut batch,
+    );
+    if event == PageEvent::Unloading {
+        let left_behind = inner.buffer.discard_all() as u64;
+        inner
+            .stats
+            .record_dropped(DropReason::PageUnload, left_behind);
+    }
+    if batch.is_empty() {
+        return;
+    }
+    inner.stats.take_in_flight(batch.len() as u64);
+    let encoded = keepalive.encoder.encode_batch_within(&batch, budget);
+    inner
+        .stats
+        .settle_dropped(DropReason::TooLarge, encoded.too_large as u64);
+    let mut budget_left = budget;
+    for request in encoded.requests {
+        let spans = request.span_count as u64;
+        let bytes = request.body.len();
+        if bytes > budget_left {
+            inner.stats.settle_dropped(DropReason::PageUnload, spans);
+            continue;
+        }
+        let promise = match keepalive.transport.start_keepalive(&request.body) {
+            Ok(promise) => promise,
+            Err(error) => {
+                inner.stats.record_error(error.to_string());
+                inner.stats.settle_dropped(DropReason::PageUnload, spans);
+                continue;
+            }
+        };
+        budget_left -= bytes;
+        keepalive
+            .bytes_in_flight
+            .set(keepalive.bytes_in_flight.get() + bytes);
+        let inner = Rc::clone(inner);
+        spawn_local(async move {
+            let outcome = match JsFuture::from(promise).await {
+                Ok(response) => response_outcome(response).await,
+                Err(error) => Err(network_error(error)),
+            };
+            match outcome {
+                Ok(()) => inner.stats.settle_exported(spans, bytes as u64),
+                Err(error) => {
+                    inner.stats.record_error(error.to_string());
+                    inner.stats.settle_dropped(DropReason::PageUnload, spans);
+                }
+            }
+            let keepalive = &inner.keepalive;
+            keepalive
+                .bytes_in_flight
+                .set(keepalive.bytes_in_flight.get().saturating_sub(bytes));
+        });
     }
 }
 

@@ -311,6 +311,7 @@ impl JsCollector {
             ("droppedRejected", stats.dropped_rejected),
             ("droppedTooLarge", stats.dropped_too_large),
             ("droppedShutdown", stats.dropped_shutdown),
+            ("droppedPageUnload", stats.dropped_page_unload),
             ("batches", stats.batches),
             ("retries", stats.retries),
             ("bytesSent", stats.bytes_sent),

@@ -6,6 +6,7 @@ mod buffer;
 mod clock;
 mod collector;
 mod js_api;
+mod lifecycle;
 mod runtime;
 mod transport;
 

@@ -47,6 +47,16 @@ impl FetchTransport {
         }
     }
 
+    /// Starts a `keepalive` POST that the browser completes even if the page unloads. It
+    /// must start synchronously inside the `pagehide` handler, so this returns the promise.
+    pub(crate) fn start_keepalive(&self, body: &[u8]) -> Result<js_sys::Promise, SendError> {
+        let init = self.request_init(body, None)?;
+        // web-sys has no setter for `keepalive` yet; it is a plain RequestInit field.
+        js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)
+            .map_err(network_error)?;
+        Ok(global_fetch(&self.url, &init))
+    }
+
     fn request_init(
         &self,
         body: &[u8],
@@ -86,21 +96,7 @@ impl Transport for FetchTransport {
                 )));
             }
         };
-        let response: Response = response.unchecked_into();
-        let status = response.status();
-        if classify_status(status) == StatusClass::Accepted {
-            return Ok(());
-        }
-        let text = match response.text() {
-            Ok(promise) => JsFuture::from(promise)
-                .await
-                .ok()
-                .and_then(|text| text.as_string())
-                .unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
-        Err(SendError::Status { status, body })
+        response_outcome(response).await
     }
 
     async fn wait(&self, duration: Duration) {
@@ -108,8 +104,27 @@ impl Transport for FetchTransport {
     }
 }
 
+/// `Ok` for a 2xx response; otherwise the status and the start of the body.
+pub(crate) async fn response_outcome(response: JsValue) -> Result<(), SendError> {
+    let response: Response = response.unchecked_into();
+    let status = response.status();
+    if classify_status(status) == StatusClass::Accepted {
+        return Ok(());
+    }
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
+    Err(SendError::Status { status, body })
+}
+
 /// A JavaScript exception (e.g. `TypeError: Failed to fetch`) as a network error.
-fn network_error(error: JsValue) -> SendError {
+pub(crate) fn network_error(error: JsValue) -> SendError {
     let message = js_sys::Reflect::get(&error, &JsValue::from_str("message"))
         .ok()
         .and_then(|message| message.as_string())

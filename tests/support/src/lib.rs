@@ -34,8 +34,8 @@ pub use opentelemetry_proto::tonic::trace::v1 as trace;
 pub const TRACES_PATH: &str = "/v1/traces";
 
 /// `GET` here returns everything received so far as JSON — `{"requests": [...],
-/// "decodeErrors": [...]}`, each request in OTLP/JSON form as opentelemetry-proto writes
-/// it — so browser tests can check what arrived.
+/// "bodyLengths": [...], "decodeErrors": [...]}`, each request in OTLP/JSON form as
+/// opentelemetry-proto writes it — so browser tests can check what arrived.
 pub const RECEIVED_PATH: &str = "/received";
 
 /// One request the receiver accepted and decoded.
@@ -280,12 +280,14 @@ async fn handle(
         return Ok(response);
     }
     if request.method() == Method::GET && request.uri().path() == RECEIVED_PATH {
-        let requests: Vec<ExportTraceServiceRequest> = lock(&state.requests)
-            .iter()
-            .map(|received| received.request.clone())
-            .collect();
+        let (requests, body_lengths): (Vec<ExportTraceServiceRequest>, Vec<usize>) =
+            lock(&state.requests)
+                .iter()
+                .map(|received| (received.request.clone(), received.body_len))
+                .unzip();
         let body = serde_json::json!({
             "requests": requests,
+            "bodyLengths": body_lengths,
             "decodeErrors": lock(&state.decode_errors).clone(),
         });
         return Ok(respond(

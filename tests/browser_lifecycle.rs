@@ -1,0 +1,175 @@
+//! Page lifecycle in headless Chromium: spans buffered when the page is hidden or unloads
+//! leave with keepalive requests within the 64 KiB budget, and nothing is lost silently.
+
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use otlp_collector::{Collector, Config, Span, SpanId};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const KEEPALIVE_BUDGET: f64 = 65_536.0;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn lifecycle_fetch(url: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn lifecycle_set_timeout(callback: &js_sys::Function, milliseconds: i32);
+}
+
+fn receiver() -> &'static str {
+    match option_env!("OTLP_TEST_RECEIVER") {
+        Some(url) => url,
+        None => {
+            panic!("OTLP_TEST_RECEIVER is not set: run the wasm tests through tests/run_all.sh")
+        }
+    }
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+async fn sleep(milliseconds: i32) {
+    let promise =
+        js_sys::Promise::new(&mut |resolve, _| lifecycle_set_timeout(&resolve, milliseconds));
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// Fires a DOM event named `kind` at `target`.
+fn dispatch(target: &JsValue, kind: &str) {
+    let constructor: Function = get(&js_sys::global(), "Event").unchecked_into();
+    let event = Reflect::construct(&constructor, &Array::of1(&JsValue::from_str(kind))).unwrap();
+    let dispatch: Function = get(target, "dispatchEvent").unchecked_into();
+    dispatch.call1(target, &event).unwrap();
+}
+
+/// Makes `document.visibilityState` read `state` (headless pages are always visible).
+fn set_visibility(state: &str) {
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"value".into(), &state.into()).unwrap();
+    Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
+    let document = get(&js_sys::global(), "document");
+    let key = JsValue::from_str("visibilityState");
+    Object::define_property(document.unchecked_ref::<Object>(), &key, &descriptor);
+}
+
+/// How many received spans start with `prefix`, and the body sizes of the requests that
+/// carried them.
+async fn received(prefix: &str) -> (usize, f64) {
+    let response = JsFuture::from(lifecycle_fetch(&format!("{}/received", receiver())))
+        .await
+        .unwrap();
+    let text = JsFuture::from(
+        response
+            .unchecked_into::<web_sys::Response>()
+            .text()
+            .unwrap(),
+    )
+    .await
+    .unwrap()
+    .as_string()
+    .unwrap();
+    let received = JSON::parse(&text).unwrap();
+    let lengths = Array::from(&get(&received, "bodyLengths"));
+    let (mut spans, mut bytes) = (0, 0.0);
+    for (index, request) in Array::from(&get(&received, "requests")).iter().enumerate() {
+        let mut matched = 0;
+        for resource in Array::from(&get(&request, "resourceSpans")).iter() {
+            for scope in Array::from(&get(&resource, "scopeSpans")).iter() {
+                for span in Array::from(&get(&scope, "spans")).iter() {
+                    if get(&span, "name").as_string().unwrap().starts_with(prefix) {
+                        matched += 1;
+                    }
+                }
+            }
+        }
+        if matched > 0 {
+            spans += matched;
+            bytes += lengths.get(index as u32).as_f64().unwrap();
+        }
+    }
+    (spans, bytes)
+}
+
+/// A collector that would not export on its own for a minute, holding `count` spans of
+/// about 1 KiB each.
+fn loaded_collector(prefix: &str, count: usize) -> Collector {
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(format!("{}/v1/traces", receiver()))
+            .with_batch_timeout(std::time::Duration::from_secs(60)),
+    )
+    .unwrap();
+    for i in 0..count {
+        let span = Span::new(format!("{prefix}-{i}"))
+            .with_attribute("payload", "x".repeat(1000))
+            .end();
+        collector.collect(span).unwrap();
+    }
+    collector
+}
+
+#[wasm_bindgen_test]
+async fn pagehide_sends_what_fits_the_keepalive_budget_and_counts_the_rest() {
+    let prefix = format!("pagehide-{}", SpanId::random());
+    let collector = loaded_collector(&prefix, 100);
+    dispatch(&js_sys::global(), "pagehide");
+    sleep(1000).await;
+
+    let stats = collector.stats();
+    let (arrived, bytes) = received(&prefix).await;
+    assert!(stats.exported > 0, "{stats:?}");
+    assert!(
+        stats.dropped_page_unload > 0,
+        "100 KiB cannot fit: {stats:?}"
+    );
+    assert_eq!(stats.exported + stats.dropped_page_unload, 100, "{stats:?}");
+    assert_eq!(stats.buffered, 0);
+    assert!(stats.is_balanced(), "{stats:?}");
+    assert_eq!(arrived as u64, stats.exported);
+    assert!(
+        bytes <= KEEPALIVE_BUDGET,
+        "{bytes} bytes in keepalive requests"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
+    let prefix = format!("hidden-{}", SpanId::random());
+    let collector = loaded_collector(&prefix, 100);
+    set_visibility("hidden");
+    dispatch(&get(&js_sys::global(), "document"), "visibilitychange");
+    set_visibility("visible");
+    sleep(1000).await;
+
+    let stats = collector.stats();
+    assert!(stats.exported > 0, "{stats:?}");
+    assert_eq!(stats.dropped(), 0, "a hidden page may come back: {stats:?}");
+    assert_eq!(stats.exported + stats.buffered, 100, "{stats:?}");
+    let (_, bytes) = received(&prefix).await;
+    assert!(
+        bytes <= KEEPALIVE_BUDGET,
+        "{bytes} bytes in keepalive requests"
+    );
+
+    collector.flush().await.unwrap();
+    assert_eq!(collector.stats().exported, 100);
+    assert_eq!(received(&prefix).await.0, 100);
+}
+
+#[wasm_bindgen_test]
+async fn a_shut_down_collector_no_longer_listens() {
+    let prefix = format!("after-shutdown-{}", SpanId::random());
+    let collector = loaded_collector(&prefix, 3);
+    collector.shutdown().await.unwrap();
+    dispatch(&js_sys::global(), "pagehide");
+    sleep(300).await;
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.dropped()), (3, 0), "{stats:?}");
+}
