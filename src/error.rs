@@ -14,6 +14,9 @@ pub enum StartError {
         "no tokio runtime: create the collector inside a tokio runtime (e.g. in #[tokio::main])"
     )]
     NoRuntime,
+    /// The configuration asks for something this build cannot do.
+    #[error("not supported here: {0}")]
+    Unsupported(&'static str),
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     HttpClient(String),

@@ -194,13 +194,13 @@ fn parse_pairs(variable: &Variable) -> Result<Vec<(String, String)>, ConfigError
         .map(|entry| {
             let (key, value) = entry
                 .split_once('=')
-                .ok_or_else(|| variable.invalid(format!("entry {entry:?} has no '='")))?;
+                .ok_or_else(|| variable.invalid(format!("entry \"{entry}\" has no '='")))?;
             let key = percent_decode(key.trim())
-                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in {key:?}")))?;
+                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in \"{key}\"")))?;
             let value = percent_decode(value.trim())
-                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in {value:?}")))?;
+                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in \"{value}\"")))?;
             if key.is_empty() {
-                return Err(variable.invalid(format!("entry {entry:?} has an empty key")));
+                return Err(variable.invalid(format!("entry \"{entry}\" has an empty key")));
             }
             Ok((key, value))
         })

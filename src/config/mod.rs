@@ -46,7 +46,7 @@ pub enum ConfigError {
         max_queue_size: usize,
     },
     /// The endpoint cannot be sent to.
-    #[error("endpoint {url:?} is not a usable URL: {reason}")]
+    #[error("endpoint \"{url}\" is not a usable URL: {reason}")]
     InvalidEndpoint {
         /// The URL as given.
         url: String,
@@ -54,7 +54,7 @@ pub enum ConfigError {
         reason: &'static str,
     },
     /// A header name or value cannot go into an HTTP request.
-    #[error("header {name:?} is invalid: {reason}")]
+    #[error("header \"{name}\" is invalid: {reason}")]
     InvalidHeader {
         /// The header name as given.
         name: String,
@@ -62,7 +62,7 @@ pub enum ConfigError {
         reason: &'static str,
     },
     /// An environment variable had a value we cannot use.
-    #[error("{variable}={value:?} is invalid: {reason}")]
+    #[error("{variable}=\"{value}\" is invalid: {reason}")]
     InvalidVariable {
         /// The variable, e.g. `OTEL_BSP_MAX_QUEUE_SIZE`.
         variable: String,

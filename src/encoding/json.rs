@@ -75,10 +75,9 @@ fn push_double(value: f64, out: &mut Vec<u8>) {
             b"\"-Infinity\""
         });
     } else {
-        // `{:?}` is the shortest text that reads back to the same double.
-        let mut text = String::new();
-        let _ = write!(text, "{value:?}");
-        out.extend_from_slice(text.as_bytes());
+        // The shortest text that reads back to the same double, from the platform (the
+        // browser's own number formatting keeps float printing out of the wasm package).
+        crate::platform::write_double(value, out);
     }
 }
 

@@ -18,6 +18,7 @@ mod protobuf;
 mod request;
 
 pub use compression::Compression;
+pub(crate) use compression::Gzip;
 pub(crate) use request::{EncodedRequest, RequestEncoder};
 
 use crate::model::{Resource, Scope, Span};

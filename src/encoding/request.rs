@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::{encode, Compression, Protocol};
+use super::{encode, Gzip, Protocol};
 use crate::model::{Resource, Scope, Span};
 
 /// One HTTP request body, ready to send (and resend) without copying.
@@ -27,7 +27,8 @@ pub(crate) struct EncodedBatch {
 #[derive(Clone, Debug)]
 pub(crate) struct RequestEncoder {
     pub(crate) protocol: Protocol,
-    pub(crate) compression: Compression,
+    /// Compresses bodies when the configuration asks for gzip.
+    pub(crate) gzip: Option<Gzip>,
     pub(crate) resource: Resource,
     pub(crate) scope: Scope,
     pub(crate) max_request_bytes: usize,
@@ -51,7 +52,10 @@ impl RequestEncoder {
     fn encode_into(&self, spans: &[Span], limit: usize, batch: &mut EncodedBatch) {
         let mut body = Vec::new();
         encode(self.protocol, &self.resource, &self.scope, spans, &mut body);
-        let body = self.compression.apply(body);
+        let body = match self.gzip {
+            Some(gzip) => gzip(&body),
+            None => body,
+        };
         if body.len() <= limit {
             batch.requests.push(EncodedRequest {
                 body: Bytes::from(body),
@@ -74,7 +78,7 @@ mod tests {
     fn encoder(max_request_bytes: usize) -> RequestEncoder {
         RequestEncoder {
             protocol: Protocol::HttpProtobuf,
-            compression: Compression::None,
+            gzip: None,
             resource: Resource::new("test"),
             scope: Scope::default(),
             max_request_bytes,

@@ -27,7 +27,7 @@ pub struct SpanContext {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TraceparentError {
     /// Not four dash-separated fields of the W3C lengths.
-    #[error("traceparent must look like 00-<32 hex>-<16 hex>-<2 hex>, got {0:?}")]
+    #[error("traceparent must look like 00-<32 hex>-<16 hex>-<2 hex>, got \"{0}\"")]
     Malformed(String),
     /// Version `ff` is forbidden by the W3C specification.
     #[error("traceparent version ff is invalid")]

@@ -9,10 +9,11 @@ use tokio::time::Instant;
 
 use super::buffer::SpanBuffer;
 use super::exporter::{Command, ExportTask, Outcome, Shared};
+use super::gzip::gzip;
 use super::transport::HttpTransport;
 use crate::batching::BatchPolicy;
 use crate::config::Config;
-use crate::encoding::RequestEncoder;
+use crate::encoding::{Compression, Gzip, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
@@ -67,7 +68,7 @@ impl Collector {
                 transport: HttpTransport::new(&config)?,
                 encoder: RequestEncoder {
                     protocol: config.protocol,
-                    compression: config.compression,
+                    gzip: (config.compression == Compression::Gzip).then_some(gzip as Gzip),
                     resource: config.resource.clone(),
                     scope: config.scope.clone(),
                     max_request_bytes: config.max_request_bytes,

@@ -5,7 +5,10 @@ mod buffer;
 mod clock;
 mod collector;
 mod exporter;
+mod gzip;
+mod number;
 mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
 pub use collector::Collector;
+pub(crate) use number::write_double;

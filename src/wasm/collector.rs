@@ -19,7 +19,7 @@ use super::runtime::{first_of, sleep, First, Signal, Slot};
 use super::transport::{network_error, response_outcome, FetchTransport};
 use crate::batching::{BatchPolicy, NextStep};
 use crate::config::Config;
-use crate::encoding::{protobuf_span_len, Protocol, RequestEncoder};
+use crate::encoding::{protobuf_span_len, Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
@@ -70,10 +70,15 @@ impl Collector {
     /// Validates `config` and creates the collector. No task runs until spans arrive.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
+        if config.compression != Compression::None {
+            return Err(StartError::Unsupported(
+                "compression: gzip is not available in the browser build yet; use Compression::None",
+            ));
+        }
         let stats = Arc::new(StatsCounters::default());
         let encoder = RequestEncoder {
             protocol: config.protocol,
-            compression: config.compression,
+            gzip: None,
             resource: config.resource.clone(),
             scope: config.scope.clone(),
             max_request_bytes: config.max_request_bytes,

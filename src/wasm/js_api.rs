@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::collector::Collector;
+use super::number::number_to_string;
 use crate::config::Config;
 use crate::encoding::Protocol;
 use crate::model::{Event, KeyValue, Span, SpanContext, SpanKind, SpanStatus, Value};
@@ -75,12 +76,17 @@ fn entries_option(options: &JsValue, key: &str) -> Result<Vec<(String, JsValue)>
         .collect()
 }
 
+/// A short description of a JavaScript value for error messages: `String(value)` for
+/// strings and numbers (quoted strings), the type otherwise. JavaScript does the
+/// formatting, so no Rust float printing ends up in the package.
 fn describe(value: &JsValue) -> String {
-    value
-        .as_string()
-        .map(|text| format!("{text:?}"))
-        .or_else(|| value.as_f64().map(|number| number.to_string()))
-        .unwrap_or_else(|| value.js_typeof().as_string().unwrap_or_default())
+    if let Some(text) = value.as_string() {
+        return format!("'{text}'");
+    }
+    if let Some(number) = value.as_f64() {
+        return number_to_string(number);
+    }
+    value.js_typeof().as_string().unwrap_or_default()
 }
 
 /// Builds a [`Config`] from a JavaScript options object.
@@ -101,7 +107,7 @@ fn config_from_options(options: &JsValue) -> Result<Config, JsValue> {
             "http/json" => Protocol::HttpJson,
             other => {
                 return Err(error(format!(
-                    "option protocol must be 'http/protobuf' or 'http/json', got {other:?}"
+                    "option protocol must be 'http/protobuf' or 'http/json', got '{other}'"
                 )))
             }
         });
@@ -196,7 +202,7 @@ fn span_kind(kind: &str) -> Result<SpanKind, JsValue> {
         "consumer" => SpanKind::Consumer,
         other => {
             return Err(error(format!(
-                "option kind must be 'internal', 'server', 'client', 'producer' or 'consumer', got {other:?}"
+                "option kind must be 'internal', 'server', 'client', 'producer' or 'consumer', got '{other}'"
             )))
         }
     })
@@ -384,7 +390,7 @@ impl JsSpan {
             "error" => SpanStatus::error(message.unwrap_or_default()),
             other => {
                 return Err(error(format!(
-                    "status must be 'unset', 'ok' or 'error', got {other:?}"
+                    "status must be 'unset', 'ok' or 'error', got '{other}'"
                 )))
             }
         };

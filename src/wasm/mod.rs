@@ -7,9 +7,11 @@ mod clock;
 mod collector;
 mod js_api;
 mod lifecycle;
+mod number;
 mod runtime;
 mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
 pub use collector::Collector;
 pub use js_api::{JsCollector, JsSpan};
+pub(crate) use number::write_double;

@@ -92,7 +92,7 @@ impl Transport for FetchTransport {
                 }
                 return Err(SendError::Network(format!(
                     "request timed out after {} ms",
-                    self.timeout.as_millis()
+                    self.timeout.as_millis() as u64
                 )));
             }
         };
