@@ -123,7 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             let receiver = Receiver::start_with(ReceiverOptions {
                 keep_requests: false,
-                port: 0,
+                ..ReceiverOptions::default()
             })
             .await?;
             config = config.with_endpoint(receiver.endpoint());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole otlp-collector test suite on a fresh machine, installing what it needs
-# first (idempotently): the wasm32 target, wasm-pack, the wasm-bindgen-cli of the exact
-# version in Cargo.lock, and Debian's Chromium + chromedriver. `.ci/run` calls exactly this.
+# first (idempotently, see tests/install_toolchain.sh): the wasm32 target, wasm-pack, the
+# wasm-bindgen-cli of the exact version in Cargo.lock, wasm-opt from npm, Debian's
+# Chromium + chromedriver, and playwright-core. `.ci/run` calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,30 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { printf '\n==> %s\n' "$*"; }
-export PATH="$HOME/.cargo/bin:$PATH"
 
-step "install: wasm32-unknown-unknown target"
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    rustup target add wasm32-unknown-unknown
-fi
-
-step "install: wasm-pack 0.15.1"
-if ! wasm-pack --version 2>/dev/null | grep -q " 0\.15\.1"; then
-    cargo install wasm-pack --version 0.15.1 --locked
-fi
-
-wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
-step "install: wasm-bindgen-cli $wasm_bindgen_version (the version in Cargo.lock)"
-if ! wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
-    # Without --locked: its packaged lock file pins a crate version the registry lacks.
-    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
-fi
-
-step "install: Chromium and chromedriver (Debian packages)"
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    apt-get update
-    apt-get install -y chromium chromium-driver
-fi
+source tests/install_toolchain.sh
 
 step "format check"
 cargo fmt --all --check
@@ -50,7 +29,10 @@ cargo build --lib --target wasm32-unknown-unknown
 
 step "start the loopback receiver for the wasm tests"
 cargo build --quiet -p otlp-test-receiver
-"${CARGO_TARGET_DIR:-target}/debug/otlp-test-receiver" --port 0 > "$receiver_log" 2>&1 &
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+export OTLP_RECEIVER_BIN="$target_dir/debug/otlp-test-receiver"
+"$OTLP_RECEIVER_BIN" --port 0 > "$receiver_log" 2>&1 &
 receiver_pid=$!
 for _ in $(seq 50); do
     grep -q "listening on" "$receiver_log" && break
@@ -86,6 +68,16 @@ WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(
 check_ran "$chrome_log" Chromium browser browser_lifecycle
 rm -f "$node_log" "$chrome_log"
 
+step "npm package for the demo page (www/pkg) and its size"
+bash www/build.sh 2>&1 | tee -a "$log" | tail -n 3
+
+step "browser end to end: www/ in Chromium (playwright-core)"
+(cd tests/e2e && npm ci --no-audit --no-fund)
+(cd tests/e2e && node --test) 2>&1 | tee -a "$log"
+
+step "browser span cost: µs per span (start, 4 attributes, end) in headless Chromium"
+(cd tests/e2e && node bench.mjs) 2>&1 | tee -a "$log"
+
 step "examples: simple_collector (embedded receiver) and a loadgen smoke run"
 env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
     cargo run --quiet --example simple_collector 2>&1 | tee -a "$log"
@@ -93,6 +85,16 @@ grep -q "dropped 0" "$log"
 cargo run --release --quiet --example loadgen -- --spans 200000 --threads 2 2>&1 | tee -a "$log"
 grep -q '"dropped":0' "$log"
 
-# One closing line with every cargo test count added up.
-grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" |
-    awk '{ passed += $4; failed += $6 } END { printf "\ntests: %d passed, %d failed\n", passed, failed; exit failed > 0 }'
+# One closing line with every count added up: cargo's and wasm-bindgen's "test result"
+# lines and node's "# pass" / "# fail" lines.
+awk '
+    /test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i == "passed;") passed += $(i - 1)
+            if ($i == "failed;") failed += $(i - 1)
+        }
+    }
+    /^# pass [0-9]+$/ { passed += $3 }
+    /^# fail [0-9]+$/ { failed += $3 }
+    END { printf "\ntests: %d passed, %d failed\n", passed, failed; exit failed > 0 }
+' "$log"

@@ -26,12 +26,18 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+mod static_files;
+
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 pub use opentelemetry_proto::tonic::common::v1 as common;
 pub use opentelemetry_proto::tonic::trace::v1 as trace;
 
 /// The path OTLP/HTTP uses for traces.
 pub const TRACES_PATH: &str = "/v1/traces";
+
+/// `GET` here answers like an application endpoint the demo page calls with a
+/// `traceparent` header; the receiver remembers each header it saw.
+pub const DEMO_API_PATH: &str = "/api/cart";
 
 /// `GET` here returns everything received so far as JSON — `{"requests": [...],
 /// "bodyLengths": [...], "decodeErrors": [...]}`, each request in OTLP/JSON form as
@@ -81,6 +87,8 @@ pub struct ReceiverOptions {
     pub keep_requests: bool,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// A folder to serve with `GET` (the demo page), if any.
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ReceiverOptions {
@@ -88,6 +96,7 @@ impl Default for ReceiverOptions {
         ReceiverOptions {
             keep_requests: true,
             port: 0,
+            static_dir: None,
         }
     }
 }
@@ -95,6 +104,9 @@ impl Default for ReceiverOptions {
 #[derive(Default)]
 struct State {
     keep_requests: bool,
+    static_dir: Option<std::path::PathBuf>,
+    /// `traceparent` headers of requests to the demo API.
+    api_traceparents: Mutex<Vec<String>>,
     requests: Mutex<Vec<ReceivedRequest>>,
     spans: AtomicU64,
     accepted_requests: AtomicU64,
@@ -146,6 +158,7 @@ impl Receiver {
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             keep_requests: options.keep_requests,
+            static_dir: options.static_dir,
             ..State::default()
         });
         let server = tokio::spawn(serve(listener, Arc::clone(&state)));
@@ -288,6 +301,7 @@ async fn handle(
         let body = serde_json::json!({
             "requests": requests,
             "bodyLengths": body_lengths,
+            "apiTraceparents": lock(&state.api_traceparents).clone(),
             "decodeErrors": lock(&state.decode_errors).clone(),
         });
         return Ok(respond(
@@ -295,6 +309,29 @@ async fn handle(
             "application/json",
             body.to_string().into_bytes(),
         ));
+    }
+    if request.method() == Method::GET && request.uri().path() == DEMO_API_PATH {
+        let traceparent = request
+            .headers()
+            .get("traceparent")
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default();
+        lock(&state.api_traceparents).push(traceparent.clone());
+        let body = serde_json::json!({ "items": 3, "traceparent": traceparent });
+        return Ok(respond(
+            StatusCode::OK,
+            "application/json",
+            body.to_string().into_bytes(),
+        ));
+    }
+    if request.method() == Method::GET {
+        if let Some((content_type, bytes)) = state
+            .static_dir
+            .as_deref()
+            .and_then(|root| static_files::read(root, request.uri().path()))
+        {
+            return Ok(respond(StatusCode::OK, content_type, bytes));
+        }
     }
     if request.method() != Method::POST || request.uri().path() != TRACES_PATH {
         return Ok(respond(

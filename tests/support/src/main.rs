@@ -1,7 +1,8 @@
 //! Runs the loopback receiver on its own and prints what it decodes, e.g. as the target of
 //! a demo page or of a service pointed at it with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.
 //!
-//! `cargo run -p otlp-test-receiver -- [--port 4318]`
+//! `cargo run -p otlp-test-receiver -- [--port 4318] [--static www]` — with `--static` it
+//! also serves that folder (the demo page) and the demo API on the same origin.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use otlp_test_receiver::{describe_span, Receiver, ReceiverOptions};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut port = 4318;
+    let mut static_dir = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
@@ -20,15 +22,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .parse()
                     .map_err(|_| "--port needs a number from 0 to 65535")?;
             }
-            other => return Err(format!("unknown argument {other:?}; usage: [--port N]").into()),
+            "--static" => {
+                static_dir = Some(std::path::PathBuf::from(
+                    args.next().ok_or("--static needs a folder")?,
+                ));
+            }
+            other => {
+                return Err(
+                    format!("unknown argument {other:?}; usage: [--port N] [--static DIR]").into(),
+                )
+            }
         }
     }
+    let serves_page = static_dir.is_some();
     let receiver = Receiver::start_with(ReceiverOptions {
         keep_requests: true,
         port,
+        static_dir,
     })
     .await?;
     println!("OTLP/HTTP receiver listening on {}", receiver.endpoint());
+    if serves_page {
+        println!("demo page at http://{}/", receiver.addr());
+    }
     let mut shown = 0;
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -1,0 +1,42 @@
+# Installs, idempotently, what the browser build and tests need. Sourced by
+# tests/run_all.sh and www/build.sh; every step is skipped when already in place.
+#   - the wasm32-unknown-unknown target
+#   - wasm-pack 0.15.1
+#   - wasm-bindgen-cli of exactly the wasm-bindgen version in Cargo.lock
+#   - wasm-opt from the npm binaryen package (Debian's breaks wasm-bindgen output)
+#   - Chromium and chromedriver from Debian's packages
+
+export PATH="$HOME/.cargo/bin:$PATH"
+tools_dir="$HOME/.local/share/otlp-collector-tools"
+
+install_step() { printf '\n==> install: %s\n' "$*"; }
+
+install_step "wasm32-unknown-unknown target"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+
+install_step "wasm-pack 0.15.1"
+if ! wasm-pack --version 2>/dev/null | grep -q " 0\.15\.1"; then
+    cargo install wasm-pack --version 0.15.1 --locked
+fi
+
+wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+install_step "wasm-bindgen-cli $wasm_bindgen_version (the version in Cargo.lock)"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
+    # Without --locked: its packaged lock file pins a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+
+install_step "wasm-opt (npm binaryen 132)"
+if ! "$tools_dir/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version 132"; then
+    mkdir -p "$tools_dir"
+    npm install --prefix "$tools_dir" --no-audit --no-fund binaryen@132
+fi
+export PATH="$tools_dir/node_modules/.bin:$PATH"
+
+install_step "Chromium and chromedriver (Debian packages)"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update
+    apt-get install -y chromium chromium-driver
+fi

@@ -1,0 +1,56 @@
+// The demo page: spans from button clicks, a traced fetch, live stats.
+import init, { Collector } from './pkg/otlp_collector.js';
+
+const log = (line) => {
+  document.getElementById('log').textContent += `${new Date().toLocaleTimeString()}  ${line}\n`;
+};
+
+await init();
+const collector = new Collector({
+  endpoint: new URL('/v1/traces', location.href).href,
+  serviceName: 'shop-web',
+  protocol: 'http/protobuf',
+  batchSize: 64,
+  batchTimeoutMs: 1000,
+  resourceAttributes: { 'deployment.environment': 'demo' },
+});
+
+document.getElementById('checkout').addEventListener('click', async () => {
+  const checkout = collector.startSpan('checkout', { kind: 'internal', attributes: { 'cart.items': 3 } });
+  checkout.addEvent('clicked', { button: 'checkout' });
+  const request = collector.startSpan('GET /api/cart', { kind: 'client', parent: checkout });
+  request.setAttribute('http.request.method', 'GET');
+  const response = await fetch('/api/cart', { headers: { traceparent: request.traceparent() } });
+  request.setAttributes({ 'http.response.status_code': response.status, ok: response.ok });
+  const body = await response.json();
+  request.end();
+  checkout.setStatus('ok');
+  checkout.end();
+  log(`checkout: the server saw traceparent ${body.traceparent}`);
+});
+
+document.getElementById('fail').addEventListener('click', () => {
+  const payment = collector.startSpan('pay', { kind: 'client', attributes: { 'payment.method': 'card' } });
+  payment.setStatus('error', 'card declined');
+  payment.end();
+  log('pay: recorded an error span');
+});
+
+document.getElementById('flush').addEventListener('click', async () => {
+  try {
+    await collector.flush();
+    log('flush: everything collected so far was exported');
+  } catch (error) {
+    log(`flush: ${error.message}`);
+  }
+});
+
+const showStats = () => {
+  const stats = collector.stats();
+  document.getElementById('stats').innerHTML = Object.entries(stats)
+    .map(([name, value]) => `<tr><td>${name}</td><td id="stat-${name}">${value}</td></tr>`)
+    .join('');
+};
+setInterval(showStats, 250);
+showStats();
+document.getElementById('status').textContent = 'ready';
