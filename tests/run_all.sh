@@ -71,7 +71,13 @@ rm -f "$node_log" "$chrome_log"
 step "npm package for the demo page (www/pkg) and its size"
 bash www/build.sh 2>&1 | tee -a "$log" | tail -n 3
 
-step "browser end to end: www/ in Chromium (playwright-core)"
+step "npm packages for Node (--target nodejs) and bundlers (--target bundler)"
+export OTLP_PKG_DIR="$target_dir/pkg"
+for package_target in nodejs bundler; do
+    wasm-pack build --profile wasm-release --target "$package_target" --out-dir "$OTLP_PKG_DIR/$package_target"
+done
+
+step "JavaScript end to end: www/ and the webpack bundle in Chromium (playwright-core), the nodejs package in Node"
 (cd tests/e2e && npm ci --no-audit --no-fund)
 (cd tests/e2e && node --test) 2>&1 | tee -a "$log"
 
