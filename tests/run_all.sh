@@ -81,7 +81,7 @@ step "JavaScript end to end: www/ and the webpack bundle in Chromium (playwright
 (cd tests/e2e && npm ci --no-audit --no-fund)
 (cd tests/e2e && node --test) 2>&1 | tee -a "$log"
 
-step "browser span cost: µs per span (start, 4 attributes, end) in headless Chromium"
+step "browser span cost, side by side: otlp-collector vs the OpenTelemetry JS web SDK in headless Chromium"
 (cd tests/e2e && node bench.mjs) 2>&1 | tee -a "$log"
 
 step "examples: simple_collector (embedded receiver) and a loadgen smoke run"

@@ -1,14 +1,47 @@
-// Prints the µs per span (start, 4 attributes, end) of the wasm package in headless
-// Chromium, from www/bench.html: `node tests/e2e/bench.mjs` after `bash www/build.sh`.
-import { startReceiver, launchChromium } from './receiver.mjs';
+// Prints the µs per span (start, 4 attributes, end) of otlp-collector and of the
+// OpenTelemetry JS web SDK, measured on one page in headless Chromium, rounds alternating,
+// with the ratio and what the receiver got from each. Needs the bundler package in
+// OTLP_PKG_DIR (tests/run_all.sh builds it):
+//   node tests/e2e/bench.mjs
+import path from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import webpack from 'webpack';
+import { repoRoot, startReceiver, launchChromium } from './receiver.mjs';
+
+const packages = process.env.OTLP_PKG_DIR ?? path.join(repoRoot, 'target', 'pkg');
+const output = path.join(repoRoot, 'www', 'compare');
+await rm(output, { recursive: true, force: true });
+const stats = await new Promise((resolve, reject) => {
+  webpack({
+    mode: 'production',
+    entry: path.join(import.meta.dirname, 'compare', 'entry.js'),
+    output: { path: output, filename: 'bench.js', publicPath: '/compare/' },
+    resolve: { alias: { 'otlp-collector': path.join(packages, 'bundler') } },
+    experiments: { asyncWebAssembly: true, topLevelAwait: true },
+    performance: { hints: false },
+  }, (error, result) => (error ? reject(error) : resolve(result)));
+});
+if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
+await mkdir(output, { recursive: true });
+await writeFile(path.join(output, 'index.html'),
+  '<!doctype html><meta charset="utf-8"><title>span cost</title><script src="/compare/bench.js"></script>');
 
 const receiver = await startReceiver();
 const browser = await launchChromium();
 try {
   const page = await browser.newPage();
-  await page.goto(`${receiver.url}/bench.html`);
-  const result = await page.waitForFunction(() => window.benchResult, null, { timeout: 120_000 });
-  console.log(JSON.stringify({ browser: browser.version(), ...(await result.jsonValue()) }));
+  await page.goto(`${receiver.url}/compare/index.html`);
+  const handle = await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 });
+  const result = await handle.jsonValue();
+  const received = await (await fetch(`${receiver.url}/received`)).json();
+  const perService = {};
+  for (const request of received.requests) {
+    for (const resource of request.resourceSpans) {
+      const name = resource.resource.attributes.find((kv) => kv.key === 'service.name').value.stringValue;
+      perService[name] = (perService[name] ?? 0) + resource.scopeSpans.reduce((n, scope) => n + scope.spans.length, 0);
+    }
+  }
+  console.log(JSON.stringify({ browser: browser.version(), ...result, received: perService }));
 } finally {
   await browser.close();
   receiver.stop();
