@@ -22,6 +22,7 @@ fn config_for(receiver: &Receiver) -> Config {
             max_retries: 3,
             initial_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
+            ..RetryPolicy::default()
         })
 }
 
@@ -313,6 +314,7 @@ async fn an_unreachable_endpoint_is_retried_then_counted() {
                 max_retries: 1,
                 initial_delay: Duration::from_millis(10),
                 max_delay: Duration::from_millis(10),
+                ..RetryPolicy::default()
             }),
     )
     .unwrap();

@@ -39,8 +39,8 @@ thread_local! {
     static GENERATOR: Cell<u64> = Cell::new(platform::random_seed());
 }
 
-/// The next 64 random bits from this thread's wyrand state.
-fn next_random() -> u64 {
+/// The next 64 random bits from this thread's wyrand state (also used for retry jitter).
+pub(crate) fn random_u64() -> u64 {
     GENERATOR.with(|state| {
         let seed = state.get().wrapping_add(0xa076_1d64_78bd_642f);
         state.set(seed);
@@ -52,7 +52,7 @@ fn next_random() -> u64 {
 /// 64 random bits that are not all zero.
 fn next_nonzero_random() -> u64 {
     loop {
-        let value = next_random();
+        let value = random_u64();
         if value != 0 {
             return value;
         }
@@ -62,7 +62,7 @@ fn next_nonzero_random() -> u64 {
 impl TraceId {
     /// A new random trace id.
     pub fn random() -> Self {
-        let high = next_random();
+        let high = random_u64();
         let low = next_nonzero_random();
         let mut bytes = [0; 16];
         bytes[..8].copy_from_slice(&high.to_be_bytes());

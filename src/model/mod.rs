@@ -10,7 +10,7 @@ mod span;
 mod value;
 
 pub use context::{SpanContext, TraceparentError, SAMPLED_FLAG};
-pub(crate) use ids::push_hex;
+pub(crate) use ids::{push_hex, random_u64};
 pub use ids::{IdError, SpanId, TraceId};
 pub use limits::{Attributes, SpanLimits};
 pub use resource::{Resource, Scope, UNKNOWN_SERVICE};

@@ -8,12 +8,15 @@ use reqwest::header::{
 };
 
 use crate::config::Config;
+use crate::encoding::Protocol;
 use crate::error::StartError;
-use crate::export::{SendError, Transport};
+use crate::export::{parse_retry_after, PartialSuccess, SendError, Transport};
 use crate::retry::{classify_status, StatusClass};
 
 pub(crate) struct HttpTransport {
     client: reqwest::Client,
+    /// JSON responses come back to JSON requests.
+    json: bool,
     url: reqwest::Url,
     headers: HeaderMap,
 }
@@ -52,6 +55,7 @@ impl HttpTransport {
             .map_err(|error| StartError::HttpClient(error.to_string()))?;
         Ok(HttpTransport {
             client,
+            json: config.protocol == Protocol::HttpJson,
             url,
             headers,
         })
@@ -59,7 +63,7 @@ impl HttpTransport {
 }
 
 impl Transport for HttpTransport {
-    async fn send(&self, body: Bytes) -> Result<(), SendError> {
+    async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         let response = self
             .client
             .post(self.url.clone())
@@ -69,13 +73,22 @@ impl Transport for HttpTransport {
             .await
             .map_err(|error| SendError::Network(describe(&error)))?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, crate::platform::now_unix_nanos()));
         // Read the body either way, so the connection can be reused.
         let body = response.bytes().await.unwrap_or_default();
         if classify_status(status) == StatusClass::Accepted {
-            return Ok(());
+            return Ok(PartialSuccess::from_response(&body, self.json));
         }
         let text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_LIMIT)]).into_owned();
-        Err(SendError::Status { status, body: text })
+        Err(SendError::Status {
+            status,
+            body: text,
+            retry_after,
+        })
     }
 
     async fn wait(&self, duration: Duration) {

@@ -279,12 +279,17 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
             .set(keepalive.bytes_in_flight.get() + bytes);
         let inner = Rc::clone(inner);
         spawn_local(async move {
+            let json = inner.config.protocol == Protocol::HttpJson;
             let outcome = match JsFuture::from(promise).await {
-                Ok(response) => response_outcome(response).await,
+                Ok(response) => response_outcome(response, json).await,
                 Err(error) => Err(network_error(error)),
             };
             match outcome {
-                Ok(()) => inner.stats.settle_exported(spans, bytes as u64),
+                Ok(partial) => {
+                    let rejected = partial.rejected_spans.min(spans);
+                    inner.stats.settle_exported(spans - rejected, bytes as u64);
+                    inner.stats.settle_dropped(DropReason::Rejected, rejected);
+                }
                 Err(error) => {
                     inner.stats.record_error(error.to_string());
                     inner.stats.settle_dropped(DropReason::PageUnload, spans);

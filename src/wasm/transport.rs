@@ -10,7 +10,8 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::runtime::{first_of, sleep, First};
 use crate::config::Config;
-use crate::export::{SendError, Transport};
+use crate::encoding::Protocol;
+use crate::export::{parse_retry_after, PartialSuccess, SendError, Transport};
 use crate::retry::{classify_status, StatusClass};
 
 #[wasm_bindgen]
@@ -26,6 +27,8 @@ const ERROR_BODY_LIMIT: usize = 512;
 
 pub(crate) struct FetchTransport {
     url: String,
+    /// JSON responses come back to JSON requests.
+    json: bool,
     headers: Vec<(String, String)>,
     timeout: Duration,
 }
@@ -42,6 +45,7 @@ impl FetchTransport {
         headers.extend(config.headers.iter().cloned());
         FetchTransport {
             url: config.endpoint.clone(),
+            json: config.protocol == Protocol::HttpJson,
             headers,
             timeout: config.export_timeout,
         }
@@ -76,7 +80,7 @@ impl FetchTransport {
 }
 
 impl Transport for FetchTransport {
-    async fn send(&self, body: Bytes) -> Result<(), SendError> {
+    async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         let controller = AbortController::new().ok();
         let init = self.request_init(&body, controller.as_ref())?;
         let response = match first_of(
@@ -96,7 +100,7 @@ impl Transport for FetchTransport {
                 )));
             }
         };
-        response_outcome(response).await
+        response_outcome(response, self.json).await
     }
 
     async fn wait(&self, duration: Duration) {
@@ -104,13 +108,31 @@ impl Transport for FetchTransport {
     }
 }
 
-/// `Ok` for a 2xx response; otherwise the status and the start of the body.
-pub(crate) async fn response_outcome(response: JsValue) -> Result<(), SendError> {
+/// The partial success of a 2xx response; otherwise the status, `Retry-After` and the
+/// start of the body.
+pub(crate) async fn response_outcome(
+    response: JsValue,
+    json: bool,
+) -> Result<PartialSuccess, SendError> {
     let response: Response = response.unchecked_into();
     let status = response.status();
     if classify_status(status) == StatusClass::Accepted {
-        return Ok(());
+        let body = match response.array_buffer() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        return Ok(PartialSuccess::from_response(&body, json));
     }
+    // Readable cross-origin only if the server lists it in Access-Control-Expose-Headers.
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|value| parse_retry_after(&value, crate::platform::now_unix_nanos()));
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise)
             .await
@@ -120,7 +142,11 @@ pub(crate) async fn response_outcome(response: JsValue) -> Result<(), SendError>
         Err(_) => String::new(),
     };
     let body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
-    Err(SendError::Status { status, body })
+    Err(SendError::Status {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 /// A JavaScript exception (e.g. `TypeError: Failed to fetch`) as a network error.

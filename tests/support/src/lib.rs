@@ -29,6 +29,9 @@ use tokio::task::JoinHandle;
 mod static_files;
 
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceResponse,
+};
 pub use opentelemetry_proto::tonic::common::v1 as common;
 pub use opentelemetry_proto::tonic::trace::v1 as trace;
 
@@ -120,8 +123,10 @@ struct State {
 /// A canned answer for the next request, for fault injection.
 #[derive(Clone, Copy, Debug)]
 enum Scripted {
-    /// Answer with this status without accepting the spans.
-    Status(u16),
+    /// Answer with this status (and `Retry-After`, if given) without accepting the spans.
+    Status(u16, Option<&'static str>),
+    /// Accept the request but report this many spans rejected, with a message.
+    PartialSuccess(i64, &'static str),
     /// Wait this long, then accept the spans normally.
     Stall(Duration),
 }
@@ -181,7 +186,21 @@ impl Receiver {
 
     /// Answers the next requests with these statuses instead of accepting them.
     pub fn respond_with(&self, statuses: impl IntoIterator<Item = u16>) {
-        lock(&self.state.scripted).extend(statuses.into_iter().map(Scripted::Status));
+        lock(&self.state.scripted).extend(
+            statuses
+                .into_iter()
+                .map(|status| Scripted::Status(status, None)),
+        );
+    }
+
+    /// Answers the next request with `status` and a `Retry-After: retry_after` header.
+    pub fn respond_with_retry_after(&self, status: u16, retry_after: &'static str) {
+        lock(&self.state.scripted).push_back(Scripted::Status(status, Some(retry_after)));
+    }
+
+    /// Accepts the next request but answers that `rejected` of its spans were rejected.
+    pub fn respond_with_partial_success(&self, rejected: i64, message: &'static str) {
+        lock(&self.state.scripted).push_back(Scripted::PartialSuccess(rejected, message));
     }
 
     /// Makes the next `requests` requests wait `delay` before being accepted, as an
@@ -246,12 +265,16 @@ impl Receiver {
 }
 
 async fn serve(listener: TcpListener, state: Arc<State>) {
+    // Connections live in this set, so stopping the receiver (aborting this task) closes
+    // them too, as a real server going down would.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        while connections.try_join_next().is_some() {}
         let state = Arc::clone(&state);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let service = service_fn(move |request| handle(Arc::clone(&state), request));
             // A client hanging up mid-request is not the receiver's problem.
             let _ = http1::Builder::new()
@@ -266,6 +289,11 @@ fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Fu
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    // Browsers hide Retry-After from cross-origin pages unless it is exposed.
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("retry-after"),
+    );
     if let Ok(value) = HeaderValue::from_str(content_type) {
         headers.insert(CONTENT_TYPE, value);
     }
@@ -371,12 +399,20 @@ async fn handle(
         }
     };
     let scripted = lock(&state.scripted).pop_front();
+    let mut partial_success = None;
     match scripted {
-        Some(Scripted::Status(status)) => {
+        Some(Scripted::Status(status, retry_after)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return Ok(respond(status, "text/plain", b"scripted failure".to_vec()));
+            let mut response = respond(status, "text/plain", b"scripted failure".to_vec());
+            if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(value).ok()) {
+                response.headers_mut().insert("retry-after", value);
+            }
+            return Ok(response);
         }
         Some(Scripted::Stall(delay)) => tokio::time::sleep(delay).await,
+        Some(Scripted::PartialSuccess(rejected, message)) => {
+            partial_success = Some((rejected, message))
+        }
         None => {}
     }
     let is_json = content_type.starts_with("application/json");
@@ -401,11 +437,24 @@ async fn handle(
             state.accepted_requests.fetch_add(1, Ordering::SeqCst);
             state.spans.fetch_add(span_count, Ordering::SeqCst);
             state.arrived.notify_waiters();
-            // An empty ExportTraceServiceResponse: full success.
+            // An empty ExportTraceServiceResponse is full success.
+            let response = ExportTraceServiceResponse {
+                partial_success: partial_success.map(|(rejected_spans, message)| {
+                    ExportTracePartialSuccess {
+                        rejected_spans,
+                        error_message: message.to_owned(),
+                    }
+                }),
+            };
             Ok(if is_json {
-                respond(StatusCode::OK, "application/json", b"{}".to_vec())
+                let body = serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec());
+                respond(StatusCode::OK, "application/json", body)
             } else {
-                respond(StatusCode::OK, "application/x-protobuf", Vec::new())
+                respond(
+                    StatusCode::OK,
+                    "application/x-protobuf",
+                    response.encode_to_vec(),
+                )
             })
         }
         Err(error) => {

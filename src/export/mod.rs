@@ -1,6 +1,12 @@
 //! Sending a batch: encode it, send each request body, retry what the retry policy allows,
 //! and settle every span as exported or dropped. Shared by every backend; the backend
-//! supplies the [`Transport`] (HTTP client and timer), so this file does no I/O itself.
+//! supplies the [`Transport`] (HTTP client and timer), so this module does no I/O itself.
+
+mod partial_success;
+mod retry_after;
+
+pub(crate) use partial_success::PartialSuccess;
+pub(crate) use retry_after::parse_retry_after;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -22,6 +28,8 @@ pub(crate) enum SendError {
         status: u16,
         /// The start of the response body, for the error message.
         body: String,
+        /// How long the backend asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
     },
     /// The request did not complete (refused, reset, timed out, …).
     #[error("network error: {0}")]
@@ -40,8 +48,9 @@ impl SendError {
 
 /// What a backend provides to send requests: an HTTP POST and a timer.
 pub(crate) trait Transport {
-    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status.
-    fn send(&self, body: Bytes) -> impl Future<Output = Result<(), SendError>>;
+    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status, with the
+    /// response's partial success (what it rejected anyway).
+    fn send(&self, body: Bytes) -> impl Future<Output = Result<PartialSuccess, SendError>>;
 
     /// Waits before a retry, on the backend's timer.
     fn wait(&self, duration: Duration) -> impl Future<Output = ()>;
@@ -75,11 +84,25 @@ impl<T: Transport> BatchExporter<T> {
         }
         for request in &encoded.requests {
             match self.send_with_retry(request).await {
-                Ok(()) => self
-                    .stats
-                    .settle_exported(request.span_count as u64, request.body.len() as u64),
+                Ok(partial) => self.settle_accepted(request, partial),
                 Err(reason) => self.settle_dropped(reason, request.span_count),
             }
+        }
+    }
+
+    /// A 2xx response: its spans are exported, except any the backend says it rejected
+    /// (not retried: the backend has decided).
+    fn settle_accepted(&mut self, request: &EncodedRequest, partial: PartialSuccess) {
+        let spans = request.span_count as u64;
+        let rejected = partial.rejected_spans.min(spans);
+        self.stats
+            .settle_exported(spans - rejected, request.body.len() as u64);
+        if rejected > 0 {
+            self.settle_dropped(DropReason::Rejected, rejected as usize);
+            self.stats.record_error(format!(
+                "the backend accepted the request but rejected {rejected} spans: {}",
+                partial.error_message
+            ));
         }
     }
 
@@ -89,11 +112,15 @@ impl<T: Transport> BatchExporter<T> {
     }
 
     /// Sends one body until it is accepted, rejected, or the retries run out.
-    async fn send_with_retry(&self, request: &EncodedRequest) -> Result<(), DropReason> {
+    async fn send_with_retry(
+        &self,
+        request: &EncodedRequest,
+    ) -> Result<PartialSuccess, DropReason> {
+        let first_attempt = crate::platform::now_unix_nanos();
         let mut retry = 0;
         loop {
             let error = match self.transport.send(request.body.clone()).await {
-                Ok(()) => return Ok(()),
+                Ok(partial) => return Ok(partial),
                 Err(error) => error,
             };
             let retryable = error.is_retryable();
@@ -101,7 +128,14 @@ impl<T: Transport> BatchExporter<T> {
             if !retryable {
                 return Err(DropReason::Rejected);
             }
-            let Some(delay) = self.retry.delay_before_retry(retry) else {
+            let retry_after = match &error {
+                SendError::Status { retry_after, .. } => *retry_after,
+                SendError::Network(_) => None,
+            };
+            let elapsed = Duration::from_nanos(
+                crate::platform::now_unix_nanos().saturating_sub(first_attempt),
+            );
+            let Some(delay) = self.retry.delay_before_retry(retry, retry_after, elapsed) else {
                 return Err(DropReason::RetriesExhausted);
             };
             self.transport.wait(delay).await;

@@ -1,0 +1,186 @@
+//! The body of a successful export response: `ExportTraceServiceResponse`, whose
+//! `partial_success` tells how many spans the backend rejected anyway, and why. Read by
+//! hand (protobuf and JSON) so the browser package needs no decoder.
+
+use prost::encoding::{decode_key, decode_varint, WireType};
+
+/// Spans a backend rejected in an otherwise successful response.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PartialSuccess {
+    pub(crate) rejected_spans: u64,
+    pub(crate) error_message: String,
+}
+
+impl PartialSuccess {
+    /// Reads a response body; an empty or unreadable one means full success, as the
+    /// specification says a client must assume.
+    pub(crate) fn from_response(body: &[u8], is_json: bool) -> PartialSuccess {
+        let parsed = if is_json {
+            from_json(body)
+        } else {
+            from_protobuf(body)
+        };
+        parsed.unwrap_or_default()
+    }
+}
+
+/// Skips one field of `wire_type`.
+fn skip(wire_type: WireType, body: &mut &[u8]) -> Option<()> {
+    match wire_type {
+        WireType::Varint => decode_varint(body).ok().map(drop),
+        WireType::SixtyFourBit => advance(body, 8),
+        WireType::ThirtyTwoBit => advance(body, 4),
+        WireType::LengthDelimited => {
+            let length = usize::try_from(decode_varint(body).ok()?).ok()?;
+            advance(body, length)
+        }
+        WireType::StartGroup | WireType::EndGroup => None,
+    }
+}
+
+fn advance(body: &mut &[u8], length: usize) -> Option<()> {
+    *body = body.get(length..)?;
+    Some(())
+}
+
+fn length_delimited<'a>(body: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let length = usize::try_from(decode_varint(body).ok()?).ok()?;
+    let (field, rest) = (body.get(..length)?, body.get(length..)?);
+    *body = rest;
+    Some(field)
+}
+
+/// `ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1 }` with
+/// `{ int64 rejected_spans = 1; string error_message = 2 }`.
+fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
+    let mut result = PartialSuccess::default();
+    while !body.is_empty() {
+        let (tag, wire_type) = decode_key(&mut body).ok()?;
+        if tag != 1 || wire_type != WireType::LengthDelimited {
+            skip(wire_type, &mut body)?;
+            continue;
+        }
+        let mut inner = length_delimited(&mut body)?;
+        while !inner.is_empty() {
+            let (tag, wire_type) = decode_key(&mut inner).ok()?;
+            match (tag, wire_type) {
+                (1, WireType::Varint) => {
+                    let rejected = decode_varint(&mut inner).ok()? as i64;
+                    result.rejected_spans = rejected.max(0) as u64;
+                }
+                (2, WireType::LengthDelimited) => {
+                    let text = length_delimited(&mut inner)?;
+                    result.error_message = String::from_utf8_lossy(text).into_owned();
+                }
+                _ => skip(wire_type, &mut inner)?,
+            }
+        }
+    }
+    Some(result)
+}
+
+/// `{"partialSuccess": {"rejectedSpans": "5" | 5, "errorMessage": "…"}}`, read by looking
+/// for the two keys (the response has no other fields that could contain them).
+fn from_json(body: &[u8]) -> Option<PartialSuccess> {
+    let text = std::str::from_utf8(body).ok()?;
+    let rejected = json_value_after(text, "\"rejectedSpans\"")
+        .map(|value| value.trim_start_matches('"'))
+        .map(|value| {
+            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u64>().unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let error_message = json_value_after(text, "\"errorMessage\"")
+        .and_then(json_string)
+        .unwrap_or_default();
+    Some(PartialSuccess {
+        rejected_spans: rejected,
+        error_message,
+    })
+}
+
+/// The text right after `"key":`, whitespace skipped.
+fn json_value_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let after_key = &text[text.find(key)? + key.len()..];
+    let after_colon = after_key.trim_start().strip_prefix(':')?;
+    Some(after_colon.trim_start())
+}
+
+/// Decodes the JSON string literal at the start of `text`.
+fn json_string(text: &str) -> Option<String> {
+    let mut chars = text.strip_prefix('"')?.chars();
+    let mut decoded = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(decoded),
+            '\\' => match chars.next()? {
+                'n' => decoded.push('\n'),
+                't' => decoded.push('\t'),
+                'r' => decoded.push('\r'),
+                'b' => decoded.push('\u{8}'),
+                'f' => decoded.push('\u{c}'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let unit = u32::from_str_radix(&hex, 16).ok()?;
+                    decoded.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
+                }
+                other => decoded.push(other),
+            },
+            c => decoded.push(c),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_bodies_mean_full_success() {
+        assert_eq!(
+            PartialSuccess::from_response(b"", false),
+            PartialSuccess::default()
+        );
+        assert_eq!(
+            PartialSuccess::from_response(b"{}", true),
+            PartialSuccess::default()
+        );
+        assert_eq!(
+            PartialSuccess::from_response(b"\xff\xff", false),
+            PartialSuccess::default()
+        );
+    }
+
+    #[test]
+    fn reads_protobuf_partial_success() {
+        // partial_success { rejected_spans: 3, error_message: "too old" }
+        let body = [
+            0x0a, 0x0b, 0x08, 0x03, 0x12, 0x07, b't', b'o', b'o', b' ', b'o', b'l', b'd',
+        ];
+        assert_eq!(
+            PartialSuccess::from_response(&body, false),
+            PartialSuccess {
+                rejected_spans: 3,
+                error_message: "too old".into()
+            }
+        );
+    }
+
+    #[test]
+    fn reads_json_partial_success_with_string_or_number_counts() {
+        for body in [
+            r#"{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too \"old\"\n"}}"#,
+            r#"{ "partialSuccess" : { "errorMessage" : "too \"old\"\n", "rejectedSpans" : 3 } }"#,
+        ] {
+            assert_eq!(
+                PartialSuccess::from_response(body.as_bytes(), true),
+                PartialSuccess {
+                    rejected_spans: 3,
+                    error_message: "too \"old\"\n".into()
+                },
+                "{body}"
+            );
+        }
+    }
+}

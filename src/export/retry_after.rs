@@ -1,0 +1,126 @@
+//! The `Retry-After` response header: delta-seconds (`120`) or an HTTP-date in any of the
+//! three forms HTTP recipients must accept (RFC 9110 §5.6.7).
+
+use std::time::Duration;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// How long the server asks us to wait, from `now_unix_nanos`; `None` if unparsable. A date
+/// in the past means "now".
+pub(crate) fn parse_retry_after(value: &str, now_unix_nanos: u64) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = parse_http_date(value)?;
+    let now = now_unix_nanos / 1_000_000_000;
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Seconds since the Unix epoch for an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), an
+/// RFC 850 date (`Sunday, 06-Nov-94 08:49:37 GMT`) or an asctime date
+/// (`Sun Nov  6 08:49:37 1994`).
+fn parse_http_date(value: &str) -> Option<u64> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let (day, month, year, time) = match words.as_slice() {
+        [_, day, month, year, time, "GMT"] => (*day, *month, year.parse().ok()?, *time),
+        [_, date, time, "GMT"] => {
+            let mut parts = date.split('-');
+            let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+            let year: i64 = year.parse().ok()?;
+            // Two-digit years: RFC 9110 says to read ones more than 50 years ahead as past.
+            (
+                day,
+                month,
+                if year < 70 {
+                    2000 + year
+                } else if year < 100 {
+                    1900 + year
+                } else {
+                    year
+                },
+                *time,
+            )
+        }
+        [_, month, day, time, year] => (*day, *month, year.parse().ok()?, *time),
+        _ => return None,
+    };
+    let month = MONTHS.iter().position(|name| *name == month)? as i64 + 1;
+    let day: i64 = day.parse().ok()?;
+    let mut clock = time.split(':').map(|part| part.parse::<i64>().ok());
+    let (hours, minutes, seconds) = (clock.next()??, clock.next()??, clock.next()??);
+    if !(1..=31).contains(&day) || hours > 23 || minutes > 59 || seconds > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    u64::try_from(days * 86_400 + hours * 3_600 + minutes * 60 + seconds).ok()
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 1994-11-06 08:49:37 UTC.
+    const RFC_EXAMPLE: u64 = 784_111_777;
+
+    #[test]
+    fn reads_delta_seconds() {
+        assert_eq!(parse_retry_after("120", 0), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", 0), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn reads_all_three_http_date_forms() {
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_http_date(date), Some(RFC_EXAMPLE), "{date}");
+        }
+    }
+
+    #[test]
+    fn a_date_is_relative_to_now_and_never_negative() {
+        let now = (RFC_EXAMPLE - 30) * 1_000_000_000;
+        let wait = parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now);
+        assert_eq!(wait, Some(Duration::from_secs(30)));
+        let past = parse_retry_after(
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            (RFC_EXAMPLE + 99) * 1_000_000_000,
+        );
+        assert_eq!(past, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        for bad in [
+            "",
+            "soon",
+            "-5",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_retry_after(bad, 0), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn civil_days_match_known_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2026, 11, 24), 20_781);
+    }
+}
