@@ -309,3 +309,108 @@ fn many_spans_decode_in_both_encodings() {
         assert_eq!(decoded, &expected, "{protocol:?}");
     }
 }
+
+/// Random spans — every value kind nested, any Unicode text, events, statuses, parents —
+/// through both encoders and the official decoder.
+mod random_spans {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<String>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::Int),
+            // Finite: the official JSON decoder cannot read "NaN"/"Infinity" (protobuf keeps
+            // them bit for bit, tested above).
+            any::<f64>()
+                .prop_filter("finite", |double| double.is_finite())
+                .prop_map(Value::Double),
+            vec(any::<u8>(), 0..16).prop_map(Value::Bytes),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..4).prop_map(Value::Array),
+                vec((any::<String>(), inner), 0..4).prop_map(|pairs| {
+                    Value::KvList(
+                        pairs
+                            .into_iter()
+                            .map(|(k, v)| KeyValue::new(k, v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    fn attributes() -> impl Strategy<Value = Vec<(String, Value)>> {
+        vec((any::<String>(), value()), 0..6)
+    }
+
+    fn span() -> impl Strategy<Value = Span> {
+        let kind = prop_oneof![
+            Just(SpanKind::Internal),
+            Just(SpanKind::Server),
+            Just(SpanKind::Client),
+            Just(SpanKind::Producer),
+            Just(SpanKind::Consumer),
+        ];
+        let status = prop_oneof![
+            Just(SpanStatus::Unset),
+            Just(SpanStatus::Ok),
+            any::<String>().prop_map(SpanStatus::error),
+        ];
+        let events = vec((any::<String>(), any::<u64>(), attributes()), 0..3);
+        (
+            any::<String>(),
+            kind,
+            attributes(),
+            events,
+            status,
+            any::<bool>(),
+            any::<u64>(),
+        )
+            .prop_map(|(name, kind, attributes, events, status, child, start)| {
+                let mut span = Span::new(name)
+                    .with_kind(kind)
+                    .with_start_time(start / 2)
+                    .with_status(status);
+                for (key, value) in attributes {
+                    span.set_attribute(key, value);
+                }
+                for (event_name, time, attributes) in events {
+                    let mut event = Event::new(event_name).with_time(time);
+                    for (key, value) in attributes {
+                        event = event.with_attribute(key, value);
+                    }
+                    span.add_event(event);
+                }
+                let span = if child {
+                    span.child("child-of-random")
+                } else {
+                    span
+                };
+                span.end_at(start)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            // Failures print the minimal input; nothing is written into the tree.
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_spans_survive_both_encodings(spans in vec(span(), 1..6)) {
+            for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+                let request = round_trip(protocol, &Resource::new("proptest"), &Scope::default(), &spans);
+                let decoded = &request.resource_spans[0].scope_spans[0].spans;
+                let expected: Vec<trace::Span> = spans.iter().map(expected_span).collect();
+                prop_assert_eq!(decoded, &expected, "{:?}", protocol);
+            }
+        }
+    }
+}
