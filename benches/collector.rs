@@ -1,0 +1,148 @@
+//! Criterion benches of the hot paths: building and collecting spans (one and two producer
+//! threads, exporter draining to the loopback receiver), protobuf and JSON encoding per
+//! span, and exporting 100k spans end to end.
+//!
+//! `cargo bench --bench collector`
+
+// Benches run natively only: on wasm32 they compile to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use otlp_collector::encoding::{encode, Protocol};
+use otlp_collector::{Collector, Config, Resource, Scope, Span};
+use otlp_test_receiver::{Receiver, ReceiverOptions};
+use tokio::runtime::Runtime;
+
+/// The load generator's span: `op` with four attributes.
+fn load_span(i: u64) -> Span {
+    Span::new("op")
+        .with_attribute("i", i as i64)
+        .with_attribute("user.id", "user-1234")
+        .with_attribute("http.method", "GET")
+        .with_attribute("ok", true)
+        .end()
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// A collector exporting to a count-only loopback receiver on `runtime`.
+fn collector(runtime: &Runtime, capacity: usize) -> (Arc<Collector>, Receiver) {
+    runtime.block_on(async {
+        let receiver = Receiver::start_with(ReceiverOptions {
+            keep_requests: false,
+            ..ReceiverOptions::default()
+        })
+        .await
+        .expect("receiver");
+        let config = Config::default()
+            .with_endpoint(receiver.endpoint())
+            .with_max_queue_size(capacity)
+            .with_batch_size(512);
+        (
+            Arc::new(Collector::new(config).expect("collector")),
+            receiver,
+        )
+    })
+}
+
+fn span_building(c: &mut Criterion) {
+    c.bench_function("span: build 4 attributes + end", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i += 1;
+            black_box(load_span(i))
+        })
+    });
+}
+
+fn collecting(c: &mut Criterion) {
+    let runtime = runtime();
+    let (collector, _receiver) = collector(&runtime, 65_536);
+    let mut group = c.benchmark_group("span: build + end + collect");
+    group.throughput(Throughput::Elements(1));
+    for threads in [1u64, 2] {
+        group.bench_function(format!("{threads} producer threads"), |b| {
+            b.iter_custom(|iterations| {
+                let started = Instant::now();
+                let producers: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let collector = Arc::clone(&collector);
+                        let handle = runtime.handle().clone();
+                        std::thread::spawn(move || {
+                            handle.block_on(async {
+                                for i in 0..iterations / threads {
+                                    // Waits for the exporter when the buffer is full.
+                                    let _ = collector.collect_or_wait(load_span(i)).await;
+                                }
+                            })
+                        })
+                    })
+                    .collect();
+                for producer in producers {
+                    producer.join().expect("producer");
+                }
+                started.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn encoding(c: &mut Criterion) {
+    let spans: Vec<Span> = (0..512).map(load_span).collect();
+    let resource = Resource::new("bench");
+    let scope = Scope::default();
+    let mut group = c.benchmark_group("encode 512 spans");
+    group.throughput(Throughput::Elements(spans.len() as u64));
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        group.bench_function(protocol.name(), |b| {
+            let mut body = Vec::with_capacity(256 * 1024);
+            b.iter(|| {
+                body.clear();
+                encode(protocol, &resource, &scope, black_box(&spans), &mut body);
+                black_box(body.len())
+            })
+        });
+    }
+    group.finish();
+}
+
+fn exporting(c: &mut Criterion) {
+    const SPANS: u64 = 100_000;
+    let runtime = runtime();
+    let mut group = c.benchmark_group("export end to end");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(SPANS));
+    group.bench_function("100k spans to the loopback receiver", |b| {
+        b.iter_batched(
+            || collector(&runtime, 4096),
+            |(collector, receiver)| {
+                runtime.block_on(async {
+                    for i in 0..SPANS {
+                        let _ = collector.collect_or_wait(load_span(i)).await;
+                    }
+                    collector.shutdown().await.expect("shutdown");
+                });
+                assert_eq!(receiver.span_count(), SPANS);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, span_building, collecting, encoding, exporting);
+criterion_main!(benches);
