@@ -297,3 +297,46 @@ async fn the_javascript_api_records_and_exports_spans() {
     );
     JsFuture::from(collector.shutdown()).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn odd_javascript_input_is_handled_without_a_trap() {
+    let collector = JsCollector::new(options(&[
+        ("endpoint", traces_endpoint().into()),
+        ("serviceName", "wasm-odd-input".into()),
+    ]))
+    .unwrap();
+    let prefix = unique("wasm-odd");
+    // A lone surrogate cannot be UTF-8: it arrives as U+FFFD, the span is not lost.
+    let lone_surrogate = js_sys::JsString::from_char_code1(0xD800);
+    let name = js_sys::JsString::from(format!("{prefix}-")).concat(&lone_surrogate);
+    let mut span = collector
+        .start_span(name.as_string().unwrap_or_default(), JsValue::UNDEFINED)
+        .unwrap();
+    span.set_attribute("nan".into(), JsValue::from_f64(f64::NAN))
+        .unwrap();
+    span.set_attribute("infinity".into(), JsValue::from_f64(f64::INFINITY))
+        .unwrap();
+    span.set_attribute("big".into(), JsValue::from_f64(1e300))
+        .unwrap();
+    span.set_attribute("lone".into(), lone_surrogate.into())
+        .unwrap();
+    for bad in [JsValue::UNDEFINED, JsValue::NULL, Object::new().into()] {
+        let thrown = span.set_attribute("bad".into(), bad).unwrap_err();
+        assert!(get(&thrown, "message")
+            .as_string()
+            .unwrap()
+            .contains("attribute bad"));
+    }
+    let nested: JsValue = Array::of1(&Array::new()).into();
+    assert!(span.set_attribute("nested".into(), nested).is_err());
+    span.end().unwrap();
+    JsFuture::from(collector.flush()).await.unwrap();
+
+    let spans = received_spans(&prefix).await;
+    assert_eq!(spans.len(), 1);
+    let name = get(&spans[0], "name").as_string().unwrap();
+    assert!(name.ends_with('\u{FFFD}'), "{name:?}");
+    // NaN, ±Infinity and lone surrogates travel (protobuf keeps the doubles exactly).
+    assert_eq!(Array::from(&get(&spans[0], "attributes")).length(), 4);
+    JsFuture::from(collector.shutdown()).await.unwrap();
+}

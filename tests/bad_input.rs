@@ -1,0 +1,129 @@
+//! Bad input end to end: huge values, too many attributes, NaN and infinities, empty names.
+//! Each gets a documented handling — truncation, a counted drop, or faithful transport —
+//! never a panic and never a silent loss.
+#![cfg(not(target_arch = "wasm32"))]
+
+use otlp_collector::{Collector, Config, Event, Span, SpanLimits, Value};
+use otlp_test_receiver::{common::any_value, Receiver};
+
+async fn collector_for(receiver: &Receiver, config: Config) -> Collector {
+    Collector::new(config.with_endpoint(receiver.endpoint())).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn megabyte_values_are_truncated_by_the_length_limit() {
+    let receiver = Receiver::start().await.unwrap();
+    let limits = SpanLimits {
+        max_attribute_value_length: Some(1024),
+        ..SpanLimits::default()
+    };
+    let collector = collector_for(&receiver, Config::default().with_span_limits(limits)).await;
+    let span = collector
+        .start_span("huge")
+        .with_attribute("blob", "ü".repeat(1 << 20))
+        .end();
+    collector.collect(span).unwrap();
+    collector.flush().await.unwrap();
+    let received = receiver.spans();
+    let Some(any_value::Value::StringValue(text)) = received[0].attributes[0]
+        .value
+        .as_ref()
+        .and_then(|v| v.value.clone())
+    else {
+        panic!("expected a string attribute");
+    };
+    assert_eq!(
+        text.chars().count(),
+        1024,
+        "truncated to the limit, in characters"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_span_larger_than_a_request_is_dropped_and_counted_the_rest_delivered() {
+    let receiver = Receiver::start().await.unwrap();
+    let collector = collector_for(
+        &receiver,
+        Config::default().with_max_request_bytes(256 * 1024),
+    )
+    .await;
+    collector
+        .collect(
+            Span::new("huge")
+                .with_attribute("blob", "x".repeat(1 << 20))
+                .end(),
+        )
+        .unwrap();
+    for _ in 0..10 {
+        collector.collect(Span::new("small").end()).unwrap();
+    }
+    let error = collector.flush().await.unwrap_err();
+    assert!(
+        error.to_string().contains("1 spans could not be delivered"),
+        "{error}"
+    );
+    assert!(collector
+        .last_export_error()
+        .unwrap()
+        .contains("larger than max_request_bytes"));
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.dropped_too_large), (10, 1));
+    assert!(stats.is_balanced(), "{stats:?}");
+    assert_eq!(receiver.span_count(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_attributes_are_limited_and_the_drop_is_reported() {
+    let receiver = Receiver::start().await.unwrap();
+    let collector = collector_for(&receiver, Config::default()).await;
+    let mut span = collector.start_span("crowded");
+    for i in 0..5000 {
+        span.set_attribute(format!("key.{i}"), i);
+    }
+    let mut event = Event::new("crowded event");
+    for i in 0..300 {
+        event = event.with_attribute(format!("e.{i}"), i);
+    }
+    collector.collect(span.with_event(event).end()).unwrap();
+    collector.flush().await.unwrap();
+    let received = &receiver.spans()[0];
+    assert_eq!(received.attributes.len(), 128);
+    assert_eq!(received.dropped_attributes_count, 5000 - 128);
+    assert_eq!(received.events[0].attributes.len(), 128);
+    assert_eq!(received.events[0].dropped_attributes_count, 300 - 128);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nan_infinities_and_empty_names_travel_over_protobuf() {
+    let receiver = Receiver::start().await.unwrap();
+    let collector = collector_for(&receiver, Config::default()).await;
+    let doubles = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0];
+    let span = Span::new("")
+        .with_attribute(
+            "",
+            Value::Array(doubles.iter().map(|d| Value::Double(*d)).collect()),
+        )
+        .with_event(Event::new(""))
+        .end();
+    collector.collect(span).unwrap();
+    collector.flush().await.unwrap();
+    let received = &receiver.spans()[0];
+    assert_eq!(received.name, "");
+    assert_eq!(received.events[0].name, "");
+    let Some(any_value::Value::ArrayValue(array)) = received.attributes[0]
+        .value
+        .as_ref()
+        .and_then(|v| v.value.clone())
+    else {
+        panic!("expected an array");
+    };
+    let bits: Vec<u64> = array
+        .values
+        .iter()
+        .filter_map(|value| match value.value {
+            Some(any_value::Value::DoubleValue(double)) => Some(double.to_bits()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bits, doubles.map(f64::to_bits));
+}
