@@ -6,93 +6,15 @@
 
 use std::time::Duration;
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
 use otlp_collector::{Collector, Config, JsCollector, Protocol, Span, SpanKind};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str) -> js_sys::Promise;
-    // A different Rust signature from the library's own binding, so the symbols differ.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn test_set_timeout(callback: &js_sys::Function, milliseconds: i32);
-}
+mod wasm_support;
 
-/// The receiver's base URL, e.g. `http://127.0.0.1:40123`.
-fn receiver() -> &'static str {
-    // Read at build time; a build without it still compiles (e.g. for clippy) but every
-    // test says how to run it.
-    match option_env!("OTLP_TEST_RECEIVER") {
-        Some(url) => url,
-        None => {
-            panic!("OTLP_TEST_RECEIVER is not set: run the wasm tests through tests/run_all.sh")
-        }
-    }
-}
-
-fn traces_endpoint() -> String {
-    format!("{}/v1/traces", receiver())
-}
-
-async fn sleep(milliseconds: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        test_set_timeout(&resolve, milliseconds);
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).unwrap()
-}
-
-/// A span-name prefix unique to this run: the receiver outlives a single test run.
-fn unique(name: &str) -> String {
-    format!("{name}-{}", otlp_collector::SpanId::random())
-}
-
-/// Every span the receiver decoded whose name starts with `prefix`.
-async fn received_spans(prefix: &str) -> Vec<JsValue> {
-    let response = JsFuture::from(global_fetch(&format!("{}/received", receiver())))
-        .await
-        .expect("the receiver answers /received");
-    let text = JsFuture::from(
-        response
-            .unchecked_into::<web_sys::Response>()
-            .text()
-            .unwrap(),
-    )
-    .await
-    .unwrap()
-    .as_string()
-    .unwrap();
-    let received = JSON::parse(&text).unwrap();
-    assert_eq!(
-        Array::from(&get(&received, "decodeErrors")).length(),
-        0,
-        "{text}"
-    );
-    let mut spans = Vec::new();
-    for request in Array::from(&get(&received, "requests")).iter() {
-        for resource in Array::from(&get(&request, "resourceSpans")).iter() {
-            for scope in Array::from(&get(&resource, "scopeSpans")).iter() {
-                for span in Array::from(&get(&scope, "spans")).iter() {
-                    if get(&span, "name")
-                        .as_string()
-                        .unwrap_or_default()
-                        .starts_with(prefix)
-                    {
-                        spans.push(span);
-                    }
-                }
-            }
-        }
-    }
-    spans
-}
+use wasm_support::{get, received_spans, sleep, traces_endpoint, unique};
 
 async fn rust_api_round_trip(protocol: Protocol, prefix: &str) {
     let collector = Collector::new(

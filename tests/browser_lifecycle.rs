@@ -3,43 +3,19 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Function, Object, Reflect, JSON};
-use otlp_collector::{Collector, Config, Span, SpanId};
+use js_sys::{Array, Function, Object, Reflect};
+use otlp_collector::{Collector, Config, Span};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const KEEPALIVE_BUDGET: f64 = 65_536.0;
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn lifecycle_fetch(url: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn lifecycle_set_timeout(callback: &js_sys::Function, milliseconds: i32);
-}
+mod wasm_support;
 
-fn receiver() -> &'static str {
-    match option_env!("OTLP_TEST_RECEIVER") {
-        Some(url) => url,
-        None => {
-            panic!("OTLP_TEST_RECEIVER is not set: run the wasm tests through tests/run_all.sh")
-        }
-    }
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).unwrap()
-}
-
-async fn sleep(milliseconds: i32) {
-    let promise =
-        js_sys::Promise::new(&mut |resolve, _| lifecycle_set_timeout(&resolve, milliseconds));
-    JsFuture::from(promise).await.unwrap();
-}
+use wasm_support::{get, received, sleep, spans_in, traces_endpoint, unique};
 
 /// Fires a DOM event named `kind` at `target`.
 fn dispatch(target: &JsValue, kind: &str) {
@@ -61,34 +37,12 @@ fn set_visibility(state: &str) {
 
 /// How many received spans start with `prefix`, and the body sizes of the requests that
 /// carried them.
-async fn received(prefix: &str) -> (usize, f64) {
-    let response = JsFuture::from(lifecycle_fetch(&format!("{}/received", receiver())))
-        .await
-        .unwrap();
-    let text = JsFuture::from(
-        response
-            .unchecked_into::<web_sys::Response>()
-            .text()
-            .unwrap(),
-    )
-    .await
-    .unwrap()
-    .as_string()
-    .unwrap();
-    let received = JSON::parse(&text).unwrap();
+async fn received_with_sizes(prefix: &str) -> (usize, f64) {
+    let received = received().await;
     let lengths = Array::from(&get(&received, "bodyLengths"));
     let (mut spans, mut bytes) = (0, 0.0);
     for (index, request) in Array::from(&get(&received, "requests")).iter().enumerate() {
-        let mut matched = 0;
-        for resource in Array::from(&get(&request, "resourceSpans")).iter() {
-            for scope in Array::from(&get(&resource, "scopeSpans")).iter() {
-                for span in Array::from(&get(&scope, "spans")).iter() {
-                    if get(&span, "name").as_string().unwrap().starts_with(prefix) {
-                        matched += 1;
-                    }
-                }
-            }
-        }
+        let matched = spans_in(&request, prefix).len();
         if matched > 0 {
             spans += matched;
             bytes += lengths.get(index as u32).as_f64().unwrap();
@@ -102,7 +56,7 @@ async fn received(prefix: &str) -> (usize, f64) {
 fn loaded_collector(prefix: &str, count: usize) -> Collector {
     let collector = Collector::new(
         Config::default()
-            .with_endpoint(format!("{}/v1/traces", receiver()))
+            .with_endpoint(traces_endpoint())
             .with_batch_timeout(std::time::Duration::from_secs(60)),
     )
     .unwrap();
@@ -117,13 +71,13 @@ fn loaded_collector(prefix: &str, count: usize) -> Collector {
 
 #[wasm_bindgen_test]
 async fn pagehide_sends_what_fits_the_keepalive_budget_and_counts_the_rest() {
-    let prefix = format!("pagehide-{}", SpanId::random());
+    let prefix = unique("pagehide");
     let collector = loaded_collector(&prefix, 100);
     dispatch(&js_sys::global(), "pagehide");
     sleep(1000).await;
 
     let stats = collector.stats();
-    let (arrived, bytes) = received(&prefix).await;
+    let (arrived, bytes) = received_with_sizes(&prefix).await;
     assert!(stats.exported > 0, "{stats:?}");
     assert!(
         stats.dropped_page_unload > 0,
@@ -141,7 +95,7 @@ async fn pagehide_sends_what_fits_the_keepalive_budget_and_counts_the_rest() {
 
 #[wasm_bindgen_test]
 async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
-    let prefix = format!("hidden-{}", SpanId::random());
+    let prefix = unique("hidden");
     let collector = loaded_collector(&prefix, 100);
     set_visibility("hidden");
     dispatch(&get(&js_sys::global(), "document"), "visibilitychange");
@@ -152,7 +106,7 @@ async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
     assert!(stats.exported > 0, "{stats:?}");
     assert_eq!(stats.dropped(), 0, "a hidden page may come back: {stats:?}");
     assert_eq!(stats.exported + stats.buffered, 100, "{stats:?}");
-    let (_, bytes) = received(&prefix).await;
+    let (_, bytes) = received_with_sizes(&prefix).await;
     assert!(
         bytes <= KEEPALIVE_BUDGET,
         "{bytes} bytes in keepalive requests"
@@ -160,12 +114,12 @@ async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
 
     collector.flush().await.unwrap();
     assert_eq!(collector.stats().exported, 100);
-    assert_eq!(received(&prefix).await.0, 100);
+    assert_eq!(received_with_sizes(&prefix).await.0, 100);
 }
 
 #[wasm_bindgen_test]
 async fn a_shut_down_collector_no_longer_listens() {
-    let prefix = format!("after-shutdown-{}", SpanId::random());
+    let prefix = unique("after-shutdown");
     let collector = loaded_collector(&prefix, 3);
     collector.shutdown().await.unwrap();
     dispatch(&js_sys::global(), "pagehide");

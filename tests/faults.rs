@@ -191,13 +191,9 @@ async fn receiver_on(port: u16) -> Receiver {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backend_down_at_start_gets_the_spans_once_it_is_up() {
-    let port = free_port();
-    let collector = Collector::new(config(format!("http://127.0.0.1:{port}/v1/traces"))).unwrap();
-    for span in spans(10) {
-        collector.collect(span).unwrap();
-    }
+/// Flushes while the backend is down, and starts a receiver on `port` once the first
+/// attempts have failed; returns it when the flush has delivered.
+async fn flush_while_backend_comes_up(collector: &Collector, port: u16) -> Receiver {
     let flush = tokio::spawn({
         let collector = collector.clone();
         async move { collector.flush().await }
@@ -205,6 +201,17 @@ async fn a_backend_down_at_start_gets_the_spans_once_it_is_up() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     let receiver = receiver_on(port).await;
     flush.await.unwrap().unwrap();
+    receiver
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_down_at_start_gets_the_spans_once_it_is_up() {
+    let port = free_port();
+    let collector = Collector::new(config(format!("http://127.0.0.1:{port}/v1/traces"))).unwrap();
+    for span in spans(10) {
+        collector.collect(span).unwrap();
+    }
+    let receiver = flush_while_backend_comes_up(&collector, port).await;
     let stats = collector.stats();
     assert!(stats.retries >= 1, "{stats:?}");
     assert_eq!((stats.exported, receiver.span_count()), (10, 10));
@@ -223,13 +230,7 @@ async fn a_backend_that_restarts_mid_stream_loses_nothing() {
     for span in spans(10) {
         collector.collect(span).unwrap();
     }
-    let flush = tokio::spawn({
-        let collector = collector.clone();
-        async move { collector.flush().await }
-    });
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let second = receiver_on(port).await;
-    flush.await.unwrap().unwrap();
+    let second = flush_while_backend_comes_up(&collector, port).await;
     let stats = collector.stats();
     assert_eq!((stats.exported, second.span_count()), (20, 10));
     assert!(stats.retries >= 1, "{stats:?}");

@@ -5,23 +5,18 @@
 //   node tests/e2e/bench.mjs
 import path from 'node:path';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import webpack from 'webpack';
-import { repoRoot, startReceiver, launchChromium } from './receiver.mjs';
+import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
 
 const packages = process.env.OTLP_PKG_DIR ?? path.join(repoRoot, 'target', 'pkg');
 const output = path.join(repoRoot, 'www', 'compare');
 await rm(output, { recursive: true, force: true });
-const stats = await new Promise((resolve, reject) => {
-  webpack({
-    mode: 'production',
-    entry: path.join(import.meta.dirname, 'compare', 'entry.js'),
-    output: { path: output, filename: 'bench.js', publicPath: '/compare/' },
-    resolve: { alias: { 'otlp-collector': path.join(packages, 'bundler') } },
-    experiments: { asyncWebAssembly: true, topLevelAwait: true },
-    performance: { hints: false },
-  }, (error, result) => (error ? reject(error) : resolve(result)));
+await bundle({
+  entry: path.join(import.meta.dirname, 'compare', 'entry.js'),
+  outputDir: output,
+  publicPath: '/compare/',
+  filename: 'bench.js',
+  packagesDir: packages,
 });
-if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
 await mkdir(output, { recursive: true });
 await writeFile(path.join(output, 'index.html'),
   '<!doctype html><meta charset="utf-8"><title>span cost</title><script src="/compare/bench.js"></script>');

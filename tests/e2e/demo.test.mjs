@@ -2,7 +2,7 @@
 // the receiver has the spans with the right names and parent/child links.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startReceiver, launchChromium } from './receiver.mjs';
+import { startReceiver, launchChromium } from './harness.mjs';
 
 let receiver;
 let browser;

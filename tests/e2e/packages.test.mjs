@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdir, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import webpack from 'webpack';
-import { repoRoot, startReceiver, launchChromium } from './receiver.mjs';
+import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
 
 const packages = process.env.OTLP_PKG_DIR;
 let receiver;
@@ -42,17 +41,13 @@ test('the nodejs package loads with require and exports from Node', async () => 
 test('the bundler package builds with webpack and runs in Chromium', async () => {
   const output = path.join(repoRoot, 'www', 'bundle');
   await rm(output, { recursive: true, force: true });
-  const stats = await new Promise((resolve, reject) => {
-    webpack({
-      mode: 'production',
-      entry: path.join(import.meta.dirname, 'bundler', 'entry.js'),
-      output: { path: output, filename: 'app.js', publicPath: '/bundle/' },
-      resolve: { alias: { 'otlp-collector': path.join(packages, 'bundler') } },
-      experiments: { asyncWebAssembly: true, topLevelAwait: true },
-      performance: { hints: false },
-    }, (error, result) => (error ? reject(error) : resolve(result)));
+  await bundle({
+    entry: path.join(import.meta.dirname, 'bundler', 'entry.js'),
+    outputDir: output,
+    publicPath: '/bundle/',
+    filename: 'app.js',
+    packagesDir: packages,
   });
-  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   await mkdir(output, { recursive: true });
   await writeFile(path.join(output, 'index.html'),
     '<!doctype html><meta charset="utf-8"><script src="/bundle/app.js"></script>');

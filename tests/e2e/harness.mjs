@@ -1,5 +1,7 @@
-// Starts the project's loopback receiver serving www/, for the browser tests.
+// What the JavaScript tests share: the project's loopback receiver serving www/, Debian's
+// Chromium, and webpack bundles of the bundler package.
 import { spawn } from 'node:child_process';
+import webpack from 'webpack';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -34,4 +36,20 @@ export async function launchChromium() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** Bundles `entry` with webpack into `outputDir` (served at `publicPath`), resolving
+ * `otlp-collector` to the bundler package in `packagesDir`. Throws on build errors. */
+export async function bundle({ entry, outputDir, publicPath, filename, packagesDir }) {
+  const stats = await new Promise((resolve, reject) => {
+    webpack({
+      mode: 'production',
+      entry,
+      output: { path: outputDir, filename, publicPath },
+      resolve: { alias: { 'otlp-collector': path.join(packagesDir, 'bundler') } },
+      experiments: { asyncWebAssembly: true, topLevelAwait: true },
+      performance: { hints: false },
+    }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
 }
