@@ -262,3 +262,82 @@ async fn odd_javascript_input_is_handled_without_a_trap() {
     assert_eq!(Array::from(&get(&spans[0], "attributes")).length(), 4);
     JsFuture::from(collector.shutdown()).await.unwrap();
 }
+
+/// A collector with quick retries, so fault tests do not wait for the default backoff.
+fn collector_with_quick_retries() -> Collector {
+    Collector::new(
+        Config::default()
+            .with_endpoint(traces_endpoint())
+            .with_retry(otlp_collector::RetryPolicy {
+                initial_delay: Duration::from_millis(20),
+                max_delay: Duration::from_secs(2),
+                ..otlp_collector::RetryPolicy::default()
+            }),
+    )
+    .unwrap()
+}
+
+async fn attempt_times_ms() -> Vec<f64> {
+    let received = wasm_support::received().await;
+    Array::from(&get(&received, "attemptTimesMs"))
+        .iter()
+        .map(|time| time.as_f64().unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn fetch_honours_retry_after_and_counts_rejections_and_partial_success() {
+    // 503 with Retry-After: 1 → one retry, a second later (Retry-After is exposed by CORS).
+    let collector = collector_with_quick_retries();
+    let prefix = unique("wasm-retry-after");
+    wasm_support::script(r#"[{"status": 503, "retryAfter": "1"}]"#).await;
+    for _ in 0..3 {
+        collector.collect(Span::new(prefix.clone()).end()).unwrap();
+    }
+    collector.flush().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.retries), (3, 1), "{stats:?}");
+    let times = attempt_times_ms().await;
+    let gap = times[times.len() - 1] - times[times.len() - 2];
+    assert!(
+        gap >= 1000.0,
+        "retried after {gap} ms despite Retry-After: 1"
+    );
+    assert_eq!(received_spans(&prefix).await.len(), 3);
+
+    // 400 → not retried, counted as rejected.
+    let attempts_before = attempt_times_ms().await.len();
+    wasm_support::script(r#"[{"status": 400}]"#).await;
+    collector
+        .collect(Span::new(unique("wasm-400")).end())
+        .unwrap();
+    assert!(collector.flush().await.is_err());
+    assert_eq!(
+        attempt_times_ms().await.len(),
+        attempts_before + 1,
+        "400 must not be retried"
+    );
+    let stats = collector.stats();
+    assert_eq!((stats.dropped_rejected, stats.retries), (1, 1), "{stats:?}");
+
+    // 200 with partial success → the rejected spans are counted, the message kept.
+    wasm_support::script(r#"[{"partialSuccess": 2, "message": "too old"}]"#).await;
+    for _ in 0..5 {
+        collector
+            .collect(Span::new(unique("wasm-partial")).end())
+            .unwrap();
+    }
+    assert!(
+        collector.flush().await.is_err(),
+        "2 spans were not delivered"
+    );
+    let stats = collector.stats();
+    // 3 from the first round, 5 - 2 now; 1 rejected by the 400 and 2 by the partial success.
+    assert_eq!(
+        (stats.exported, stats.dropped_rejected),
+        (6, 3),
+        "{stats:?}"
+    );
+    assert!(collector.last_export_error().unwrap().contains("too old"));
+    assert!(stats.is_balanced(), "{stats:?}");
+}

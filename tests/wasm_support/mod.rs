@@ -13,6 +13,8 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     #[wasm_bindgen(js_name = fetch)]
     fn test_fetch(url: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = fetch)]
+    fn test_fetch_with_init(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
     // A different Rust signature from the library's own binding, so the symbols differ.
     #[wasm_bindgen(js_name = setTimeout)]
     fn test_set_timeout(callback: &js_sys::Function, milliseconds: i32);
@@ -46,6 +48,21 @@ pub fn get(value: &JsValue, key: &str) -> JsValue {
 /// A span-name prefix unique to this run: the receiver outlives a single test run.
 pub fn unique(name: &str) -> String {
     format!("{name}-{}", otlp_collector::SpanId::random())
+}
+
+/// Scripts the receiver's next answers (a JSON array, see `SCRIPT_PATH` in tests/support).
+pub async fn script(steps: &str) {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(steps));
+    let response = JsFuture::from(test_fetch_with_init(
+        &format!("{}/script", receiver()),
+        &init,
+    ))
+    .await
+    .expect("the receiver answers /script");
+    let status = response.unchecked_into::<web_sys::Response>().status();
+    assert_eq!(status, 204, "the receiver refused the script {steps}");
 }
 
 /// Everything the receiver decoded so far; it must not have refused any body.

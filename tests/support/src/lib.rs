@@ -38,6 +38,11 @@ pub use opentelemetry_proto::tonic::trace::v1 as trace;
 /// The path OTLP/HTTP uses for traces.
 pub const TRACES_PATH: &str = "/v1/traces";
 
+/// `POST` a JSON array here to script the next answers to trace requests, for browser
+/// fault tests: `{"status": 503, "retryAfter": "1"}`, `{"partialSuccess": 3, "message":
+/// "…"}` or `{"stallMs": 500}` per request.
+pub const SCRIPT_PATH: &str = "/script";
+
 /// `GET` here answers like an application endpoint the demo page calls with a
 /// `traceparent` header; the receiver remembers each header it saw.
 pub const DEMO_API_PATH: &str = "/api/cart";
@@ -104,7 +109,6 @@ impl Default for ReceiverOptions {
     }
 }
 
-#[derive(Default)]
 struct State {
     keep_requests: bool,
     static_dir: Option<std::path::PathBuf>,
@@ -118,15 +122,35 @@ struct State {
     decode_errors: Mutex<Vec<String>>,
     scripted: Mutex<VecDeque<Scripted>>,
     arrived: Notify,
+    started: Instant,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            keep_requests: true,
+            static_dir: None,
+            api_traceparents: Mutex::default(),
+            requests: Mutex::default(),
+            spans: AtomicU64::default(),
+            accepted_requests: AtomicU64::default(),
+            attempts: AtomicU64::default(),
+            attempt_times: Mutex::default(),
+            decode_errors: Mutex::default(),
+            scripted: Mutex::default(),
+            arrived: Notify::new(),
+            started: Instant::now(),
+        }
+    }
 }
 
 /// A canned answer for the next request, for fault injection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Scripted {
     /// Answer with this status (and `Retry-After`, if given) without accepting the spans.
-    Status(u16, Option<&'static str>),
+    Status(u16, Option<String>),
     /// Accept the request but report this many spans rejected, with a message.
-    PartialSuccess(i64, &'static str),
+    PartialSuccess(i64, String),
     /// Wait this long, then accept the spans normally.
     Stall(Duration),
 }
@@ -194,13 +218,13 @@ impl Receiver {
     }
 
     /// Answers the next request with `status` and a `Retry-After: retry_after` header.
-    pub fn respond_with_retry_after(&self, status: u16, retry_after: &'static str) {
-        lock(&self.state.scripted).push_back(Scripted::Status(status, Some(retry_after)));
+    pub fn respond_with_retry_after(&self, status: u16, retry_after: impl Into<String>) {
+        lock(&self.state.scripted).push_back(Scripted::Status(status, Some(retry_after.into())));
     }
 
     /// Accepts the next request but answers that `rejected` of its spans were rejected.
-    pub fn respond_with_partial_success(&self, rejected: i64, message: &'static str) {
-        lock(&self.state.scripted).push_back(Scripted::PartialSuccess(rejected, message));
+    pub fn respond_with_partial_success(&self, rejected: i64, message: impl Into<String>) {
+        lock(&self.state.scripted).push_back(Scripted::PartialSuccess(rejected, message.into()));
     }
 
     /// Makes the next `requests` requests wait `delay` before being accepted, as an
@@ -330,6 +354,11 @@ async fn handle(
             "requests": requests,
             "bodyLengths": body_lengths,
             "apiTraceparents": lock(&state.api_traceparents).clone(),
+            "attempts": state.attempts.load(Ordering::SeqCst),
+            "attemptTimesMs": lock(&state.attempt_times)
+                .iter()
+                .map(|time| time.duration_since(state.started).as_secs_f64() * 1000.0)
+                .collect::<Vec<_>>(),
             "decodeErrors": lock(&state.decode_errors).clone(),
         });
         return Ok(respond(
@@ -337,6 +366,21 @@ async fn handle(
             "application/json",
             body.to_string().into_bytes(),
         ));
+    }
+    if request.method() == Method::POST && request.uri().path() == SCRIPT_PATH {
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|collected| collected.to_bytes())
+            .unwrap_or_default();
+        return Ok(match parse_script(&body) {
+            Ok(steps) => {
+                lock(&state.scripted).extend(steps);
+                respond(StatusCode::NO_CONTENT, "text/plain", Vec::new())
+            }
+            Err(error) => respond(StatusCode::BAD_REQUEST, "text/plain", error.into_bytes()),
+        });
     }
     if request.method() == Method::GET && request.uri().path() == DEMO_API_PATH {
         let traceparent = request
@@ -404,7 +448,7 @@ async fn handle(
         Some(Scripted::Status(status, retry_after)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = respond(status, "text/plain", b"scripted failure".to_vec());
-            if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(value).ok()) {
+            if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(&value).ok()) {
                 response.headers_mut().insert("retry-after", value);
             }
             return Ok(response);
@@ -442,7 +486,7 @@ async fn handle(
                 partial_success: partial_success.map(|(rejected_spans, message)| {
                     ExportTracePartialSuccess {
                         rejected_spans,
-                        error_message: message.to_owned(),
+                        error_message: message,
                     }
                 }),
             };
@@ -466,6 +510,38 @@ async fn handle(
             ))
         }
     }
+}
+
+/// Reads a `/script` body: a JSON array of scripted answers.
+fn parse_script(body: &[u8]) -> Result<Vec<Scripted>, String> {
+    let steps: Vec<serde_json::Value> =
+        serde_json::from_slice(body).map_err(|error| format!("expected a JSON array: {error}"))?;
+    steps
+        .iter()
+        .map(|step| {
+            if let Some(status) = step.get("status").and_then(serde_json::Value::as_u64) {
+                let retry_after = step
+                    .get("retryAfter")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned);
+                let status = u16::try_from(status).map_err(|_| "status out of range".to_owned())?;
+                Ok(Scripted::Status(status, retry_after))
+            } else if let Some(rejected) = step
+                .get("partialSuccess")
+                .and_then(serde_json::Value::as_i64)
+            {
+                let message = step
+                    .get("message")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default();
+                Ok(Scripted::PartialSuccess(rejected, message.to_owned()))
+            } else if let Some(millis) = step.get("stallMs").and_then(serde_json::Value::as_u64) {
+                Ok(Scripted::Stall(Duration::from_millis(millis)))
+            } else {
+                Err(format!("unknown step {step}"))
+            }
+        })
+        .collect()
 }
 
 /// Decodes a request body with the official opentelemetry-proto types.
