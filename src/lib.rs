@@ -1,26 +1,34 @@
 //! # otlp-collector
 //!
 //! Collects OpenTelemetry spans inside an application, batches them and ships them over
-//! OTLP/HTTP to any OpenTelemetry backend — natively on tokio, and (later) in the browser
-//! on wasm32, behind one API.
+//! OTLP/HTTP to any OpenTelemetry backend — natively on tokio, and in the browser on
+//! wasm32 (with a JavaScript API for npm users), behind one API.
 //!
 //! The span model, OTLP encoding, batching policy, retry policy and configuration are
 //! shared and target-free. The backend — buffer, export loop and transport — is chosen
 //! once, below: `native/` (crossbeam, tokio, reqwest) or `wasm/`.
 //!
 //! # Examples
-//! ```no_run
-//! use otlp_collector::{Collector, Config, Span, SpanKind, SpanStatus};
+//! Spans go to `Config::from_env()`'s endpoint; here, to the project's loopback receiver.
+//! ```
+//! use otlp_collector::{Collector, Config, SpanKind, SpanStatus};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let collector = Collector::new(Config::from_env()?.with_service_name("checkout"))?;
-//! let span = Span::new("GET /cart")
-//!     .with_kind(SpanKind::Server)
-//!     .with_attribute("http.response.status_code", 200)
-//!     .with_status(SpanStatus::Ok)
-//!     .end();
-//! collector.collect(span)?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let receiver = otlp_test_receiver::Receiver::start().await?;
+//! # let endpoint = receiver.endpoint();
+//! let config = Config::from_env()?
+//!     .with_endpoint(endpoint)
+//!     .with_service_name("checkout");
+//! let collector = Collector::new(config)?;
+//! let request = collector.start_span("GET /cart").with_kind(SpanKind::Server);
+//! collector.collect(request.child("SELECT cart").end())?;
+//! collector.collect(request.with_status(SpanStatus::Ok).end())?;
 //! collector.shutdown().await?;
+//!
+//! let stats = collector.stats();
+//! assert_eq!((stats.exported, stats.dropped()), (2, 0));
+//! # assert_eq!(receiver.span_count(), 2);
 //! # Ok(())
 //! # }
 //! ```

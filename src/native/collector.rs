@@ -26,11 +26,16 @@ use crate::stats::{DropReason, Stats, StatsCounters};
 /// is dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use otlp_collector::{Collector, Config, Span};
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let collector = Collector::new(Config::default().with_service_name("checkout"))?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let receiver = otlp_test_receiver::Receiver::start().await?;
+/// let config = Config::default()
+///     .with_endpoint(receiver.endpoint())
+///     .with_service_name("checkout");
+/// let collector = Collector::new(config)?;
 /// collector.collect(collector.start_span("GET /cart").end())?;
 /// collector.flush().await?;
 /// assert_eq!(collector.stats().exported, 1);
