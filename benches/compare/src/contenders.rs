@@ -1,0 +1,182 @@
+//! The contenders: each produces the workload in its own process and prints one JSON line.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+use opentelemetry::KeyValue;
+use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+
+/// The contenders, ours first.
+pub const NAMES: [&str; 4] = [
+    "otlp-collector (waits for room)",
+    "otlp-collector (never waits)",
+    "opentelemetry_sdk (default)",
+    "opentelemetry_sdk (tuned: 65536/8192)",
+];
+
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Runs `produce(thread, count)` on `threads` threads, then `finish`; prints the figures.
+fn measure(
+    spans: u64,
+    threads: u64,
+    produce: impl Fn(u64) + Send + Sync + 'static,
+    finish: impl FnOnce(),
+) {
+    let produce = Arc::new(produce);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let produce = Arc::clone(&produce);
+            std::thread::spawn(move || produce(spans / threads))
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.join();
+    }
+    let produce_s = started.elapsed().as_secs_f64();
+    finish();
+    let total_s = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"produce_s\":{produce_s:.4},\"total_s\":{total_s:.4},\"cpu_s\":{:.3},\"peak_rss_mb\":{:.1}}}",
+        cpu_seconds(),
+        peak_rss_mb()
+    );
+}
+
+fn run_ours(
+    endpoint: &str,
+    spans: u64,
+    threads: u64,
+    wait: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let config = otlp_collector::Config::default()
+        .with_endpoint(endpoint)
+        .with_service_name("compare-otlp-collector");
+    let collector = Arc::new(runtime.block_on(async { otlp_collector::Collector::new(config) })?);
+    let handle = runtime.handle().clone();
+    let producer = Arc::clone(&collector);
+    measure(
+        spans,
+        threads,
+        move |count| {
+            for i in 0..count {
+                let span = otlp_collector::Span::new("op")
+                    .with_attribute("i", i as i64)
+                    .with_attribute("user.id", "user-1234")
+                    .with_attribute("http.method", "GET")
+                    .with_attribute("ok", true)
+                    .end();
+                if wait {
+                    let _ = handle.block_on(producer.collect_or_wait(span));
+                } else {
+                    let _ = producer.collect(span);
+                }
+            }
+        },
+        || {
+            let _ = runtime.block_on(collector.shutdown());
+        },
+    );
+    Ok(())
+}
+
+fn run_sdk(
+    endpoint: &str,
+    spans: u64,
+    threads: u64,
+    tuned: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(endpoint)
+        .build()?;
+    let batch = if tuned {
+        BatchConfigBuilder::default()
+            .with_max_queue_size(65_536)
+            .with_max_export_batch_size(8_192)
+            .with_scheduled_delay(Duration::from_millis(100))
+            .build()
+    } else {
+        BatchConfigBuilder::default().build()
+    };
+    let processor = BatchSpanProcessor::builder(exporter)
+        .with_batch_config(batch)
+        .build();
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(processor)
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name("compare-opentelemetry-sdk")
+                .build(),
+        )
+        .build();
+    let tracer = Arc::new(provider.tracer("compare"));
+    measure(
+        spans,
+        threads,
+        move |count| {
+            for i in 0..count {
+                let mut span = tracer.start("op");
+                span.set_attribute(KeyValue::new("i", i as i64));
+                span.set_attribute(KeyValue::new("user.id", "user-1234"));
+                span.set_attribute(KeyValue::new("http.method", "GET"));
+                span.set_attribute(KeyValue::new("ok", true));
+                span.end();
+            }
+        },
+        || {
+            let _ = provider.force_flush();
+            let _ = provider.shutdown();
+        },
+    );
+    Ok(())
+}
+
+/// Runs the contender called `name`.
+pub fn run(
+    name: &str,
+    endpoint: &str,
+    spans: u64,
+    threads: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    match NAMES.iter().position(|candidate| *candidate == name) {
+        Some(0) => run_ours(endpoint, spans, threads, true),
+        Some(1) => run_ours(endpoint, spans, threads, false),
+        Some(2) => run_sdk(endpoint, spans, threads, false),
+        Some(3) => run_sdk(endpoint, spans, threads, true),
+        _ => Err(format!("unknown contender {name:?}").into()),
+    }
+}
