@@ -265,7 +265,7 @@ fn push_span(span: &Span, out: &mut Vec<u8>) {
     push_hex_string(span.trace_id.as_bytes(), out);
     push_key("spanId", &mut first, out);
     push_hex_string(span.span_id.as_bytes(), out);
-    if let Some(trace_state) = &span.trace_state {
+    if let Some(trace_state) = span.trace_state() {
         push_key("traceState", &mut first, out);
         push_string(trace_state, out);
     }
@@ -289,23 +289,23 @@ fn push_span(span: &Span, out: &mut Vec<u8>) {
         &mut first,
         out,
     );
-    if !span.events.is_empty() {
+    if !span.events().is_empty() {
         push_key("events", &mut first, out);
-        push_list(&span.events, push_event, out);
+        push_list(span.events(), push_event, out);
     }
     push_count(
         "droppedEventsCount",
-        span.dropped_events_count,
+        span.dropped_events_count(),
         &mut first,
         out,
     );
-    if !span.links.is_empty() {
+    if !span.links().is_empty() {
         push_key("links", &mut first, out);
-        push_list(&span.links, push_link, out);
+        push_list(span.links(), push_link, out);
     }
     push_count(
         "droppedLinksCount",
-        span.dropped_links_count,
+        span.dropped_links_count(),
         &mut first,
         out,
     );

@@ -61,7 +61,7 @@ pub(crate) struct ScopeGroup<'a> {
 fn group_by_scope<'a>(default_scope: &'a Scope, spans: &'a [Span]) -> Vec<ScopeGroup<'a>> {
     let mut groups: Vec<ScopeGroup<'a>> = Vec::new();
     for span in spans {
-        let scope = span.scope.as_ref().unwrap_or(default_scope);
+        let scope = span.scope().unwrap_or(default_scope);
         match groups.iter_mut().find(|group| group.scope.same_as(scope)) {
             Some(group) => group.spans.push(span),
             None => groups.push(ScopeGroup {

@@ -187,11 +187,7 @@ fn write_status(status: &SpanStatus, out: &mut Vec<u8>) {
 fn write_span(span: &Span, out: &mut Vec<u8>) {
     put_bytes(1, span.trace_id.as_bytes(), out);
     put_bytes(2, span.span_id.as_bytes(), out);
-    put_optional_bytes(
-        3,
-        span.trace_state.as_deref().unwrap_or_default().as_bytes(),
-        out,
-    );
+    put_optional_bytes(3, span.trace_state().unwrap_or_default().as_bytes(), out);
     if let Some(parent) = &span.parent_span_id {
         put_bytes(4, parent.as_bytes(), out);
     }
@@ -201,14 +197,14 @@ fn write_span(span: &Span, out: &mut Vec<u8>) {
     put_optional_fixed64(8, span.end_time_unix_nano, out);
     write_key_values(9, span.attributes.as_slice(), out);
     put_optional_varint(10, u64::from(span.attributes.dropped_count()), out);
-    for event in &span.events {
+    for event in span.events() {
         put_nested(11, 1, out, |out| write_event(event, out));
     }
-    put_optional_varint(12, u64::from(span.dropped_events_count), out);
-    for link in &span.links {
+    put_optional_varint(12, u64::from(span.dropped_events_count()), out);
+    for link in span.links() {
         put_nested(13, 1, out, |out| write_link(link, out));
     }
-    put_optional_varint(14, u64::from(span.dropped_links_count), out);
+    put_optional_varint(14, u64::from(span.dropped_links_count()), out);
     write_status(&span.status, out);
     put_optional_fixed32(16, span.otlp_flags(), out);
 }

@@ -160,6 +160,18 @@ impl Link {
     }
 }
 
+/// What most spans never have, kept behind one pointer so a `Span` stays small: it is
+/// moved into the buffer and out again, and the buffer preallocates a slot per span.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct SpanExtras {
+    pub(crate) trace_state: Option<Cow<'static, str>>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) dropped_events_count: u32,
+    pub(crate) links: Vec<Link>,
+    pub(crate) dropped_links_count: u32,
+    pub(crate) scope: Option<Scope>,
+}
+
 /// One operation in a trace.
 ///
 /// # Examples
@@ -180,19 +192,14 @@ pub struct Span {
     pub(crate) span_id: SpanId,
     pub(crate) parent_span_id: Option<SpanId>,
     pub(crate) parent_is_remote: Option<bool>,
-    pub(crate) trace_state: Option<Cow<'static, str>>,
     pub(crate) trace_flags: u8,
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     pub(crate) start_time_unix_nano: u64,
     pub(crate) end_time_unix_nano: u64,
     pub(crate) attributes: Attributes,
-    pub(crate) events: Vec<Event>,
-    pub(crate) dropped_events_count: u32,
-    pub(crate) links: Vec<Link>,
-    pub(crate) dropped_links_count: u32,
     pub(crate) status: SpanStatus,
-    pub(crate) scope: Option<Scope>,
+    pub(crate) extras: Option<Box<SpanExtras>>,
     pub(crate) limits: SpanLimits,
 }
 
@@ -204,19 +211,14 @@ impl Span {
             span_id: SpanId::random(),
             parent_span_id: None,
             parent_is_remote: None,
-            trace_state: None,
             trace_flags: SAMPLED_FLAG,
             name: name.into(),
             kind: SpanKind::Internal,
             start_time_unix_nano: now_unix_nanos(),
             end_time_unix_nano: 0,
             attributes: Attributes::default(),
-            events: Vec::new(),
-            dropped_events_count: 0,
-            links: Vec::new(),
-            dropped_links_count: 0,
             status: SpanStatus::Unset,
-            scope: None,
+            extras: None,
             limits: SpanLimits::default(),
         }
     }
@@ -228,7 +230,9 @@ impl Span {
         span.parent_span_id = Some(parent.span_id);
         span.parent_is_remote = Some(parent.is_remote);
         span.trace_flags = parent.trace_flags;
-        span.trace_state = parent.trace_state.clone();
+        if let Some(trace_state) = &parent.trace_state {
+            span.extras_mut().trace_state = Some(trace_state.clone());
+        }
         span
     }
 
@@ -239,8 +243,13 @@ impl Span {
         span.parent_span_id = Some(self.span_id);
         span.parent_is_remote = Some(false);
         span.trace_flags = self.trace_flags;
-        span.trace_state = self.trace_state.clone();
-        span.scope = self.scope.clone();
+        if let Some(extras) = &self.extras {
+            if extras.trace_state.is_some() || extras.scope.is_some() {
+                let child = span.extras_mut();
+                child.trace_state = extras.trace_state.clone();
+                child.scope = extras.scope.clone();
+            }
+        }
         span.limits = self.limits;
         span
     }
@@ -251,7 +260,10 @@ impl Span {
             trace_id: self.trace_id,
             span_id: self.span_id,
             trace_flags: self.trace_flags,
-            trace_state: self.trace_state.clone(),
+            trace_state: self
+                .extras
+                .as_ref()
+                .and_then(|extras| extras.trace_state.clone()),
             is_remote: false,
         }
     }
@@ -300,13 +312,13 @@ impl Span {
 
     /// Sets the W3C `tracestate` carried with this span.
     pub fn with_trace_state(mut self, trace_state: impl Into<Cow<'static, str>>) -> Self {
-        self.trace_state = Some(trace_state.into());
+        self.extras_mut().trace_state = Some(trace_state.into());
         self
     }
 
     /// Sets the instrumentation scope; spans without one use the collector's.
     pub fn with_scope(mut self, scope: Scope) -> Self {
-        self.scope = Some(scope);
+        self.extras_mut().scope = Some(scope);
         self
     }
 
@@ -335,28 +347,32 @@ impl Span {
 
     /// Adds an event; beyond the event limit it is dropped and counted.
     pub fn add_event(&mut self, mut event: Event) {
-        if self.events.len() >= self.limits.max_events as usize {
-            self.dropped_events_count = self.dropped_events_count.saturating_add(1);
+        let max_events = self.limits.max_events as usize;
+        let extras = self.extras_mut();
+        if extras.events.len() >= max_events {
+            extras.dropped_events_count = extras.dropped_events_count.saturating_add(1);
             return;
         }
         event.attributes.enforce(
             self.limits.max_attributes_per_event,
             self.limits.max_attribute_value_length,
         );
-        self.events.push(event);
+        self.extras_mut().events.push(event);
     }
 
     /// Adds a link; beyond the link limit it is dropped and counted.
     pub fn add_link(&mut self, mut link: Link) {
-        if self.links.len() >= self.limits.max_links as usize {
-            self.dropped_links_count = self.dropped_links_count.saturating_add(1);
+        let max_links = self.limits.max_links as usize;
+        let extras = self.extras_mut();
+        if extras.links.len() >= max_links {
+            extras.dropped_links_count = extras.dropped_links_count.saturating_add(1);
             return;
         }
         link.attributes.enforce(
             self.limits.max_attributes_per_link,
             self.limits.max_attribute_value_length,
         );
-        self.links.push(link);
+        self.extras_mut().links.push(link);
     }
 
     /// Sets the status. As the OpenTelemetry API requires, `Ok` is final and setting
@@ -409,7 +425,7 @@ impl Span {
 
     /// The W3C `tracestate` carried with this span.
     pub fn trace_state(&self) -> Option<&str> {
-        self.trace_state.as_deref()
+        self.extras.as_ref()?.trace_state.as_deref()
     }
 
     /// The W3C trace flags (bit 0: sampled).
@@ -424,7 +440,7 @@ impl Span {
 
     /// The instrumentation scope set on this span, if any.
     pub fn scope(&self) -> Option<&Scope> {
-        self.scope.as_ref()
+        self.extras.as_ref()?.scope.as_ref()
     }
 
     /// The name.
@@ -459,22 +475,30 @@ impl Span {
 
     /// The events kept.
     pub fn events(&self) -> &[Event] {
-        &self.events
+        self.extras.as_ref().map_or(&[], |extras| &extras.events)
     }
 
     /// Events refused by the limit.
     pub fn dropped_events_count(&self) -> u32 {
-        self.dropped_events_count
+        self.extras
+            .as_ref()
+            .map_or(0, |extras| extras.dropped_events_count)
     }
 
     /// The links kept.
     pub fn links(&self) -> &[Link] {
-        &self.links
+        self.extras.as_ref().map_or(&[], |extras| &extras.links)
     }
 
     /// Links refused by the limit.
     pub fn dropped_links_count(&self) -> u32 {
-        self.dropped_links_count
+        self.extras
+            .as_ref()
+            .map_or(0, |extras| extras.dropped_links_count)
+    }
+
+    fn extras_mut(&mut self) -> &mut SpanExtras {
+        self.extras.get_or_insert_with(Box::default)
     }
 
     /// The OTLP `flags` field: W3C trace flags plus whether the parent is remote.
@@ -506,7 +530,7 @@ mod tests {
         assert_eq!(child.trace_id(), parent.trace_id());
         assert_eq!(child.parent_span_id(), Some(parent.span_id()));
         assert_ne!(child.span_id(), parent.span_id());
-        assert_eq!(child.trace_state.as_deref(), Some("vendor=1"));
+        assert_eq!(child.trace_state(), Some("vendor=1"));
         assert_eq!(child.otlp_flags(), 0x101);
     }
 

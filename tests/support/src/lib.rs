@@ -123,6 +123,8 @@ struct State {
     scripted: Mutex<VecDeque<Scripted>>,
     arrived: Notify,
     started: Instant,
+    /// Set when the receiver is dropped.
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Default for State {
@@ -140,6 +142,7 @@ impl Default for State {
             scripted: Mutex::default(),
             arrived: Notify::new(),
             started: Instant::now(),
+            stopped: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -171,6 +174,9 @@ pub struct Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
+        // Connections already open may still deliver a request before their tasks are
+        // cancelled: answer those 503, as a server shutting down would.
+        self.state.stopped.store(true, Ordering::SeqCst);
         self.server.abort();
     }
 }
@@ -328,6 +334,17 @@ async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    if state.stopped.load(Ordering::SeqCst) {
+        let mut response = respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            b"shutting down".to_vec(),
+        );
+        response
+            .headers_mut()
+            .insert("connection", HeaderValue::from_static("close"));
+        return Ok(response);
+    }
     if request.method() == Method::OPTIONS {
         let mut response = respond(StatusCode::NO_CONTENT, "text/plain", Vec::new());
         let headers = response.headers_mut();
