@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use otlp_collector::encoding::{encode, Protocol};
 use otlp_collector::{Collector, Config, Resource, Scope, Span};
-use otlp_test_receiver::{Receiver, ReceiverOptions};
+use otlp_test_receiver::Receiver;
 use tokio::runtime::Runtime;
 
 /// The load generator's span: `op` with four attributes.
@@ -39,12 +39,7 @@ fn runtime() -> Runtime {
 /// A collector exporting to a count-only loopback receiver on `runtime`.
 fn collector(runtime: &Runtime, capacity: usize) -> (Arc<Collector>, Receiver) {
     runtime.block_on(async {
-        let receiver = Receiver::start_with(ReceiverOptions {
-            keep_requests: false,
-            ..ReceiverOptions::default()
-        })
-        .await
-        .expect("receiver");
+        let receiver = Receiver::start_counting().await.expect("receiver");
         let config = Config::default()
             .with_endpoint(receiver.endpoint())
             .with_max_queue_size(capacity)

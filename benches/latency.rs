@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, Span};
-use otlp_test_receiver::{Receiver, ReceiverOptions};
+use otlp_test_receiver::Receiver;
 
 const PER_THREAD: usize = 200_000;
 
@@ -25,10 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let receiver = runtime.block_on(Receiver::start_with(ReceiverOptions {
-        keep_requests: false,
-        ..ReceiverOptions::default()
-    }))?;
+    let receiver = runtime.block_on(Receiver::start_counting())?;
     let config = Config::default()
         .with_endpoint(receiver.endpoint())
         .with_max_queue_size(PER_THREAD * 2)

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, Span};
-use otlp_test_receiver::{Receiver, ReceiverOptions};
+use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb};
+use otlp_test_receiver::Receiver;
 
 struct Args {
     spans: u64,
@@ -63,36 +64,6 @@ fn load_span(i: u64) -> Span {
         .end()
 }
 
-/// User + system CPU seconds of this process.
-fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage only writes into the struct we pass.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-/// Peak resident memory in MiB, from `VmHWM` (unlike `ru_maxrss`, it is not inherited
-/// from the process that exec'd us, e.g. `cargo run`).
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
 fn endpoint_configured() -> bool {
     [
         "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -121,11 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let receiver = if endpoint_configured() {
             None
         } else {
-            let receiver = Receiver::start_with(ReceiverOptions {
-                keep_requests: false,
-                ..ReceiverOptions::default()
-            })
-            .await?;
+            let receiver = Receiver::start_counting().await?;
             config = config.with_endpoint(receiver.endpoint());
             Some(receiver)
         };

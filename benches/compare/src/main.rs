@@ -13,7 +13,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use otlp_test_receiver::{Receiver, ReceiverOptions};
+use otlp_test_receiver::Receiver;
 
 mod contenders;
 
@@ -70,10 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let receiver = runtime.block_on(Receiver::start_with(ReceiverOptions {
-        keep_requests: false,
-        ..ReceiverOptions::default()
-    }))?;
+    let receiver = runtime.block_on(Receiver::start_counting())?;
     let mut rows = Vec::new();
     for name in contenders::NAMES {
         let before = receiver.span_count();

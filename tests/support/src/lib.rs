@@ -27,6 +27,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 mod static_files;
+pub mod usage;
 
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
@@ -185,6 +186,16 @@ impl Receiver {
     /// Starts a receiver on a free loopback port, keeping every request.
     pub async fn start() -> std::io::Result<Receiver> {
         Receiver::start_with(ReceiverOptions::default()).await
+    }
+
+    /// Starts a receiver that decodes and counts every request but keeps none: for load
+    /// runs, where keeping millions of spans would dominate memory.
+    pub async fn start_counting() -> std::io::Result<Receiver> {
+        Receiver::start_with(ReceiverOptions {
+            keep_requests: false,
+            ..ReceiverOptions::default()
+        })
+        .await
     }
 
     /// Starts a receiver with `options`, on the current tokio runtime.
