@@ -16,6 +16,9 @@ pub enum DropReason {
     RetriesExhausted,
     /// The backend refused the request with a non-retryable status.
     Rejected,
+    /// The last attempt allowed by the retry policy got no answer within the request
+    /// timeout.
+    TimedOut,
     /// The span alone encodes to more than the request byte limit.
     TooLarge,
     /// The collector shut down (or its shutdown deadline passed) before the span was sent.
@@ -37,6 +40,8 @@ pub struct Stats {
     pub dropped_retries_exhausted: u64,
     /// Dropped because the backend rejected them.
     pub dropped_rejected: u64,
+    /// Dropped because the last attempt timed out (earlier timeouts are retried).
+    pub dropped_timed_out: u64,
     /// Dropped because a single span exceeded the request byte limit.
     pub dropped_too_large: u64,
     /// Dropped because shutdown ran out of time or the collector was already shut down.
@@ -59,6 +64,7 @@ impl Stats {
         self.dropped_buffer_full
             + self.dropped_retries_exhausted
             + self.dropped_rejected
+            + self.dropped_timed_out
             + self.dropped_too_large
             + self.dropped_shutdown
             + self.dropped_page_unload
@@ -76,7 +82,7 @@ impl Stats {
 pub(crate) struct StatsCounters {
     collected: AtomicU64,
     exported: AtomicU64,
-    dropped: [AtomicU64; 6],
+    dropped: [AtomicU64; 7],
     batches: AtomicU64,
     retries: AtomicU64,
     bytes_sent: AtomicU64,
@@ -94,6 +100,7 @@ impl DropReason {
             DropReason::TooLarge => 3,
             DropReason::Shutdown => 4,
             DropReason::PageUnload => 5,
+            DropReason::TimedOut => 6,
         }
     }
 }
@@ -164,6 +171,7 @@ impl StatsCounters {
             dropped_buffer_full: dropped(DropReason::BufferFull),
             dropped_retries_exhausted: dropped(DropReason::RetriesExhausted),
             dropped_rejected: dropped(DropReason::Rejected),
+            dropped_timed_out: dropped(DropReason::TimedOut),
             dropped_too_large: dropped(DropReason::TooLarge),
             dropped_shutdown: dropped(DropReason::Shutdown),
             dropped_page_unload: dropped(DropReason::PageUnload),

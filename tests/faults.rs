@@ -153,10 +153,8 @@ async fn a_request_stalled_past_the_timeout_is_retried() {
     collector.flush().await.unwrap();
     let stats = collector.stats();
     assert_eq!((stats.exported, stats.retries), (10, 1));
-    assert!(collector
-        .last_export_error()
-        .unwrap()
-        .contains("network error"));
+    let error = collector.last_export_error().unwrap();
+    assert!(error.contains("request timed out after 300 ms"), "{error}");
     // A server may still finish the abandoned request: the only case where spans may
     // arrive twice. Give it the time to, then check nothing else was duplicated or lost.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -171,6 +169,29 @@ async fn a_request_stalled_past_the_timeout_is_retried() {
         received.len()
     );
     assert_eq!(received.iter().cloned().collect::<HashSet<_>>(), ids);
+    assert_balanced(stats);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_that_never_answers_in_time_counts_the_spans_as_timed_out() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.stall_next(3, Duration::from_secs(2));
+    let collector = Collector::new(
+        config(receiver.endpoint())
+            .with_export_timeout(Duration::from_millis(200))
+            .with_retry(RetryPolicy {
+                max_retries: 2,
+                ..retry_policy()
+            }),
+    )
+    .unwrap();
+    let stats = send(&collector, 4).await;
+    assert_eq!(
+        (stats.dropped_timed_out, stats.retries, stats.exported),
+        (4, 2, 0),
+        "{stats:?}"
+    );
+    assert_eq!(receiver.attempts(), 3);
     assert_balanced(stats);
 }
 

@@ -31,9 +31,12 @@ pub(crate) enum SendError {
         /// How long the backend asked us to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
     },
-    /// The request did not complete (refused, reset, timed out, …).
+    /// The request did not complete (refused, reset, …).
     #[error("network error: {0}")]
     Network(String),
+    /// No answer within the request timeout; the backend may still have taken the spans.
+    #[error("request timed out after {} ms", .0.as_millis())]
+    Timeout(Duration),
 }
 
 impl SendError {
@@ -41,7 +44,16 @@ impl SendError {
     pub(crate) fn is_retryable(&self) -> bool {
         match self {
             SendError::Status { status, .. } => classify_status(*status) == StatusClass::Retryable,
-            SendError::Network(_) => true,
+            SendError::Network(_) | SendError::Timeout(_) => true,
+        }
+    }
+
+    /// How the request's spans are counted when this was its last attempt.
+    fn drop_reason(&self) -> DropReason {
+        match self {
+            SendError::Timeout(_) => DropReason::TimedOut,
+            _ if self.is_retryable() => DropReason::RetriesExhausted,
+            _ => DropReason::Rejected,
         }
     }
 }
@@ -123,20 +135,19 @@ impl<T: Transport> BatchExporter<T> {
                 Ok(partial) => return Ok(partial),
                 Err(error) => error,
             };
-            let retryable = error.is_retryable();
             self.stats.record_error(error.to_string());
-            if !retryable {
-                return Err(DropReason::Rejected);
+            if !error.is_retryable() {
+                return Err(error.drop_reason());
             }
             let retry_after = match &error {
                 SendError::Status { retry_after, .. } => *retry_after,
-                SendError::Network(_) => None,
+                SendError::Network(_) | SendError::Timeout(_) => None,
             };
             let elapsed = Duration::from_nanos(
                 crate::platform::now_unix_nanos().saturating_sub(first_attempt),
             );
             let Some(delay) = self.retry.delay_before_retry(retry, retry_after, elapsed) else {
-                return Err(DropReason::RetriesExhausted);
+                return Err(error.drop_reason());
             };
             self.transport.wait(delay).await;
             self.stats.record_retry();

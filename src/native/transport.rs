@@ -19,6 +19,7 @@ pub(crate) struct HttpTransport {
     json: bool,
     url: reqwest::Url,
     headers: HeaderMap,
+    timeout: Duration,
 }
 
 /// How much of an error response body we keep for the error message.
@@ -48,6 +49,7 @@ impl HttpTransport {
                 .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
             headers.insert(name, value);
         }
+        let timeout = config.export_timeout;
         let client = reqwest::Client::builder()
             .timeout(config.export_timeout)
             .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
@@ -58,7 +60,16 @@ impl HttpTransport {
             json: config.protocol == Protocol::HttpJson,
             url,
             headers,
+            timeout,
         })
+    }
+
+    fn send_error(&self, error: &reqwest::Error) -> SendError {
+        if error.is_timeout() {
+            SendError::Timeout(self.timeout)
+        } else {
+            SendError::Network(describe(error))
+        }
     }
 }
 
@@ -71,7 +82,7 @@ impl Transport for HttpTransport {
             .body(body)
             .send()
             .await
-            .map_err(|error| SendError::Network(describe(&error)))?;
+            .map_err(|error| self.send_error(&error))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()

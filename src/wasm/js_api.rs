@@ -311,10 +311,11 @@ impl JsCollector {
             ("droppedBufferFull", stats.dropped_buffer_full),
             (
                 "droppedExportFailed",
-                stats.dropped_retries_exhausted + stats.dropped_rejected,
+                stats.dropped_retries_exhausted + stats.dropped_rejected + stats.dropped_timed_out,
             ),
             ("droppedRetriesExhausted", stats.dropped_retries_exhausted),
             ("droppedRejected", stats.dropped_rejected),
+            ("droppedTimedOut", stats.dropped_timed_out),
             ("droppedTooLarge", stats.dropped_too_large),
             ("droppedShutdown", stats.dropped_shutdown),
             ("droppedPageUnload", stats.dropped_page_unload),

@@ -94,10 +94,7 @@ impl Transport for FetchTransport {
                 if let Some(controller) = controller {
                     controller.abort();
                 }
-                return Err(SendError::Network(format!(
-                    "request timed out after {} ms",
-                    self.timeout.as_millis() as u64
-                )));
+                return Err(SendError::Timeout(self.timeout));
             }
         };
         response_outcome(response, self.json).await
