@@ -121,6 +121,12 @@ impl StatsCounters {
         self.in_flight.fetch_add(spans, Relaxed);
     }
 
+    /// In-flight spans went back to the buffer unsent.
+    #[allow(dead_code)] // only the browser's page-hide path puts spans back
+    pub(crate) fn return_in_flight(&self, spans: u64) {
+        self.in_flight.fetch_sub(spans, Relaxed);
+    }
+
     /// In-flight spans the backend acknowledged in one request of `bytes`.
     pub(crate) fn settle_exported(&self, spans: u64, bytes: u64) {
         self.exported.fetch_add(spans, Relaxed);

@@ -7,20 +7,21 @@
 use std::time::Duration;
 
 use js_sys::{Array, Object, Reflect};
-use otlp_collector::{Collector, Config, JsCollector, Protocol, Span, SpanKind};
+use otlp_collector::{Collector, Compression, Config, JsCollector, Protocol, Span, SpanKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 mod wasm_support;
 
-use wasm_support::{get, received_spans, sleep, traces_endpoint, unique};
+use wasm_support::{content_encodings_of, get, received_spans, sleep, traces_endpoint, unique};
 
-async fn rust_api_round_trip(protocol: Protocol, prefix: &str) {
+async fn rust_api_round_trip(protocol: Protocol, compression: Compression, prefix: &str) {
     let collector = Collector::new(
         Config::default()
             .with_endpoint(traces_endpoint())
             .with_protocol(protocol)
+            .with_compression(compression)
             .with_service_name("wasm-test")
             .with_batch_size(8),
     )
@@ -60,12 +61,34 @@ async fn rust_api_round_trip(protocol: Protocol, prefix: &str) {
 
 #[wasm_bindgen_test]
 async fn spans_arrive_over_protobuf() {
-    rust_api_round_trip(Protocol::HttpProtobuf, &unique("wasm-protobuf")).await;
+    rust_api_round_trip(
+        Protocol::HttpProtobuf,
+        Compression::None,
+        &unique("wasm-protobuf"),
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn gzipped_spans_arrive_over_protobuf_and_json() {
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let prefix = unique("wasm-gzip");
+        rust_api_round_trip(protocol, Compression::Gzip, &prefix).await;
+        // The receiver inflated them with flate2, which checks our CRC-32 and length.
+        let encodings = content_encodings_of(&prefix).await;
+        assert!(!encodings.is_empty());
+        assert!(
+            encodings
+                .iter()
+                .all(|encoding| encoding.as_deref() == Some("gzip")),
+            "{encodings:?}"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
 async fn spans_arrive_over_json() {
-    rust_api_round_trip(Protocol::HttpJson, &unique("wasm-json")).await;
+    rust_api_round_trip(Protocol::HttpJson, Compression::None, &unique("wasm-json")).await;
 }
 
 #[wasm_bindgen_test]
@@ -126,6 +149,7 @@ fn bad_options_throw_errors_naming_the_option() {
             "options must be an object",
         ),
         (options(&[("protocol", "grpc/xml".into())]), "protocol"),
+        (options(&[("compression", "brotli".into())]), "compression"),
         (
             options(&[("batchSize", JsValue::from_f64(-1.0))]),
             "batchSize",

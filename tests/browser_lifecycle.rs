@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function, Object, Reflect};
-use otlp_collector::{Collector, Config, Span};
+use otlp_collector::{Collector, Compression, Config, Span};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -54,9 +54,14 @@ async fn received_with_sizes(prefix: &str) -> (usize, f64) {
 /// A collector that would not export on its own for a minute, holding `count` spans of
 /// about 1 KiB each.
 fn loaded_collector(prefix: &str, count: usize) -> Collector {
+    loaded_collector_with(prefix, count, Compression::None)
+}
+
+fn loaded_collector_with(prefix: &str, count: usize, compression: Compression) -> Collector {
     let collector = Collector::new(
         Config::default()
             .with_endpoint(traces_endpoint())
+            .with_compression(compression)
             .with_batch_timeout(std::time::Duration::from_secs(60)),
     )
     .unwrap();
@@ -94,6 +99,29 @@ async fn pagehide_sends_what_fits_the_keepalive_budget_and_counts_the_rest() {
 }
 
 #[wasm_bindgen_test]
+async fn with_gzip_the_budget_counts_compressed_bytes_so_more_spans_leave() {
+    // 100 spans of about 1 KiB are over the budget as protobuf, far under it gzipped.
+    let prefix = unique("pagehide-gzip");
+    let collector = loaded_collector_with(&prefix, 100, Compression::Gzip);
+    dispatch(&js_sys::global(), "pagehide");
+    sleep(1000).await;
+
+    let stats = collector.stats();
+    assert_eq!(
+        (stats.exported, stats.dropped(), stats.buffered),
+        (100, 0, 0),
+        "{stats:?}"
+    );
+    let (arrived, bytes) = received_with_sizes(&prefix).await;
+    assert_eq!(arrived, 100);
+    assert!(
+        bytes < KEEPALIVE_BUDGET / 4.0,
+        "{bytes} gzip bytes for 100 KiB of spans"
+    );
+    assert_eq!(stats.bytes_sent as f64, bytes);
+}
+
+#[wasm_bindgen_test]
 async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
     let prefix = unique("hidden");
     let collector = loaded_collector(&prefix, 100);
@@ -115,6 +143,49 @@ async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
     collector.flush().await.unwrap();
     assert_eq!(collector.stats().exported, 100);
     assert_eq!(received_with_sizes(&prefix).await.0, 100);
+}
+
+#[wasm_bindgen_test]
+async fn hiding_the_page_keeps_gzipped_requests_that_do_not_fit_and_sends_them_later() {
+    // Random hex shrinks only about 2× under gzip: the page-hide path takes more spans than
+    // fit, and must put the requests over the budget back into the buffer, not drop them.
+    let prefix = unique("hidden-gzip");
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(traces_endpoint())
+            .with_compression(Compression::Gzip)
+            .with_batch_timeout(std::time::Duration::from_secs(60)),
+    )
+    .unwrap();
+    for i in 0..200 {
+        let noise: String = (0..64)
+            .map(|_| otlp_collector::SpanId::random().to_string())
+            .collect();
+        let span = Span::new(format!("{prefix}-{i}"))
+            .with_attribute("payload", noise)
+            .end();
+        collector.collect(span).unwrap();
+    }
+    set_visibility("hidden");
+    dispatch(&get(&js_sys::global(), "document"), "visibilitychange");
+    set_visibility("visible");
+    sleep(1000).await;
+
+    let stats = collector.stats();
+    assert!(stats.exported > 0, "{stats:?}");
+    assert!(stats.buffered > 0, "200 KiB of hex cannot fit: {stats:?}");
+    assert_eq!(stats.dropped(), 0, "a hidden page may come back: {stats:?}");
+    assert!(stats.is_balanced(), "{stats:?}");
+    let (_, bytes) = received_with_sizes(&prefix).await;
+    assert!(
+        bytes <= KEEPALIVE_BUDGET,
+        "{bytes} bytes in keepalive requests"
+    );
+
+    collector.flush().await.unwrap();
+    assert_eq!(collector.stats().exported, 200);
+    let (arrived, _) = received_with_sizes(&prefix).await;
+    assert_eq!(arrived, 200, "each span exactly once");
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,5 @@
 //! Request body compression (`OTEL_EXPORTER_OTLP_COMPRESSION`). The compressor itself is
-//! the backend's (flate2 natively); the browser build has none yet, to stay small.
+//! the backend's: flate2 natively, [`compact_gzip`](super::compact_gzip) in the browser.
 
 /// A function that gzips a request body, provided by the backend.
 pub(crate) type Gzip = fn(&[u8]) -> Vec<u8>;

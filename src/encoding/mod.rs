@@ -12,11 +12,16 @@
 //! assert!(body.starts_with(b"{\"resourceSpans\""));
 //! ```
 
+// The browser's gzip; natively flate2 is used and this is compiled for its tests only.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod compact_gzip;
 mod compression;
 mod json;
 mod protobuf;
 mod request;
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
+pub(crate) use compact_gzip::compact_gzip;
 pub use compression::Compression;
 pub(crate) use compression::Gzip;
 pub(crate) use request::{EncodedRequest, RequestEncoder};

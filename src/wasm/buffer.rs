@@ -55,6 +55,15 @@ impl SpanBuffer {
         }
     }
 
+    /// Puts spans taken out but not sent back at the front, oldest first, so they leave
+    /// with the next export. Capacity was theirs a moment ago, so none is refused.
+    pub(crate) fn put_back(&self, spans: Vec<Span>) {
+        let mut queue = self.queue.borrow_mut();
+        for span in spans.into_iter().rev() {
+            queue.push_front(span);
+        }
+    }
+
     /// Removes every queued span, for counting them as dropped; returns how many.
     pub(crate) fn discard_all(&self) -> usize {
         let mut queue = self.queue.borrow_mut();

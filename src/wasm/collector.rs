@@ -19,7 +19,9 @@ use super::runtime::{first_of, sleep, First, Signal, Slot};
 use super::transport::{network_error, response_outcome, FetchTransport};
 use crate::batching::{BatchPolicy, NextStep};
 use crate::config::Config;
-use crate::encoding::{protobuf_span_len, Compression, Protocol, RequestEncoder};
+use crate::encoding::{
+    compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
+};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
@@ -70,15 +72,10 @@ impl Collector {
     /// Validates `config` and creates the collector. No task runs until spans arrive.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
-        if config.compression != Compression::None {
-            return Err(StartError::Unsupported(
-                "compression: gzip is not available in the browser build yet; use Compression::None",
-            ));
-        }
         let stats = Arc::new(StatsCounters::default());
         let encoder = RequestEncoder {
             protocol: config.protocol,
-            gzip: None,
+            gzip: (config.compression == Compression::Gzip).then_some(compact_gzip as Gzip),
             resource: config.resource.clone(),
             scope: config.scope.clone(),
             max_request_bytes: config.max_request_bytes,
@@ -228,18 +225,23 @@ impl Collector {
 fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
     let keepalive = &inner.keepalive;
     let budget = KEEPALIVE_BUDGET.saturating_sub(keepalive.bytes_in_flight.get());
-    // Estimate from the protobuf size (JSON is about three times larger) to take only
-    // what should fit; the encoder then enforces the budget exactly.
-    let expansion = match inner.config.protocol {
-        Protocol::HttpProtobuf => 1,
-        Protocol::HttpJson => 3,
+    // Estimate the body size from the protobuf size to take only what should fit: JSON is
+    // about three times larger, gzip typically shrinks OTLP four times or more. The
+    // encoder then enforces the budget exactly, in bytes on the wire.
+    let (expansion, shrinkage) = match inner.config.protocol {
+        Protocol::HttpProtobuf => (1, 1),
+        Protocol::HttpJson => (3, 1),
+    };
+    let shrinkage = match inner.config.compression {
+        Compression::None => shrinkage,
+        Compression::Gzip => 4,
     };
     let mut estimate = 0;
     let mut batch = Vec::new();
     inner.buffer.take_while(
         |span| {
             estimate += protobuf_span_len(span) * expansion + 16;
-            estimate <= budget
+            estimate / shrinkage <= budget
         },
         &mut batch,
     );
@@ -258,11 +260,14 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
         .stats
         .settle_dropped(DropReason::TooLarge, encoded.too_large as u64);
     let mut budget_left = budget;
+    // Requests over what is left of the budget: kept for later while the page is only
+    // hidden, dropped when it unloads.
+    let mut unsent = Vec::new();
     for request in encoded.requests {
         let spans = request.span_count as u64;
         let bytes = request.body.len();
         if bytes > budget_left {
-            inner.stats.settle_dropped(DropReason::PageUnload, spans);
+            unsent.push(request.first_span..request.first_span + request.span_count);
             continue;
         }
         let promise = match keepalive.transport.start_keepalive(&request.body) {
@@ -301,6 +306,34 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
                 .set(keepalive.bytes_in_flight.get().saturating_sub(bytes));
         });
     }
+    keep_or_drop_unsent(inner, event, batch, unsent);
+}
+
+/// Spans whose requests did not fit the keepalive budget: back to the buffer while the page
+/// is only hidden, counted as dropped when it unloads.
+fn keep_or_drop_unsent(
+    inner: &Inner,
+    event: PageEvent,
+    mut batch: Vec<Span>,
+    unsent: Vec<std::ops::Range<usize>>,
+) {
+    let count: usize = unsent.iter().map(|range| range.len()).sum();
+    if count == 0 {
+        return;
+    }
+    if event == PageEvent::Unloading {
+        inner
+            .stats
+            .settle_dropped(DropReason::PageUnload, count as u64);
+        return;
+    }
+    let mut kept = Vec::with_capacity(count);
+    // Ranges are in order; drain from the back so earlier indices stay valid.
+    for range in unsent.into_iter().rev() {
+        kept.splice(0..0, batch.drain(range));
+    }
+    inner.stats.return_in_flight(count as u64);
+    inner.buffer.put_back(kept);
 }
 
 /// Starts an export task unless one is already scheduled.

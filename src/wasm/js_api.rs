@@ -14,7 +14,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::collector::Collector;
 use super::number::number_to_string;
 use crate::config::Config;
-use crate::encoding::Protocol;
+use crate::encoding::{Compression, Protocol};
 use crate::model::{Event, KeyValue, Span, SpanContext, SpanKind, SpanStatus, Value};
 
 /// Largest integer a JavaScript number holds exactly.
@@ -108,6 +108,17 @@ fn config_from_options(options: &JsValue) -> Result<Config, JsValue> {
             other => {
                 return Err(error(format!(
                     "option protocol must be 'http/protobuf' or 'http/json', got '{other}'"
+                )))
+            }
+        });
+    }
+    if let Some(compression) = string_option(options, "compression")? {
+        config = config.with_compression(match compression.as_str() {
+            "gzip" => Compression::Gzip,
+            "none" => Compression::None,
+            other => {
+                return Err(error(format!(
+                    "option compression must be 'gzip' or 'none', got '{other}'"
                 )))
             }
         });

@@ -115,3 +115,15 @@ pub async fn received_spans(prefix: &str) -> Vec<JsValue> {
         .flat_map(|request| spans_in(&request, prefix))
         .collect()
 }
+
+/// The `Content-Encoding` of each received request holding spans named `prefix…`.
+pub async fn content_encodings_of(prefix: &str) -> Vec<Option<String>> {
+    let received = received().await;
+    let encodings = Array::from(&get(&received, "contentEncodings"));
+    Array::from(&get(&received, "requests"))
+        .iter()
+        .enumerate()
+        .filter(|(_, request)| !spans_in(request, prefix).is_empty())
+        .map(|(index, _)| encodings.get(index as u32).as_string())
+        .collect()
+}

@@ -49,7 +49,7 @@ pub const SCRIPT_PATH: &str = "/script";
 pub const DEMO_API_PATH: &str = "/api/cart";
 
 /// `GET` here returns everything received so far as JSON — `{"requests": [...],
-/// "bodyLengths": [...], "decodeErrors": [...]}`, each request in OTLP/JSON form as
+/// "bodyLengths": [...], "contentEncodings": [...], "decodeErrors": [...]}`, each request in OTLP/JSON form as
 /// opentelemetry-proto writes it — so browser tests can check what arrived.
 pub const RECEIVED_PATH: &str = "/received";
 
@@ -373,14 +373,14 @@ async fn handle(
         return Ok(response);
     }
     if request.method() == Method::GET && request.uri().path() == RECEIVED_PATH {
-        let (requests, body_lengths): (Vec<ExportTraceServiceRequest>, Vec<usize>) =
-            lock(&state.requests)
-                .iter()
-                .map(|received| (received.request.clone(), received.body_len))
-                .unzip();
+        let requests = lock(&state.requests);
         let body = serde_json::json!({
-            "requests": requests,
-            "bodyLengths": body_lengths,
+            "requests": requests.iter().map(|received| &received.request).collect::<Vec<_>>(),
+            "bodyLengths": requests.iter().map(|received| received.body_len).collect::<Vec<_>>(),
+            "contentEncodings": requests
+                .iter()
+                .map(|received| received.content_encoding.as_deref())
+                .collect::<Vec<_>>(),
             "apiTraceparents": lock(&state.api_traceparents).clone(),
             "attempts": state.attempts.load(Ordering::SeqCst),
             "attemptTimesMs": lock(&state.attempt_times)
