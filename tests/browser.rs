@@ -169,6 +169,10 @@ fn bad_options_throw_errors_naming_the_option() {
             "batch_size",
         ),
     ];
+    // The Rust API refuses gRPC in the browser, saying why.
+    let grpc = Collector::new(Config::default().with_protocol(Protocol::Grpc));
+    let message = grpc.err().expect("gRPC refused").to_string();
+    assert!(message.contains("grpc"), "{message}");
     for (options, expected) in cases {
         let message = error_message(JsCollector::new(options));
         assert!(

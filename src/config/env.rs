@@ -88,12 +88,26 @@ fn exporter_variable(source: &dyn ConfigSource, suffix: &str) -> Option<Variable
 
 /// Applies every variable found in `source` to `config`.
 pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Config, ConfigError> {
+    // The protocol first: it decides the default endpoint and how a base URL is read.
+    if let Some(protocol) = exporter_variable(source, "PROTOCOL") {
+        config = config.with_protocol(match protocol.value.as_str() {
+            "http/protobuf" => Protocol::HttpProtobuf,
+            "http/json" => Protocol::HttpJson,
+            "grpc" => Protocol::Grpc,
+            _ => return Err(protocol.invalid("expected http/protobuf, http/json or grpc")),
+        });
+    }
     if let Some(url) = lookup(source, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
         check_url(&url.value).map_err(|reason| url.invalid(reason))?;
         config.endpoint = url.value;
     } else if let Some(base) = lookup(source, "OTEL_EXPORTER_OTLP_ENDPOINT") {
         check_url(&base.value).map_err(|reason| base.invalid(reason))?;
-        config.endpoint = traces_url_from_base(&base.value);
+        // OTLP/HTTP appends the signal's path to a base URL; gRPC names the service in
+        // the request instead.
+        config.endpoint = match config.protocol {
+            Protocol::Grpc => base.value,
+            Protocol::HttpProtobuf | Protocol::HttpJson => traces_url_from_base(&base.value),
+        };
     }
 
     // Generic headers first, so trace-specific ones with the same name replace them.
@@ -112,13 +126,6 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
 
     if let Some(timeout) = exporter_variable(source, "TIMEOUT") {
         config.export_timeout = timeout.milliseconds()?;
-    }
-    if let Some(protocol) = exporter_variable(source, "PROTOCOL") {
-        config.protocol = match protocol.value.as_str() {
-            "http/protobuf" => Protocol::HttpProtobuf,
-            "http/json" => Protocol::HttpJson,
-            _ => return Err(protocol.invalid("expected http/protobuf or http/json")),
-        };
     }
     if let Some(compression) = exporter_variable(source, "COMPRESSION") {
         config.compression = match compression.value.as_str() {
@@ -255,6 +262,19 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.endpoint(), "http://traces:9999/custom");
+    }
+
+    #[test]
+    fn grpc_uses_its_own_default_port_and_the_base_url_as_is() {
+        let config = config_from(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).unwrap();
+        assert_eq!(config.protocol(), Protocol::Grpc);
+        assert_eq!(config.endpoint(), super::super::DEFAULT_GRPC_ENDPOINT);
+        let config = config_from(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+        ])
+        .unwrap();
+        assert_eq!(config.endpoint(), "http://collector:4317");
     }
 
     #[test]

@@ -28,6 +28,17 @@ pub use env::ConfigSource;
 /// The OTLP/HTTP traces endpoint of a collector on this machine.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
 
+/// The OTLP/gRPC endpoint of a collector on this machine.
+pub const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
+
+/// The endpoint a collector on this machine listens on for `protocol`.
+fn default_endpoint(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Grpc => DEFAULT_GRPC_ENDPOINT,
+        Protocol::HttpProtobuf | Protocol::HttpJson => DEFAULT_ENDPOINT,
+    }
+}
+
 /// Why a configuration was refused. Each message names the field or variable to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -144,8 +155,12 @@ impl Config {
         self
     }
 
-    /// Sets the encoding.
+    /// Sets the protocol. An endpoint still at the old protocol's default moves to the new
+    /// one's (`localhost:4318/v1/traces` for HTTP, `localhost:4317` for gRPC).
     pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        if self.endpoint == default_endpoint(self.protocol) {
+            self.endpoint = default_endpoint(protocol).to_owned();
+        }
         self.protocol = protocol;
         self
     }
@@ -257,6 +272,11 @@ impl Config {
     /// The compression.
     pub fn compression(&self) -> Compression {
         self.compression
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// Extra request headers.

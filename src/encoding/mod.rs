@@ -36,6 +36,9 @@ pub enum Protocol {
     HttpProtobuf,
     /// OTLP/HTTP with a JSON body (`http/json`).
     HttpJson,
+    /// OTLP/gRPC (`grpc`): the same protobuf messages over HTTP/2 (native builds only;
+    /// browsers cannot read gRPC's trailers).
+    Grpc,
 }
 
 impl Protocol {
@@ -44,6 +47,7 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "application/x-protobuf",
             Protocol::HttpJson => "application/json",
+            Protocol::Grpc => "application/grpc",
         }
     }
 
@@ -52,7 +56,13 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "http/protobuf",
             Protocol::HttpJson => "http/json",
+            Protocol::Grpc => "grpc",
         }
+    }
+
+    /// Whether bodies are OTLP/JSON (and responses too).
+    pub(crate) fn is_json(self) -> bool {
+        self == Protocol::HttpJson
     }
 }
 
@@ -88,7 +98,7 @@ pub fn encode(
 ) {
     let groups = group_by_scope(default_scope, spans);
     match protocol {
-        Protocol::HttpProtobuf => protobuf::write_request(resource, &groups, out),
+        Protocol::HttpProtobuf | Protocol::Grpc => protobuf::write_request(resource, &groups, out),
         Protocol::HttpJson => json::write_request(resource, &groups, out),
     }
 }

@@ -2,9 +2,15 @@
 //! and settle every span as exported or dropped. Shared by every backend; the backend
 //! supplies the [`Transport`] (HTTP client and timer), so this module does no I/O itself.
 
+// gRPC is native-only; the module is pure code, compiled (and tested) everywhere.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+mod grpc_status;
 mod partial_success;
 mod retry_after;
+mod wire;
 
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
+pub(crate) use grpc_status::{classify_grpc_code, retry_info_delay};
 pub(crate) use partial_success::PartialSuccess;
 pub(crate) use retry_after::parse_retry_after;
 
@@ -31,6 +37,15 @@ pub(crate) enum SendError {
         /// How long the backend asked us to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
     },
+    /// The gRPC backend answered with a non-OK status.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // gRPC is native-only
+    #[error("gRPC status {} ({code}): {message}", grpc_status::code_name(*.code))]
+    Grpc {
+        code: i32,
+        message: String,
+        /// The server's `RetryInfo` delay, if it sent one.
+        retry_after: Option<Duration>,
+    },
     /// The request did not complete (refused, reset, …).
     #[error("network error: {0}")]
     Network(String),
@@ -44,6 +59,9 @@ impl SendError {
     pub(crate) fn is_retryable(&self) -> bool {
         match self {
             SendError::Status { status, .. } => classify_status(*status) == StatusClass::Retryable,
+            SendError::Grpc {
+                code, retry_after, ..
+            } => classify_grpc_code(*code, retry_after.is_some()) == StatusClass::Retryable,
             SendError::Network(_) | SendError::Timeout(_) => true,
         }
     }
@@ -140,7 +158,9 @@ impl<T: Transport> BatchExporter<T> {
                 return Err(error.drop_reason());
             }
             let retry_after = match &error {
-                SendError::Status { retry_after, .. } => *retry_after,
+                SendError::Status { retry_after, .. } | SendError::Grpc { retry_after, .. } => {
+                    *retry_after
+                }
                 SendError::Network(_) | SendError::Timeout(_) => None,
             };
             let elapsed = Duration::from_nanos(

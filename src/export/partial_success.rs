@@ -4,6 +4,8 @@
 
 use prost::encoding::{decode_key, decode_varint, WireType};
 
+use super::wire::{length_delimited, skip};
+
 /// Spans a backend rejected in an otherwise successful response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct PartialSuccess {
@@ -22,32 +24,6 @@ impl PartialSuccess {
         };
         parsed.unwrap_or_default()
     }
-}
-
-/// Skips one field of `wire_type`.
-fn skip(wire_type: WireType, body: &mut &[u8]) -> Option<()> {
-    match wire_type {
-        WireType::Varint => decode_varint(body).ok().map(drop),
-        WireType::SixtyFourBit => advance(body, 8),
-        WireType::ThirtyTwoBit => advance(body, 4),
-        WireType::LengthDelimited => {
-            let length = usize::try_from(decode_varint(body).ok()?).ok()?;
-            advance(body, length)
-        }
-        WireType::StartGroup | WireType::EndGroup => None,
-    }
-}
-
-fn advance(body: &mut &[u8], length: usize) -> Option<()> {
-    *body = body.get(length..)?;
-    Some(())
-}
-
-fn length_delimited<'a>(body: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let length = usize::try_from(decode_varint(body).ok()?).ok()?;
-    let (field, rest) = (body.get(..length)?, body.get(length..)?);
-    *body = rest;
-    Some(field)
 }
 
 /// `ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1 }` with

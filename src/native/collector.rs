@@ -10,10 +10,10 @@ use tokio::time::Instant;
 use super::buffer::SpanBuffer;
 use super::exporter::{Command, ExportTask, Outcome, Shared};
 use super::gzip::gzip;
-use super::transport::HttpTransport;
+use super::transport::NativeTransport;
 use crate::batching::BatchPolicy;
 use crate::config::Config;
-use crate::encoding::{Compression, Gzip, RequestEncoder};
+use crate::encoding::{Compression, Gzip, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
@@ -70,10 +70,13 @@ impl Collector {
             shared: Arc::clone(&shared),
             commands: command_receiver,
             exporter: BatchExporter {
-                transport: HttpTransport::new(&config)?,
+                transport: NativeTransport::new(&config)?,
                 encoder: RequestEncoder {
                     protocol: config.protocol,
-                    gzip: (config.compression == Compression::Gzip).then_some(gzip as Gzip),
+                    // gRPC compresses each message itself (tonic, `grpc-encoding: gzip`).
+                    gzip: (config.compression == Compression::Gzip
+                        && config.protocol != Protocol::Grpc)
+                        .then_some(gzip as Gzip),
                     resource: config.resource.clone(),
                     scope: config.scope.clone(),
                     max_request_bytes: config.max_request_bytes,

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::buffer::SpanBuffer;
-use super::transport::HttpTransport;
+use super::transport::NativeTransport;
 use crate::batching::{BatchPolicy, NextStep};
 use crate::export::BatchExporter;
 use crate::model::Span;
@@ -51,7 +51,7 @@ pub(crate) struct Outcome {
 pub(crate) struct ExportTask {
     pub(crate) shared: Arc<Shared>,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
-    pub(crate) exporter: BatchExporter<HttpTransport>,
+    pub(crate) exporter: BatchExporter<NativeTransport>,
     pub(crate) policy: BatchPolicy,
     pub(crate) shutdown_timeout: Duration,
     /// Spans taken from the buffer for the batch being exported (reused between batches).
@@ -233,7 +233,7 @@ impl ExportTask {
 /// Takes up to `batch_size` spans from the buffer, marks them in flight and exports them.
 async fn export_batch(
     shared: &Shared,
-    exporter: &mut BatchExporter<HttpTransport>,
+    exporter: &mut BatchExporter<NativeTransport>,
     batch: &mut Vec<Span>,
     batch_size: usize,
 ) {

@@ -1,11 +1,13 @@
-//! The native backend: a crossbeam buffer, an export task on tokio, and a reqwest
-//! transport. Everything target-specific for native builds lives in this folder.
+//! The native backend: a crossbeam buffer, an export task on tokio, and reqwest (HTTP) or
+//! tonic (gRPC) transports. Everything target-specific for native builds lives in this folder.
 
 mod buffer;
 mod clock;
 mod collector;
 mod exporter;
+mod grpc;
 mod gzip;
+mod http;
 mod number;
 mod transport;
 

@@ -72,6 +72,11 @@ impl Collector {
     /// Validates `config` and creates the collector. No task runs until spans arrive.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
+        if config.protocol == Protocol::Grpc {
+            return Err(StartError::Unsupported(
+                "protocol grpc: browsers cannot read gRPC trailers; use http/protobuf",
+            ));
+        }
         let stats = Arc::new(StatsCounters::default());
         let encoder = RequestEncoder {
             protocol: config.protocol,
@@ -228,12 +233,13 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
     // Estimate the body size from the protobuf size to take only what should fit: JSON is
     // about three times larger, gzip typically shrinks OTLP four times or more. The
     // encoder then enforces the budget exactly, in bytes on the wire.
-    let (expansion, shrinkage) = match inner.config.protocol {
-        Protocol::HttpProtobuf => (1, 1),
-        Protocol::HttpJson => (3, 1),
+    let expansion = if inner.config.protocol.is_json() {
+        3
+    } else {
+        1
     };
     let shrinkage = match inner.config.compression {
-        Compression::None => shrinkage,
+        Compression::None => 1,
         Compression::Gzip => 4,
     };
     let mut estimate = 0;
@@ -284,7 +290,7 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
             .set(keepalive.bytes_in_flight.get() + bytes);
         let inner = Rc::clone(inner);
         spawn_local(async move {
-            let json = inner.config.protocol == Protocol::HttpJson;
+            let json = inner.config.protocol.is_json();
             let outcome = match JsFuture::from(promise).await {
                 Ok(response) => response_outcome(response, json).await,
                 Err(error) => Err(network_error(error)),

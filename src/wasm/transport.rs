@@ -10,7 +10,6 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::runtime::{first_of, sleep, First};
 use crate::config::Config;
-use crate::encoding::Protocol;
 use crate::export::{parse_retry_after, PartialSuccess, SendError, Transport};
 use crate::retry::{classify_status, StatusClass};
 
@@ -45,7 +44,7 @@ impl FetchTransport {
         headers.extend(config.headers.iter().cloned());
         FetchTransport {
             url: config.endpoint.clone(),
-            json: config.protocol == Protocol::HttpJson,
+            json: config.protocol.is_json(),
             headers,
             timeout: config.export_timeout,
         }

@@ -1,4 +1,5 @@
-//! A loopback OTLP/HTTP receiver for tests, examples and the demo page.
+//! A loopback OTLP/HTTP receiver for tests, examples and the demo page, and an OTLP/gRPC
+//! one (`GrpcReceiver`) for the gRPC exporter's tests.
 //!
 //! It listens on 127.0.0.1 only, accepts `POST /v1/traces` as protobuf or JSON (optionally
 //! gzip), and decodes with the official `opentelemetry-proto` types — an independent
@@ -26,8 +27,11 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+mod grpc;
 mod static_files;
 pub mod usage;
+
+pub use grpc::{GrpcCall, GrpcReceiver};
 
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{

@@ -1,0 +1,156 @@
+//! OTLP/gRPC over tonic: the protobuf `ExportTraceServiceRequest` bytes our encoder wrote
+//! (the same as OTLP/HTTP's), framed by tonic and sent to `TraceService/Export` over one
+//! HTTP/2 connection. A pass-through codec avoids decoding and re-encoding the batch.
+
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes};
+use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::{Code, Status};
+
+use crate::config::Config;
+use crate::encoding::Compression;
+use crate::error::StartError;
+use crate::export::{retry_info_delay, PartialSuccess, SendError, Transport};
+
+/// The method every OTLP/gRPC trace exporter calls.
+const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+pub(crate) struct GrpcTransport {
+    channel: Channel,
+    metadata: MetadataMap,
+    gzip: bool,
+    timeout: Duration,
+}
+
+impl GrpcTransport {
+    /// Prepares the channel; it connects on the first export (and reconnects as needed),
+    /// so a backend that is not up yet is a retryable export failure, not a start error.
+    pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
+        let invalid = |error: &dyn std::fmt::Display| {
+            StartError::HttpClient(format!("endpoint {:?}: {error}", config.endpoint))
+        };
+        let mut endpoint = Endpoint::from_shared(config.endpoint.clone())
+            .map_err(|error| invalid(&error))?
+            .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("otlp-collector/", env!("CARGO_PKG_VERSION")))
+            .map_err(|error| invalid(&error))?;
+        if config.endpoint.starts_with("https://") {
+            endpoint = endpoint
+                .tls_config(ClientTlsConfig::new().with_webpki_roots())
+                .map_err(|error| invalid(&error))?;
+        }
+        let mut metadata = MetadataMap::new();
+        for (name, value) in &config.headers {
+            let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes())
+                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+            let value = MetadataValue::try_from(value.as_str())
+                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+            metadata.insert(key, value);
+        }
+        Ok(GrpcTransport {
+            channel: endpoint.connect_lazy(),
+            metadata,
+            gzip: config.compression == Compression::Gzip,
+            timeout: config.export_timeout,
+        })
+    }
+
+    async fn export(&self, body: Bytes) -> Result<PartialSuccess, Status> {
+        let mut client = tonic::client::Grpc::new(self.channel.clone());
+        if self.gzip {
+            client = client
+                .send_compressed(CompressionEncoding::Gzip)
+                .accept_compressed(CompressionEncoding::Gzip);
+        }
+        client
+            .ready()
+            .await
+            .map_err(|error| Status::unavailable(error.to_string()))?;
+        let mut request = tonic::Request::new(body);
+        *request.metadata_mut() = self.metadata.clone();
+        let path = http::uri::PathAndQuery::from_static(EXPORT_PATH);
+        let response = client.unary(request, path, PassThrough).await?;
+        Ok(response.into_inner())
+    }
+}
+
+impl Transport for GrpcTransport {
+    async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
+        match tokio::time::timeout(self.timeout, self.export(body)).await {
+            Err(_elapsed) => Err(SendError::Timeout(self.timeout)),
+            Ok(Ok(partial)) => Ok(partial),
+            Ok(Err(status)) => Err(send_error(&status)),
+        }
+    }
+
+    async fn wait(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+/// A failed call as the shared retry logic sees it: its code, and the server's
+/// `RetryInfo` delay when the status details carry one.
+fn send_error(status: &Status) -> SendError {
+    // Refused or reset connections surface as UNAVAILABLE with a transport error source.
+    if status.code() == Code::Unavailable && std::error::Error::source(status).is_some() {
+        return SendError::Network(format!("{}: {}", status.message(), describe(status)));
+    }
+    SendError::Grpc {
+        code: status.code() as i32,
+        message: status.message().to_owned(),
+        retry_after: retry_info_delay(status.details()),
+    }
+}
+
+/// The causes below a status, e.g. "tcp connect error: Connection refused".
+fn describe(status: &Status) -> String {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    causes.join(": ")
+}
+
+/// Sends already-encoded request bytes; reads the response's partial success.
+#[derive(Clone, Copy)]
+struct PassThrough;
+
+impl Codec for PassThrough {
+    type Encode = Bytes;
+    type Decode = PartialSuccess;
+    type Encoder = PassThrough;
+    type Decoder = PassThrough;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        PassThrough
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        PassThrough
+    }
+}
+
+impl Encoder for PassThrough {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn encode(&mut self, body: Bytes, destination: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        destination.put(body);
+        Ok(())
+    }
+}
+
+impl Decoder for PassThrough {
+    type Item = PartialSuccess;
+    type Error = Status;
+
+    fn decode(&mut self, source: &mut DecodeBuf<'_>) -> Result<Option<PartialSuccess>, Status> {
+        let body = source.copy_to_bytes(source.remaining());
+        Ok(Some(PartialSuccess::from_response(&body, false)))
+    }
+}
