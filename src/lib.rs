@@ -44,12 +44,14 @@ mod model;
 mod retry;
 mod stats;
 
-pub use config::{Config, ConfigError, ConfigSource, DEFAULT_ENDPOINT};
+pub use config::{
+    Config, ConfigError, ConfigSource, Destination, DEFAULT_ENDPOINT, DEFAULT_GRPC_ENDPOINT,
+};
 pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
 pub use model::*;
 pub use retry::RetryPolicy;
-pub use stats::{DropReason, Stats};
+pub use stats::{DestinationStats, DropReason, Stats};
 
 cfg_if::cfg_if! {
     if #[cfg(target_arch = "wasm32")] {

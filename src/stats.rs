@@ -76,6 +76,20 @@ impl Stats {
     }
 }
 
+/// What one destination of a fan-out collector did with the spans sent its way. Its
+/// `stats` balance on their own: `collected` counts spans handed to this destination,
+/// `buffered` those still queued for it or being sent, `dropped_buffer_full` those it was
+/// too far behind to take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DestinationStats {
+    /// The destination's endpoint.
+    pub endpoint: String,
+    /// Its counters.
+    pub stats: Stats,
+    /// Its last export error.
+    pub last_error: Option<String>,
+}
+
 /// Live counters, updated with relaxed atomics (each is an independent tally), and the
 /// last export error.
 #[derive(Debug, Default)]
@@ -108,6 +122,12 @@ impl DropReason {
 impl StatsCounters {
     pub(crate) fn record_collected(&self) {
         self.collected.fetch_add(1, Relaxed);
+    }
+
+    /// Several spans arrived at once (a destination's share of a batch).
+    #[allow(dead_code)] // only native fan-out hands spans over by the batch
+    pub(crate) fn record_collected_many(&self, spans: u64) {
+        self.collected.fetch_add(spans, Relaxed);
     }
 
     pub(crate) fn record_dropped(&self, reason: DropReason, spans: u64) {

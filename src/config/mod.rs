@@ -102,6 +102,37 @@ pub struct Config {
     pub(crate) flush_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) span_limits: SpanLimits,
+    /// Backends that receive every batch too (fan-out), beside `endpoint`.
+    pub(crate) extra_destinations: Vec<Destination>,
+}
+
+/// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
+/// Protocol, compression, timeout and retry policy are the collector's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    pub(crate) endpoint: String,
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+impl Destination {
+    /// A destination at `endpoint` (a full traces URL for HTTP, `http://host:port` for gRPC).
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        Destination {
+            endpoint: endpoint.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header sent to this destination only (e.g. its API key).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
 }
 
 impl Default for Config {
@@ -124,6 +155,7 @@ impl Default for Config {
             flush_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(30),
             span_limits: SpanLimits::default(),
+            extra_destinations: Vec::new(),
         }
     }
 }
@@ -178,6 +210,25 @@ impl Config {
             .retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// Also sends every batch to `destination`. Each batch is encoded once and shared by all
+    /// destinations; each retries on its own, so a slow or failing one does not hold the
+    /// others back (native builds; the browser build refuses it).
+    pub fn with_destination(mut self, destination: Destination) -> Self {
+        self.extra_destinations.push(destination);
+        self
+    }
+
+    /// Every destination: the main endpoint with `headers`, then the added ones.
+    pub fn destinations(&self) -> Vec<Destination> {
+        let main = Destination {
+            endpoint: self.endpoint.clone(),
+            headers: self.headers.clone(),
+        };
+        std::iter::once(main)
+            .chain(self.extra_destinations.iter().cloned())
+            .collect()
     }
 
     /// Sets the time one export request may take.
@@ -334,12 +385,16 @@ impl Config {
                 max_queue_size: self.max_queue_size,
             });
         }
-        endpoint::check_url(&self.endpoint).map_err(|reason| ConfigError::InvalidEndpoint {
-            url: self.endpoint.clone(),
-            reason,
-        })?;
-        for (name, value) in &self.headers {
-            check_header(name, value)?;
+        for destination in self.destinations() {
+            endpoint::check_url(&destination.endpoint).map_err(|reason| {
+                ConfigError::InvalidEndpoint {
+                    url: destination.endpoint.clone(),
+                    reason,
+                }
+            })?;
+            for (name, value) in &destination.headers {
+                check_header(name, value)?;
+            }
         }
         Ok(())
     }

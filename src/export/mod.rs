@@ -105,13 +105,7 @@ impl<T: Transport> BatchExporter<T> {
         let encoded = self.encoder.encode_batch(batch);
         // The bodies hold everything now; free the spans before the network wait.
         batch.clear();
-        if encoded.too_large > 0 {
-            self.settle_dropped(DropReason::TooLarge, encoded.too_large);
-            self.stats.record_error(format!(
-                "{} spans were larger than max_request_bytes on their own and were dropped",
-                encoded.too_large
-            ));
-        }
+        self.dropped_by_export += settle_too_large(&self.stats, encoded.too_large);
         for request in &encoded.requests {
             match self.send_with_retry(request).await {
                 Ok(partial) => self.settle_accepted(request, partial),
@@ -123,16 +117,13 @@ impl<T: Transport> BatchExporter<T> {
     /// A 2xx response: its spans are exported, except any the backend says it rejected
     /// (not retried: the backend has decided).
     fn settle_accepted(&mut self, request: &EncodedRequest, partial: PartialSuccess) {
-        let spans = request.span_count as u64;
-        let rejected = partial.rejected_spans.min(spans);
-        self.stats
-            .settle_exported(spans - rejected, request.body.len() as u64);
+        let rejected = rejected_spans(&self.stats, request.span_count as u64, &partial);
+        self.stats.settle_exported(
+            request.span_count as u64 - rejected,
+            request.body.len() as u64,
+        );
         if rejected > 0 {
             self.settle_dropped(DropReason::Rejected, rejected as usize);
-            self.stats.record_error(format!(
-                "the backend accepted the request but rejected {rejected} spans: {}",
-                partial.error_message
-            ));
         }
     }
 
@@ -141,37 +132,75 @@ impl<T: Transport> BatchExporter<T> {
         self.dropped_by_export += spans as u64;
     }
 
-    /// Sends one body until it is accepted, rejected, or the retries run out.
     async fn send_with_retry(
         &self,
         request: &EncodedRequest,
     ) -> Result<PartialSuccess, DropReason> {
-        let first_attempt = crate::platform::now_unix_nanos();
-        let mut retry = 0;
-        loop {
-            let error = match self.transport.send(request.body.clone()).await {
-                Ok(partial) => return Ok(partial),
-                Err(error) => error,
-            };
-            self.stats.record_error(error.to_string());
-            if !error.is_retryable() {
-                return Err(error.drop_reason());
-            }
-            let retry_after = match &error {
-                SendError::Status { retry_after, .. } | SendError::Grpc { retry_after, .. } => {
-                    *retry_after
-                }
-                SendError::Network(_) | SendError::Timeout(_) => None,
-            };
-            let elapsed = Duration::from_nanos(
-                crate::platform::now_unix_nanos().saturating_sub(first_attempt),
-            );
-            let Some(delay) = self.retry.delay_before_retry(retry, retry_after, elapsed) else {
-                return Err(error.drop_reason());
-            };
-            self.transport.wait(delay).await;
-            self.stats.record_retry();
-            retry += 1;
+        send_with_retry(&self.transport, &self.retry, &request.body, &[&self.stats]).await
+    }
+}
+
+/// Counts spans too large to send even alone as dropped; returns how many.
+pub(crate) fn settle_too_large(stats: &StatsCounters, spans: usize) -> u64 {
+    if spans > 0 {
+        stats.settle_dropped(DropReason::TooLarge, spans as u64);
+        stats.record_error(format!(
+            "{spans} spans were larger than max_request_bytes on their own and were dropped"
+        ));
+    }
+    spans as u64
+}
+
+/// How many of a request's `spans` a 2xx response rejected in its partial success; records
+/// the backend's message in `stats`.
+pub(crate) fn rejected_spans(stats: &StatsCounters, spans: u64, partial: &PartialSuccess) -> u64 {
+    let rejected = partial.rejected_spans.min(spans);
+    if rejected > 0 {
+        stats.record_error(format!(
+            "the backend accepted the request but rejected {rejected} spans: {}",
+            partial.error_message
+        ));
+    }
+    rejected
+}
+
+/// Sends one body until it is accepted, rejected, or the retries run out; every failure
+/// and retry is recorded in each of `stats` (a collector's and, in a fan-out, the
+/// destination's).
+pub(crate) async fn send_with_retry<T: Transport>(
+    transport: &T,
+    retry: &RetryPolicy,
+    body: &Bytes,
+    stats: &[&StatsCounters],
+) -> Result<PartialSuccess, DropReason> {
+    let first_attempt = crate::platform::now_unix_nanos();
+    let mut attempt = 0;
+    loop {
+        let error = match transport.send(body.clone()).await {
+            Ok(partial) => return Ok(partial),
+            Err(error) => error,
+        };
+        for counters in stats {
+            counters.record_error(error.to_string());
         }
+        if !error.is_retryable() {
+            return Err(error.drop_reason());
+        }
+        let retry_after = match &error {
+            SendError::Status { retry_after, .. } | SendError::Grpc { retry_after, .. } => {
+                *retry_after
+            }
+            SendError::Network(_) | SendError::Timeout(_) => None,
+        };
+        let elapsed =
+            Duration::from_nanos(crate::platform::now_unix_nanos().saturating_sub(first_attempt));
+        let Some(delay) = retry.delay_before_retry(attempt, retry_after, elapsed) else {
+            return Err(error.drop_reason());
+        };
+        transport.wait(delay).await;
+        for counters in stats {
+            counters.record_retry();
+        }
+        attempt += 1;
     }
 }

@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::buffer::SpanBuffer;
-use super::exporter::{Command, ExportTask, Outcome, Shared};
+use super::exporter::{Command, ExportTask, Exporter, Outcome, Shared};
+use super::fanout::{destination_stats, FanoutExporter};
 use super::gzip::gzip;
 use super::transport::NativeTransport;
 use crate::batching::BatchPolicy;
@@ -17,7 +18,7 @@ use crate::encoding::{Compression, Gzip, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
-use crate::stats::{DropReason, Stats, StatsCounters};
+use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 
 /// Collects finished spans and exports them in batches from a background tokio task.
 ///
@@ -52,6 +53,8 @@ struct Inner {
     shared: Arc<Shared>,
     commands: mpsc::UnboundedSender<Command>,
     config: Config,
+    /// Each fan-out destination's counters (empty with a single destination).
+    destinations: Vec<(String, Arc<StatsCounters>)>,
 }
 
 impl Collector {
@@ -66,25 +69,33 @@ impl Collector {
             closed: AtomicBool::new(false),
         });
         let (commands, command_receiver) = mpsc::unbounded_channel();
-        let task = ExportTask {
-            shared: Arc::clone(&shared),
-            commands: command_receiver,
-            exporter: BatchExporter {
+        let encoder = RequestEncoder {
+            protocol: config.protocol,
+            // gRPC compresses each message itself (tonic, `grpc-encoding: gzip`).
+            gzip: (config.compression == Compression::Gzip && config.protocol != Protocol::Grpc)
+                .then_some(gzip as Gzip),
+            resource: config.resource.clone(),
+            scope: config.scope.clone(),
+            max_request_bytes: config.max_request_bytes,
+        };
+        let (exporter, destinations) = if config.extra_destinations.is_empty() {
+            let exporter = BatchExporter {
                 transport: NativeTransport::new(&config)?,
-                encoder: RequestEncoder {
-                    protocol: config.protocol,
-                    // gRPC compresses each message itself (tonic, `grpc-encoding: gzip`).
-                    gzip: (config.compression == Compression::Gzip
-                        && config.protocol != Protocol::Grpc)
-                        .then_some(gzip as Gzip),
-                    resource: config.resource.clone(),
-                    scope: config.scope.clone(),
-                    max_request_bytes: config.max_request_bytes,
-                },
+                encoder,
                 retry: config.retry,
                 stats,
                 dropped_by_export: 0,
-            },
+            };
+            (Exporter::Single(exporter), Vec::new())
+        } else {
+            let exporter = FanoutExporter::start(&config, encoder, stats)?;
+            let destinations = exporter.destination_counters();
+            (Exporter::Fanout(exporter), destinations)
+        };
+        let task = ExportTask {
+            shared: Arc::clone(&shared),
+            commands: command_receiver,
+            exporter,
             policy: BatchPolicy {
                 batch_size: config.batch_size,
                 batch_timeout: config.batch_timeout,
@@ -98,6 +109,7 @@ impl Collector {
                 shared,
                 commands,
                 config,
+                destinations,
             }),
         })
     }
@@ -222,6 +234,20 @@ impl Collector {
     /// The most recent export failure, for logs and health checks.
     pub fn last_export_error(&self) -> Option<String> {
         self.inner.shared.stats.last_error()
+    }
+
+    /// What each destination did. With fan-out ([`Config::with_destination`]) each has its
+    /// own counters, whose invariant holds on its own; with one destination this is the
+    /// collector's stats under its endpoint.
+    pub fn destination_stats(&self) -> Vec<DestinationStats> {
+        if self.inner.destinations.is_empty() {
+            return vec![DestinationStats {
+                endpoint: self.inner.config.endpoint.clone(),
+                stats: self.stats(),
+                last_error: self.last_export_error(),
+            }];
+        }
+        destination_stats(&self.inner.destinations)
     }
 
     /// The configuration in use.

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::buffer::SpanBuffer;
+use super::fanout::FanoutExporter;
 use super::transport::NativeTransport;
 use crate::batching::{BatchPolicy, NextStep};
 use crate::export::BatchExporter;
@@ -25,6 +26,46 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<StatsCounters>,
     /// Set once by `shutdown`; later spans are refused and counted.
     pub(crate) closed: AtomicBool,
+}
+
+/// Sends batches to one destination, or to several (fan-out).
+// One per collector, matched once per batch: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Exporter {
+    Single(BatchExporter<NativeTransport>),
+    Fanout(FanoutExporter),
+}
+
+impl Exporter {
+    /// Exports `batch`: sent and settled (one destination), or handed to every
+    /// destination's task (fan-out).
+    async fn export(&mut self, batch: &mut Vec<Span>) {
+        match self {
+            Exporter::Single(exporter) => exporter.export(batch).await,
+            Exporter::Fanout(exporter) => exporter.export(batch).await,
+        }
+    }
+
+    /// Waits until everything exported so far has been settled.
+    async fn settled(&self) {
+        if let Exporter::Fanout(exporter) = self {
+            exporter.settled().await;
+        }
+    }
+
+    fn dropped_by_export(&self) -> u64 {
+        match self {
+            Exporter::Single(exporter) => exporter.dropped_by_export,
+            Exporter::Fanout(exporter) => exporter.dropped_by_export(),
+        }
+    }
+
+    /// Stops whatever is still being sent, at a shutdown deadline.
+    fn abandon(&self) {
+        if let Exporter::Fanout(exporter) = self {
+            exporter.abandon();
+        }
+    }
 }
 
 /// What the collector handle asks of the task.
@@ -51,7 +92,7 @@ pub(crate) struct Outcome {
 pub(crate) struct ExportTask {
     pub(crate) shared: Arc<Shared>,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
-    pub(crate) exporter: BatchExporter<NativeTransport>,
+    pub(crate) exporter: Exporter,
     pub(crate) policy: BatchPolicy,
     pub(crate) shutdown_timeout: Duration,
     /// Spans taken from the buffer for the batch being exported (reused between batches).
@@ -179,7 +220,7 @@ impl ExportTask {
 
     /// Exports what was queued when the flush began (not what keeps arriving after).
     async fn flush(&mut self) -> Outcome {
-        let dropped_before = self.exporter.dropped_by_export;
+        let dropped_before = self.exporter.dropped_by_export();
         let mut remaining = self.shared.buffer.len();
         while remaining > 0 && self.shared.buffer.len() > 0 {
             remaining = remaining.saturating_sub(self.policy.batch_size);
@@ -191,8 +232,9 @@ impl ExportTask {
             )
             .await;
         }
+        self.exporter.settled().await;
         Outcome {
-            dropped: self.exporter.dropped_by_export - dropped_before,
+            dropped: self.exporter.dropped_by_export() - dropped_before,
             dropped_at_deadline: 0,
         }
     }
@@ -200,7 +242,7 @@ impl ExportTask {
     /// Exports everything until `deadline`; whatever is left then is dropped and counted.
     async fn shut_down(&mut self, deadline: Instant) -> Outcome {
         self.shared.buffer.wake_waiting_producers();
-        let dropped_before = self.exporter.dropped_by_export;
+        let dropped_before = self.exporter.dropped_by_export();
         let shared = &self.shared;
         let exporter = &mut self.exporter;
         let batch = &mut self.batch;
@@ -209,6 +251,7 @@ impl ExportTask {
             while shared.buffer.len() > 0 {
                 export_batch(shared, exporter, batch, batch_size).await;
             }
+            exporter.settled().await;
         })
         .await;
         let mut dropped_at_deadline = 0;
@@ -216,6 +259,7 @@ impl ExportTask {
             // The batch being sent was abandoned mid-way: its unsettled spans, and all
             // still queued, are dropped.
             self.batch.clear();
+            self.exporter.abandon();
             let abandoned = self.shared.stats.abandon_in_flight(DropReason::Shutdown);
             let queued = self.shared.buffer.discard_all() as u64;
             self.shared
@@ -224,7 +268,7 @@ impl ExportTask {
             dropped_at_deadline = abandoned + queued;
         }
         Outcome {
-            dropped: self.exporter.dropped_by_export - dropped_before,
+            dropped: self.exporter.dropped_by_export() - dropped_before,
             dropped_at_deadline,
         }
     }
@@ -233,7 +277,7 @@ impl ExportTask {
 /// Takes up to `batch_size` spans from the buffer, marks them in flight and exports them.
 async fn export_batch(
     shared: &Shared,
-    exporter: &mut BatchExporter<NativeTransport>,
+    exporter: &mut Exporter,
     batch: &mut Vec<Span>,
     batch_size: usize,
 ) {

@@ -5,6 +5,7 @@ mod buffer;
 mod clock;
 mod collector;
 mod exporter;
+mod fanout;
 mod grpc;
 mod gzip;
 mod http;

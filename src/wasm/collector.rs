@@ -72,6 +72,11 @@ impl Collector {
     /// Validates `config` and creates the collector. No task runs until spans arrive.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
+        if !config.extra_destinations.is_empty() {
+            return Err(StartError::Unsupported(
+                "destinations: fan-out to several endpoints is available in native builds only",
+            ));
+        }
         if config.protocol == Protocol::Grpc {
             return Err(StartError::Unsupported(
                 "protocol grpc: browsers cannot read gRPC trailers; use http/protobuf",

@@ -1,0 +1,309 @@
+//! Fan-out: each batch is encoded once and its request bodies (`Bytes`, shared, never
+//! copied) are queued to every destination's own task. Each destination retries on its
+//! own schedule, so one that is slow or down does not hold the others back: when its short
+//! backlog is full it misses that request (counted in its stats as `dropped_buffer_full`)
+//! while the others carry on. The export task waits only when *every* destination is
+//! backlogged, which pushes back into the span buffer as a single destination would.
+//!
+//! A request's spans count for the collector once every destination has answered:
+//! exported if all took them; otherwise dropped, with the reason of the destination that
+//! lost the most of them. Each destination's own [`DestinationStats`] tell the rest.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+
+use super::transport::NativeTransport;
+use crate::config::{Config, Destination};
+use crate::encoding::{EncodedRequest, RequestEncoder};
+use crate::error::StartError;
+use crate::export::{rejected_spans, send_with_retry, settle_too_large};
+use crate::model::Span;
+use crate::retry::RetryPolicy;
+use crate::stats::{DestinationStats, DropReason, StatsCounters};
+
+/// One request on its way to every destination.
+struct Delivery {
+    body: Bytes,
+    spans: u64,
+    outcome: Mutex<DeliveryOutcome>,
+}
+
+struct DeliveryOutcome {
+    /// Destinations that have not answered yet.
+    waiting_for: usize,
+    /// The most spans any destination lost, and why.
+    worst: Option<(u64, DropReason)>,
+}
+
+/// What the exporter and the destination tasks share.
+struct Tracker {
+    collector: Arc<StatsCounters>,
+    state: Mutex<TrackerState>,
+    /// Notified when the last outstanding delivery settles.
+    idle: Notify,
+    /// Notified when a destination takes a request off its backlog.
+    room: Notify,
+}
+
+#[derive(Default)]
+struct TrackerState {
+    outstanding: usize,
+    dropped_by_export: u64,
+    /// Set at a shutdown deadline: late answers no longer change any counter.
+    abandoned: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Tracker {
+    /// Records one destination's answer for `delivery` (under the tracker's lock, so a
+    /// shutdown deadline either sees it or stops it).
+    fn settle(
+        &self,
+        delivery: &Delivery,
+        destination: &StatsCounters,
+        outcome: Result<u64, DropReason>,
+    ) {
+        let mut state = lock(&self.state);
+        if state.abandoned {
+            return;
+        }
+        let lost = match outcome {
+            Ok(rejected) => {
+                destination.settle_exported(delivery.spans - rejected, delivery.body.len() as u64);
+                destination.settle_dropped(DropReason::Rejected, rejected);
+                (rejected > 0).then_some((rejected, DropReason::Rejected))
+            }
+            Err(reason) => {
+                destination.settle_dropped(reason, delivery.spans);
+                Some((delivery.spans, reason))
+            }
+        };
+        let mut outcome = lock(&delivery.outcome);
+        if lost.map(|(spans, _)| spans) > outcome.worst.map(|(spans, _)| spans) {
+            outcome.worst = lost;
+        }
+        outcome.waiting_for -= 1;
+        if outcome.waiting_for > 0 {
+            return;
+        }
+        let (lost, reason) = outcome.worst.unwrap_or((0, DropReason::Rejected));
+        if lost < delivery.spans {
+            self.collector
+                .settle_exported(delivery.spans - lost, delivery.body.len() as u64);
+        }
+        self.collector.settle_dropped(reason, lost);
+        state.dropped_by_export += lost;
+        state.outstanding -= 1;
+        if state.outstanding == 0 {
+            self.idle.notify_waiters();
+        }
+    }
+}
+
+/// One destination: its backlog, counters and task.
+struct Lane {
+    endpoint: String,
+    backlog: mpsc::Sender<Arc<Delivery>>,
+    counters: Arc<StatsCounters>,
+    task: JoinHandle<()>,
+}
+
+/// Exports every batch to several destinations.
+pub(crate) struct FanoutExporter {
+    encoder: RequestEncoder,
+    tracker: Arc<Tracker>,
+    lanes: Vec<Lane>,
+}
+
+impl FanoutExporter {
+    /// Starts one task per destination of `config` on the current runtime.
+    pub(crate) fn start(
+        config: &Config,
+        encoder: RequestEncoder,
+        collector: Arc<StatsCounters>,
+    ) -> Result<FanoutExporter, StartError> {
+        let tracker = Arc::new(Tracker {
+            collector,
+            state: Mutex::default(),
+            idle: Notify::new(),
+            room: Notify::new(),
+        });
+        // As many requests as the span buffer holds batches: a destination further behind
+        // than that misses requests rather than holding the others back.
+        let backlog = (config.max_queue_size / config.batch_size).max(1);
+        let mut lanes = Vec::new();
+        for destination in config.destinations() {
+            let transport = NativeTransport::new(&aimed_at(config, &destination))?;
+            let counters = Arc::new(StatsCounters::default());
+            let (sender, receiver) = mpsc::channel(backlog);
+            let task = tokio::spawn(run_lane(
+                receiver,
+                transport,
+                config.retry,
+                Arc::clone(&counters),
+                Arc::clone(&tracker),
+            ));
+            lanes.push(Lane {
+                endpoint: destination.endpoint,
+                backlog: sender,
+                counters,
+                task,
+            });
+        }
+        Ok(FanoutExporter {
+            encoder,
+            tracker,
+            lanes,
+        })
+    }
+
+    /// Counters per destination, for the collector handle.
+    pub(crate) fn destination_counters(&self) -> Vec<(String, Arc<StatsCounters>)> {
+        self.lanes
+            .iter()
+            .map(|lane| (lane.endpoint.clone(), Arc::clone(&lane.counters)))
+            .collect()
+    }
+
+    /// Encodes `batch` (emptying it) and queues each request to every destination.
+    pub(crate) async fn export(&mut self, batch: &mut Vec<Span>) {
+        if batch.is_empty() {
+            return;
+        }
+        let encoded = self.encoder.encode_batch(batch);
+        batch.clear();
+        let too_large = settle_too_large(&self.tracker.collector, encoded.too_large);
+        lock(&self.tracker.state).dropped_by_export += too_large;
+        for request in encoded.requests {
+            self.wait_for_room().await;
+            self.hand_out(request);
+        }
+    }
+
+    /// Waits until at least one destination can take a request.
+    async fn wait_for_room(&self) {
+        loop {
+            let room = self.tracker.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if self.lanes.iter().any(|lane| lane.backlog.capacity() > 0) {
+                return;
+            }
+            room.await;
+        }
+    }
+
+    fn hand_out(&self, request: EncodedRequest) {
+        let spans = request.span_count as u64;
+        let delivery = Arc::new(Delivery {
+            body: request.body,
+            spans,
+            outcome: Mutex::new(DeliveryOutcome {
+                waiting_for: self.lanes.len(),
+                worst: None,
+            }),
+        });
+        lock(&self.tracker.state).outstanding += 1;
+        for lane in &self.lanes {
+            lane.counters.record_collected_many(spans);
+            lane.counters.take_in_flight(spans);
+            if lane.backlog.try_send(Arc::clone(&delivery)).is_err() {
+                lane.counters.record_error(format!(
+                    "{} is too far behind: its backlog of requests is full",
+                    lane.endpoint
+                ));
+                self.tracker
+                    .settle(&delivery, &lane.counters, Err(DropReason::BufferFull));
+            }
+        }
+    }
+
+    /// Waits until every request handed out so far has been answered by every destination.
+    pub(crate) async fn settled(&self) {
+        loop {
+            let idle = self.tracker.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if lock(&self.tracker.state).outstanding == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    /// Spans the destinations failed to deliver so far (for flush and shutdown outcomes).
+    pub(crate) fn dropped_by_export(&self) -> u64 {
+        lock(&self.tracker.state).dropped_by_export
+    }
+
+    /// At a shutdown deadline: stops every destination and counts what each still had as
+    /// dropped at shutdown. The collector's own in-flight spans are counted by the caller.
+    pub(crate) fn abandon(&self) {
+        let mut state = lock(&self.tracker.state);
+        state.abandoned = true;
+        state.outstanding = 0;
+        for lane in &self.lanes {
+            lane.task.abort();
+            lane.counters.abandon_in_flight(DropReason::Shutdown);
+        }
+    }
+}
+
+impl Drop for FanoutExporter {
+    fn drop(&mut self) {
+        for lane in &self.lanes {
+            lane.task.abort();
+        }
+    }
+}
+
+/// One destination's task: sends its backlog in order, each request with its own retries.
+async fn run_lane(
+    mut backlog: mpsc::Receiver<Arc<Delivery>>,
+    transport: NativeTransport,
+    retry: RetryPolicy,
+    counters: Arc<StatsCounters>,
+    tracker: Arc<Tracker>,
+) {
+    while let Some(delivery) = backlog.recv().await {
+        tracker.room.notify_waiters();
+        let stats = [&*counters, &*tracker.collector];
+        let outcome = send_with_retry(&transport, &retry, &delivery.body, &stats)
+            .await
+            .map(|partial| {
+                let rejected = rejected_spans(&counters, delivery.spans, &partial);
+                rejected_spans(&tracker.collector, delivery.spans, &partial);
+                rejected
+            });
+        tracker.settle(&delivery, &counters, outcome);
+    }
+}
+
+/// `config` aimed at `destination` alone: its endpoint, and the collector's headers plus
+/// its own.
+fn aimed_at(config: &Config, destination: &Destination) -> Config {
+    let mut config = config.clone().with_endpoint(destination.endpoint.clone());
+    config.extra_destinations.clear();
+    for (name, value) in &destination.headers {
+        config = config.with_header(name.clone(), value.clone());
+    }
+    config
+}
+
+/// A snapshot of each destination's counters.
+pub(crate) fn destination_stats(lanes: &[(String, Arc<StatsCounters>)]) -> Vec<DestinationStats> {
+    lanes
+        .iter()
+        .map(|(endpoint, counters)| DestinationStats {
+            endpoint: endpoint.clone(),
+            stats: counters.snapshot(0),
+            last_error: counters.last_error(),
+        })
+        .collect()
+}
