@@ -369,3 +369,59 @@ async fn fetch_honours_retry_after_and_counts_rejections_and_partial_success() {
     assert!(collector.last_export_error().unwrap().contains("too old"));
     assert!(stats.is_balanced(), "{stats:?}");
 }
+
+#[wasm_bindgen_test]
+async fn fetch_retries_stalls_and_dropped_connections_and_counts_timeouts() {
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(traces_endpoint())
+            .with_export_timeout(Duration::from_millis(300))
+            .with_retry(otlp_collector::RetryPolicy {
+                max_retries: 1,
+                initial_delay: Duration::from_millis(20),
+                ..otlp_collector::RetryPolicy::default()
+            }),
+    )
+    .unwrap();
+
+    // A stall past the request timeout: aborted, then retried.
+    let stalled = unique("wasm-stall");
+    wasm_support::script(r#"[{"stallMs": 1000}]"#).await;
+    for _ in 0..3 {
+        collector.collect(Span::new(stalled.clone()).end()).unwrap();
+    }
+    collector.flush().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.retries), (3, 1), "{stats:?}");
+    let error = collector.last_export_error().unwrap();
+    assert!(error.contains("timed out after 300 ms"), "{error}");
+
+    // A connection closed without an answer (a restarting backend): retried — by us in
+    // Node (fetch fails), by Chromium itself when the closed connection was a reused one.
+    let dropped = unique("wasm-disconnect");
+    let attempts_before = attempt_times_ms().await.len();
+    wasm_support::script(r#"[{"disconnect": true}]"#).await;
+    for _ in 0..4 {
+        collector.collect(Span::new(dropped.clone()).end()).unwrap();
+    }
+    collector.flush().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!(stats.exported, 7, "{stats:?}");
+    assert!(stats.retries == 1 || stats.retries == 2, "{stats:?}");
+    assert_eq!(attempt_times_ms().await.len(), attempts_before + 2);
+    assert_eq!(received_spans(&dropped).await.len(), 4, "each span once");
+
+    // Every attempt stalls: the last timeout counts the spans as timed out.
+    wasm_support::script(r#"[{"stallMs": 1000}, {"stallMs": 1000}]"#).await;
+    for _ in 0..2 {
+        collector
+            .collect(Span::new(unique("wasm-timed-out")).end())
+            .unwrap();
+    }
+    assert!(collector.flush().await.is_err());
+    let stats = collector.stats();
+    assert_eq!(stats.dropped_timed_out, 2, "{stats:?}");
+    assert!(stats.is_balanced(), "{stats:?}");
+    // Let the stalled requests finish on the receiver before the next test scripts it.
+    sleep(1200).await;
+}

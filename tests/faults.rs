@@ -195,6 +195,19 @@ async fn a_backend_that_never_answers_in_time_counts_the_spans_as_timed_out() {
     assert_balanced(stats);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_without_an_answer_is_retried() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.disconnect_next(2);
+    let collector = Collector::new(config(receiver.endpoint())).unwrap();
+    let stats = send(&collector, 8).await;
+    assert_eq!((stats.exported, stats.retries), (8, 2), "{stats:?}");
+    let error = collector.last_export_error().unwrap();
+    assert!(error.contains("network error"), "{error}");
+    assert_eq!(receiver.span_count(), 8, "nothing duplicated");
+    assert_balanced(stats);
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -7,7 +7,6 @@
 //! on other loopback ports can export to it, and can be told to fail requests on purpose.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,7 +44,7 @@ pub const TRACES_PATH: &str = "/v1/traces";
 
 /// `POST` a JSON array here to script the next answers to trace requests, for browser
 /// fault tests: `{"status": 503, "retryAfter": "1"}`, `{"partialSuccess": 3, "message":
-/// "…"}` or `{"stallMs": 500}` per request.
+/// "…"}`, `{"stallMs": 500}` or `{"disconnect": true}` per request.
 pub const SCRIPT_PATH: &str = "/script";
 
 /// `GET` here answers like an application endpoint the demo page calls with a
@@ -161,7 +160,22 @@ enum Scripted {
     PartialSuccess(i64, String),
     /// Wait this long, then accept the spans normally.
     Stall(Duration),
+    /// Close the connection without answering, as a server that restarts mid-request.
+    Disconnect,
 }
+
+/// The handler's only failure: a scripted disconnect, which makes hyper close the
+/// connection without a response.
+#[derive(Debug)]
+struct ScriptedDisconnect;
+
+impl std::fmt::Display for ScriptedDisconnect {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("scripted disconnect")
+    }
+}
+
+impl std::error::Error for ScriptedDisconnect {}
 
 /// Locks a mutex, recovering from poisoning (a panicked test thread must not hide data).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -246,6 +260,12 @@ impl Receiver {
     /// Accepts the next request but answers that `rejected` of its spans were rejected.
     pub fn respond_with_partial_success(&self, rejected: i64, message: impl Into<String>) {
         lock(&self.state.scripted).push_back(Scripted::PartialSuccess(rejected, message.into()));
+    }
+
+    /// Closes the connection of the next `requests` requests without answering, as a
+    /// backend restarting mid-request would.
+    pub fn disconnect_next(&self, requests: usize) {
+        lock(&self.state.scripted).extend(std::iter::repeat_n(Scripted::Disconnect, requests));
     }
 
     /// Makes the next `requests` requests wait `delay` before being accepted, as an
@@ -348,7 +368,7 @@ fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Fu
 async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, ScriptedDisconnect> {
     if state.stopped.load(Ordering::SeqCst) {
         let mut response = respond(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -486,6 +506,7 @@ async fn handle(
             return Ok(response);
         }
         Some(Scripted::Stall(delay)) => tokio::time::sleep(delay).await,
+        Some(Scripted::Disconnect) => return Err(ScriptedDisconnect),
         Some(Scripted::PartialSuccess(rejected, message)) => {
             partial_success = Some((rejected, message))
         }
@@ -569,6 +590,8 @@ fn parse_script(body: &[u8]) -> Result<Vec<Scripted>, String> {
                 Ok(Scripted::PartialSuccess(rejected, message.to_owned()))
             } else if let Some(millis) = step.get("stallMs").and_then(serde_json::Value::as_u64) {
                 Ok(Scripted::Stall(Duration::from_millis(millis)))
+            } else if step.get("disconnect") == Some(&serde_json::Value::Bool(true)) {
+                Ok(Scripted::Disconnect)
             } else {
                 Err(format!("unknown step {step}"))
             }
