@@ -208,6 +208,41 @@ async fn a_connection_dropped_without_an_answer_is_retried() {
     assert_balanced(stats);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_a_batch_waits_to_retry_new_spans_buffer_up_to_capacity() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.respond_with_retry_after(503, "1");
+    let collector = Collector::new(
+        config(receiver.endpoint())
+            .with_batch_size(10)
+            .with_max_queue_size(20),
+    )
+    .unwrap();
+    for span in spans(10) {
+        collector.collect(span).unwrap();
+    }
+    // The full batch leaves at once and gets the 503; wait until it is waiting to retry.
+    while receiver.attempts() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut refused = 0;
+    for span in spans(30) {
+        if collector.collect(span).is_err() {
+            refused += 1;
+        }
+    }
+    let during = collector.stats();
+    assert_eq!(refused, 10, "{during:?}");
+    assert_eq!((during.buffered, during.dropped_buffer_full), (30, 10));
+    assert!(during.is_balanced(), "{during:?}");
+
+    collector.flush().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.retries), (30, 1), "{stats:?}");
+    assert_eq!(receiver.span_count(), 30);
+    assert_balanced(stats);
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
