@@ -1,11 +1,18 @@
 //! Load generator: T producer threads hand N spans to one collector, waiting for room
 //! instead of dropping, and the run reports throughput, CPU and memory as one JSON line.
 //!
-//! `cargo run --release --example loadgen -- --spans N --threads T [--batch-size B] [--capacity C]`
+//! `cargo run --release --example loadgen -- --spans N --threads T [--batch-size B]
+//! [--capacity C] [--rate R]`
+//!
+//! `--rate R` paces the producers to R spans per second in all (default: as fast as they
+//! can), for measuring what exporting costs at a given load.
 //!
 //! OTEL_* variables are honoured (endpoint, protocol, compression, batching); with no
 //! endpoint set the spans go to an embedded loopback receiver that decodes every request
-//! with opentelemetry-proto — its CPU and memory are included in the figures.
+//! with opentelemetry-proto. CPU is reported in all (`cpu_s`, which includes the receiver)
+//! and per group of threads: the collector's runtime (`export_cpu_s`: batching, encoding,
+//! HTTP), the receiver's own runtime (`receiver_cpu_s`), and the rest (`producer_cpu_s`:
+//! building and collecting spans, plus the main thread). Peak RSS covers the whole process.
 // These examples run natively only: on wasm32 they compile to nothing.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
@@ -14,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, Span};
-use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb};
+use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb, thread_cpu_seconds};
 use otlp_test_receiver::Receiver;
 
 struct Args {
@@ -22,6 +29,7 @@ struct Args {
     threads: u64,
     batch_size: Option<usize>,
     capacity: Option<usize>,
+    rate: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +38,7 @@ fn parse_args() -> Result<Args, String> {
         threads: 1,
         batch_size: None,
         capacity: None,
+        rate: None,
     };
     let mut words = std::env::args().skip(1);
     while let Some(flag) = words.next() {
@@ -44,9 +53,10 @@ fn parse_args() -> Result<Args, String> {
             "--threads" => args.threads = number.max(1),
             "--batch-size" => args.batch_size = Some(number as usize),
             "--capacity" => args.capacity = Some(number as usize),
+            "--rate" => args.rate = Some(number.max(1)),
             _ => {
                 return Err(format!(
-                "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C]"
+                "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C] [--rate R]"
             ))
             }
         }
@@ -64,6 +74,20 @@ fn load_span(i: u64) -> Span {
         .end()
 }
 
+/// Thread-name prefixes of the collector's and the receiver's runtimes.
+const EXPORT_THREADS: &str = "otlp-export";
+const RECEIVER_THREADS: &str = "receiver";
+
+/// Sleeps while span `i` of a producer sending `per_second` spans a second is more than a
+/// millisecond ahead of schedule (shorter sleeps cost more than they pace).
+fn keep_pace(started: Instant, i: u64, per_second: f64) {
+    let due = started + Duration::from_secs_f64(i as f64 / per_second);
+    let now = Instant::now();
+    if due > now + Duration::from_millis(1) {
+        std::thread::sleep(due - now);
+    }
+}
+
 fn endpoint_configured() -> bool {
     [
         "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -75,8 +99,16 @@ fn endpoint_configured() -> bool {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
+    // The collector's runtime and the receiver's are separate, with named threads, so
+    // their CPU can be told apart.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(EXPORT_THREADS)
+        .enable_all()
+        .build()?;
+    let receiver_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(RECEIVER_THREADS)
         .enable_all()
         .build()?;
     let handle = runtime.handle().clone();
@@ -92,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let receiver = if endpoint_configured() {
             None
         } else {
-            let receiver = Receiver::start_counting().await?;
+            let receiver = receiver_runtime.spawn(Receiver::start_counting()).await??;
             config = config.with_endpoint(receiver.endpoint());
             Some(receiver)
         };
@@ -116,9 +148,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let collector = Arc::clone(&collector);
             let handle = handle.clone();
             let share = args.spans / args.threads + u64::from(thread < args.spans % args.threads);
+            let per_second = args.rate.map(|rate| rate as f64 / args.threads as f64);
             std::thread::spawn(move || {
                 handle.block_on(async {
                     for i in 0..share {
+                        if let Some(per_second) = per_second {
+                            keep_pace(started, i, per_second);
+                        }
                         // Waits for room when the buffer is full: nothing is dropped.
                         collector.collect_or_wait(load_span(i)).await?;
                     }
@@ -137,6 +173,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total_s = started.elapsed().as_secs_f64();
     let stats = collector.stats();
     let (cpu_s, peak_rss_mb) = (cpu_seconds(), peak_rss_mb());
+    let export_cpu_s = thread_cpu_seconds(EXPORT_THREADS);
+    let receiver_cpu_s = thread_cpu_seconds(RECEIVER_THREADS);
+    let producer_cpu_s = (cpu_s - export_cpu_s - receiver_cpu_s).max(0.0);
 
     if let Some(receiver) = &receiver {
         let waited =
@@ -158,8 +197,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let line = format!(
         concat!(
             "{{\"spans\":{},\"threads\":{},\"produce_s\":{:.3},\"total_s\":{:.3},",
-            "\"delivered_per_s\":{:.0},\"cpu_s\":{:.2},\"peak_rss_mb\":{:.1},",
-            "\"exported\":{},\"dropped\":{},\"received\":{}}}"
+            "\"delivered_per_s\":{:.0},\"cpu_s\":{:.2},\"export_cpu_s\":{:.2},",
+            "\"export_cpu_pct_of_core\":{:.1},\"producer_cpu_s\":{:.2},\"receiver_cpu_s\":{:.2},",
+            "\"peak_rss_mb\":{:.1},\"exported\":{},\"dropped\":{},\"received\":{}}}"
         ),
         args.spans,
         args.threads,
@@ -167,6 +207,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total_s,
         stats.exported as f64 / total_s,
         cpu_s,
+        export_cpu_s,
+        export_cpu_s / total_s * 100.0,
+        producer_cpu_s,
+        receiver_cpu_s,
         peak_rss_mb,
         stats.exported,
         stats.dropped(),

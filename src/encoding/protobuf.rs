@@ -62,6 +62,7 @@ fn put_nested(
 }
 
 /// A bytes or string field, always written.
+#[inline]
 fn put_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
     put_key(tag, WireType::LengthDelimited, out);
     put_varint(bytes.len() as u64, out);
@@ -69,12 +70,14 @@ fn put_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
 }
 
 /// A bytes or string field, omitted when empty.
+#[inline]
 fn put_optional_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
     if !bytes.is_empty() {
         put_bytes(tag, bytes, out);
     }
 }
 
+#[inline]
 fn put_optional_varint(tag: u32, value: u64, out: &mut Vec<u8>) {
     if value != 0 {
         put_key(tag, WireType::Varint, out);
@@ -82,6 +85,7 @@ fn put_optional_varint(tag: u32, value: u64, out: &mut Vec<u8>) {
     }
 }
 
+#[inline]
 fn put_optional_fixed64(tag: u32, value: u64, out: &mut Vec<u8>) {
     if value != 0 {
         put_key(tag, WireType::SixtyFourBit, out);
@@ -89,6 +93,7 @@ fn put_optional_fixed64(tag: u32, value: u64, out: &mut Vec<u8>) {
     }
 }
 
+#[inline]
 fn put_optional_fixed32(tag: u32, value: u32, out: &mut Vec<u8>) {
     if value != 0 {
         put_key(tag, WireType::ThirtyTwoBit, out);
@@ -124,13 +129,114 @@ fn write_any_value(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// A repeated `KeyValue { key = 1; value = 2 }` field numbered `tag`.
+/// The exact encoded size of a scalar `AnyValue` (arrays and lists: `None`, they are
+/// measured by writing them).
+fn scalar_any_value_len(value: &Value) -> Option<usize> {
+    let bytes_field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+    match value {
+        Value::String(text) => Some(bytes_field(text.len())),
+        Value::Bytes(bytes) => Some(bytes_field(bytes.len())),
+        Value::Bool(_) => Some(2),
+        Value::Int(int) => Some(1 + encoded_len_varint(*int as u64)),
+        Value::Double(_) => Some(9),
+        Value::Array(_) | Value::KvList(_) => None,
+    }
+}
+
+/// A repeated `KeyValue { key = 1; value = 2 }` field numbered `tag`. Attributes are
+/// nearly always scalars, whose sizes are known up front: their lengths are written
+/// directly instead of being reserved and patched.
 fn write_key_values(tag: u32, pairs: &[KeyValue], out: &mut Vec<u8>) {
     for pair in pairs {
-        put_nested(tag, 1, out, |out| {
-            put_optional_bytes(1, pair.key.as_bytes(), out);
-            put_nested(2, 1, out, |out| write_any_value(&pair.value, out));
-        });
+        let key = pair.key.as_bytes();
+        let Some(value_len) = scalar_any_value_len(&pair.value) else {
+            put_nested(tag, 1, out, |out| {
+                put_optional_bytes(1, key, out);
+                put_nested(2, 1, out, |out| write_any_value(&pair.value, out));
+            });
+            continue;
+        };
+        let key_len = if key.is_empty() {
+            0
+        } else {
+            1 + encoded_len_varint(key.len() as u64) + key.len()
+        };
+        let pair_len = key_len + 1 + encoded_len_varint(value_len as u64) + value_len;
+        let header_len =
+            encoded_len_varint(u64::from(tag << 3)) + encoded_len_varint(pair_len as u64);
+        // The size is exact: grow once and fill the slice, with no capacity check per byte.
+        let start = out.len();
+        out.resize(start + header_len + pair_len, 0);
+        let mut slice = SliceWriter {
+            bytes: &mut out[start..],
+            at: 0,
+        };
+        slice.varint(u64::from(tag << 3 | WireType::LengthDelimited as u32));
+        slice.varint(pair_len as u64);
+        if !key.is_empty() {
+            slice.byte(1 << 3 | WireType::LengthDelimited as u8);
+            slice.varint(key.len() as u64);
+            slice.copy(key);
+        }
+        slice.byte(2 << 3 | WireType::LengthDelimited as u8);
+        slice.varint(value_len as u64);
+        slice.scalar_any_value(&pair.value);
+    }
+}
+
+/// Writes into a slice already sized for exactly what goes in.
+struct SliceWriter<'a> {
+    bytes: &'a mut [u8],
+    at: usize,
+}
+
+impl SliceWriter<'_> {
+    #[inline]
+    fn byte(&mut self, byte: u8) {
+        self.bytes[self.at] = byte;
+        self.at += 1;
+    }
+
+    #[inline]
+    fn varint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.byte((value as u8) | 0x80);
+            value >>= 7;
+        }
+        self.byte(value as u8);
+    }
+
+    #[inline]
+    fn copy(&mut self, bytes: &[u8]) {
+        self.bytes[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+
+    /// A scalar `AnyValue`'s fields (see `scalar_any_value_len`).
+    fn scalar_any_value(&mut self, value: &Value) {
+        let mut bytes_field = |tag: u8, bytes: &[u8]| {
+            self.byte(tag << 3 | WireType::LengthDelimited as u8);
+            self.varint(bytes.len() as u64);
+            self.copy(bytes);
+        };
+        match value {
+            Value::String(text) => bytes_field(1, text.as_bytes()),
+            Value::Bytes(bytes) => bytes_field(7, bytes),
+            Value::Bool(flag) => {
+                self.byte(2 << 3);
+                self.byte(u8::from(*flag));
+            }
+            Value::Int(int) => {
+                self.byte(3 << 3);
+                self.varint(*int as u64);
+            }
+            Value::Double(double) => {
+                self.byte(4 << 3 | WireType::SixtyFourBit as u8);
+                self.copy(&double.to_le_bytes());
+            }
+            // Not scalars: `write_key_values` writes them with `write_any_value` instead.
+            Value::Array(_) | Value::KvList(_) => {}
+        }
     }
 }
 
@@ -183,18 +289,78 @@ fn write_status(status: &SpanStatus, out: &mut Vec<u8>) {
     });
 }
 
-/// The fields of one `Span` message.
-fn write_span(span: &Span, out: &mut Vec<u8>) {
-    put_bytes(1, span.trace_id.as_bytes(), out);
-    put_bytes(2, span.span_id.as_bytes(), out);
-    put_optional_bytes(3, span.trace_state().unwrap_or_default().as_bytes(), out);
-    if let Some(parent) = &span.parent_span_id {
-        put_bytes(4, parent.as_bytes(), out);
+/// Fixed-size fields gathered on the stack and appended in one copy: a span's ids, kind and
+/// timestamps would otherwise cost a capacity check and a small copy each. Only fields
+/// numbered below 16 fit (their keys are one byte).
+struct FixedFields {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl FixedFields {
+    fn new() -> Self {
+        FixedFields {
+            bytes: [0; 64],
+            len: 0,
+        }
     }
+
+    fn key(&mut self, tag: u8, wire_type: WireType) {
+        self.bytes[self.len] = tag << 3 | wire_type as u8;
+        self.len += 1;
+    }
+
+    /// A bytes field of a fixed size (an id).
+    fn id<const N: usize>(&mut self, tag: u8, id: &[u8; N]) {
+        self.key(tag, WireType::LengthDelimited);
+        self.bytes[self.len] = N as u8;
+        self.bytes[self.len + 1..self.len + 1 + N].copy_from_slice(id);
+        self.len += 1 + N;
+    }
+
+    fn optional_fixed64(&mut self, tag: u8, value: u64) {
+        if value != 0 {
+            self.key(tag, WireType::SixtyFourBit);
+            self.bytes[self.len..self.len + 8].copy_from_slice(&value.to_le_bytes());
+            self.len += 8;
+        }
+    }
+
+    /// A small enum value (under 128).
+    fn optional_small_varint(&mut self, tag: u8, value: u8) {
+        if value != 0 {
+            self.key(tag, WireType::Varint);
+            self.bytes[self.len] = value;
+            self.len += 1;
+        }
+    }
+
+    fn append_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes[..self.len]);
+    }
+}
+
+/// The fields of one `Span` message, in field order.
+fn write_span(span: &Span, out: &mut Vec<u8>) {
+    let mut ids = FixedFields::new();
+    ids.id(1, span.trace_id.as_bytes());
+    ids.id(2, span.span_id.as_bytes());
+    let trace_state = span.trace_state().unwrap_or_default();
+    if !trace_state.is_empty() {
+        ids.append_to(out);
+        put_bytes(3, trace_state.as_bytes(), out);
+        ids = FixedFields::new();
+    }
+    if let Some(parent) = &span.parent_span_id {
+        ids.id(4, parent.as_bytes());
+    }
+    ids.append_to(out);
     put_optional_bytes(5, span.name.as_bytes(), out);
-    put_optional_varint(6, span.kind.otlp_code() as u64, out);
-    put_optional_fixed64(7, span.start_time_unix_nano, out);
-    put_optional_fixed64(8, span.end_time_unix_nano, out);
+    let mut times = FixedFields::new();
+    times.optional_small_varint(6, span.kind.otlp_code() as u8);
+    times.optional_fixed64(7, span.start_time_unix_nano);
+    times.optional_fixed64(8, span.end_time_unix_nano);
+    times.append_to(out);
     write_key_values(9, span.attributes.as_slice(), out);
     put_optional_varint(10, u64::from(span.attributes.dropped_count()), out);
     for event in span.events() {

@@ -61,7 +61,9 @@ impl RequestEncoder {
         limit: usize,
         batch: &mut EncodedBatch,
     ) {
-        let mut body = Vec::new();
+        // Room for typical spans up front, so the body is not regrown a dozen times.
+        let typical_span_bytes = if self.protocol.is_json() { 600 } else { 200 };
+        let mut body = Vec::with_capacity(spans.len() * typical_span_bytes + 256);
         encode(self.protocol, &self.resource, &self.scope, spans, &mut body);
         let body = match self.gzip {
             Some(gzip) => gzip(&body),

@@ -1,4 +1,5 @@
-//! What this process has used, for load runs: CPU seconds and peak resident memory.
+//! What this process has used, for load runs: CPU seconds (in all, or per group of named
+//! threads) and peak resident memory.
 
 /// User + system CPU seconds of this process.
 pub fn cpu_seconds() -> f64 {
@@ -28,4 +29,37 @@ pub fn peak_rss_mb() -> f64 {
                 .ok()
         })
         .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// User + system CPU seconds of this process's live threads whose name starts with
+/// `prefix` (e.g. a tokio runtime's `thread_name`), from `/proc/self/task/*/stat`; 0 where
+/// /proc is missing. Threads that already exited are not counted.
+pub fn thread_cpu_seconds(prefix: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    // SAFETY: sysconf has no preconditions.
+    let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut ticks = 0u64;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // "tid (comm) state ppid …": comm may hold spaces, so split at the last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if !stat[open + 1..close].starts_with(prefix) {
+            continue;
+        }
+        // After comm: state is field 3; utime and stime are fields 14 and 15.
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let field = |number: usize| {
+            fields
+                .get(number - 3)
+                .and_then(|value| value.parse::<u64>().ok())
+        };
+        ticks += field(14).unwrap_or(0) + field(15).unwrap_or(0);
+    }
+    ticks as f64 / ticks_per_second
 }
