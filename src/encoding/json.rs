@@ -309,7 +309,7 @@ fn push_span(span: &Span, out: &mut Vec<u8>) {
         &mut first,
         out,
     );
-    push_status(&span.status, &mut first, out);
+    push_status(span.status(), &mut first, out);
     out.push(b'}');
 }
 

@@ -371,7 +371,7 @@ fn write_span(span: &Span, out: &mut Vec<u8>) {
         put_nested(13, 1, out, |out| write_link(link, out));
     }
     put_optional_varint(14, u64::from(span.dropped_links_count()), out);
-    write_status(&span.status, out);
+    write_status(span.status(), out);
     put_optional_fixed32(16, span.otlp_flags(), out);
 }
 

@@ -170,7 +170,23 @@ pub(crate) struct SpanExtras {
     pub(crate) links: Vec<Link>,
     pub(crate) dropped_links_count: u32,
     pub(crate) scope: Option<Scope>,
+    /// The error status with its message (the span holds only which status it has).
+    pub(crate) error_status: Option<SpanStatus>,
+    /// Limits other than the defaults.
+    pub(crate) limits: Option<SpanLimits>,
 }
+
+/// Which status a span has; an error's message lives in its extras.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum StatusKind {
+    #[default]
+    Unset,
+    Ok,
+    Error,
+}
+
+static UNSET: SpanStatus = SpanStatus::Unset;
+static OK: SpanStatus = SpanStatus::Ok;
 
 /// One operation in a trace.
 ///
@@ -198,9 +214,10 @@ pub struct Span {
     pub(crate) start_time_unix_nano: u64,
     pub(crate) end_time_unix_nano: u64,
     pub(crate) attributes: Attributes,
-    pub(crate) status: SpanStatus,
+    pub(crate) status: StatusKind,
+    /// Rarely used parts (trace state, events, links, scope, an error status, custom
+    /// limits), so the span itself stays small.
     pub(crate) extras: Option<Box<SpanExtras>>,
-    pub(crate) limits: SpanLimits,
 }
 
 impl Span {
@@ -217,9 +234,8 @@ impl Span {
             start_time_unix_nano: now_unix_nanos(),
             end_time_unix_nano: 0,
             attributes: Attributes::default(),
-            status: SpanStatus::Unset,
+            status: StatusKind::Unset,
             extras: None,
-            limits: SpanLimits::default(),
         }
     }
 
@@ -244,13 +260,13 @@ impl Span {
         span.parent_is_remote = Some(false);
         span.trace_flags = self.trace_flags;
         if let Some(extras) = &self.extras {
-            if extras.trace_state.is_some() || extras.scope.is_some() {
+            if extras.trace_state.is_some() || extras.scope.is_some() || extras.limits.is_some() {
                 let child = span.extras_mut();
                 child.trace_state = extras.trace_state.clone();
                 child.scope = extras.scope.clone();
+                child.limits = extras.limits;
             }
         }
-        span.limits = self.limits;
         span
     }
 
@@ -324,8 +340,21 @@ impl Span {
 
     /// Replaces the limits applied to data added from now on.
     pub fn with_limits(mut self, limits: SpanLimits) -> Self {
-        self.limits = limits;
+        // The defaults cost nothing to carry; others ride in the extras.
+        if limits != SpanLimits::default() {
+            self.extras_mut().limits = Some(limits);
+        } else if let Some(extras) = &mut self.extras {
+            extras.limits = None;
+        }
         self
+    }
+
+    /// The limits applied to data added to this span.
+    pub fn limits(&self) -> SpanLimits {
+        self.extras
+            .as_ref()
+            .and_then(|extras| extras.limits)
+            .unwrap_or_default()
     }
 
     /// Sets the start time (ns since the Unix epoch), for spans recorded after the fact.
@@ -337,40 +366,43 @@ impl Span {
     /// Sets an attribute. An existing key is overwritten; a new key beyond the limit is
     /// dropped and counted; text longer than the value length limit is truncated.
     pub fn set_attribute(&mut self, key: impl Into<Key>, value: impl Into<Value>) {
+        let limits = self.limits();
         self.attributes.set(
             key.into(),
             value.into(),
-            self.limits.max_attributes,
-            self.limits.max_attribute_value_length,
+            limits.max_attributes,
+            limits.max_attribute_value_length,
         );
     }
 
     /// Adds an event; beyond the event limit it is dropped and counted.
     pub fn add_event(&mut self, mut event: Event) {
-        let max_events = self.limits.max_events as usize;
+        let limits = self.limits();
+        let max_events = limits.max_events as usize;
         let extras = self.extras_mut();
         if extras.events.len() >= max_events {
             extras.dropped_events_count = extras.dropped_events_count.saturating_add(1);
             return;
         }
         event.attributes.enforce(
-            self.limits.max_attributes_per_event,
-            self.limits.max_attribute_value_length,
+            limits.max_attributes_per_event,
+            limits.max_attribute_value_length,
         );
         self.extras_mut().events.push(event);
     }
 
     /// Adds a link; beyond the link limit it is dropped and counted.
     pub fn add_link(&mut self, mut link: Link) {
-        let max_links = self.limits.max_links as usize;
+        let limits = self.limits();
+        let max_links = limits.max_links as usize;
         let extras = self.extras_mut();
         if extras.links.len() >= max_links {
             extras.dropped_links_count = extras.dropped_links_count.saturating_add(1);
             return;
         }
         link.attributes.enforce(
-            self.limits.max_attributes_per_link,
-            self.limits.max_attribute_value_length,
+            limits.max_attributes_per_link,
+            limits.max_attribute_value_length,
         );
         self.extras_mut().links.push(link);
     }
@@ -378,10 +410,22 @@ impl Span {
     /// Sets the status. As the OpenTelemetry API requires, `Ok` is final and setting
     /// `Unset` is ignored.
     pub fn set_status(&mut self, status: SpanStatus) {
-        if self.status == SpanStatus::Ok || status == SpanStatus::Unset {
+        if self.status == StatusKind::Ok {
             return;
         }
-        self.status = status;
+        match status {
+            SpanStatus::Unset => {}
+            SpanStatus::Ok => {
+                self.status = StatusKind::Ok;
+                if let Some(extras) = &mut self.extras {
+                    extras.error_status = None;
+                }
+            }
+            SpanStatus::Error { .. } => {
+                self.status = StatusKind::Error;
+                self.extras_mut().error_status = Some(status);
+            }
+        }
     }
 
     /// Renames the span (e.g. once the route is known).
@@ -455,7 +499,15 @@ impl Span {
 
     /// The status.
     pub fn status(&self) -> &SpanStatus {
-        &self.status
+        match self.status {
+            StatusKind::Unset => &UNSET,
+            StatusKind::Ok => &OK,
+            StatusKind::Error => self
+                .extras
+                .as_ref()
+                .and_then(|extras| extras.error_status.as_ref())
+                .unwrap_or(&UNSET),
+        }
     }
 
     /// Start time, ns since the Unix epoch.
