@@ -50,7 +50,7 @@ pub(crate) enum SendError {
     #[error("network error: {0}")]
     Network(String),
     /// No answer within the request timeout; the backend may still have taken the spans.
-    #[error("request timed out after {} ms", .0.as_millis())]
+    #[error("request timed out after {} ms", .0.as_millis() as u64)]
     Timeout(Duration),
 }
 
