@@ -2,10 +2,11 @@
 //! instead of dropping, and the run reports throughput, CPU and memory as one JSON line.
 //!
 //! `cargo run --release --example loadgen -- --spans N --threads T [--batch-size B]
-//! [--capacity C] [--rate R]`
+//! [--capacity C] [--rate R] [--concurrency K]`
 //!
 //! `--rate R` paces the producers to R spans per second in all (default: as fast as they
-//! can), for measuring what exporting costs at a given load.
+//! can), for measuring what exporting costs at a given load. `--concurrency K` lets K
+//! export requests be in flight at once (`max_concurrent_exports`).
 //!
 //! OTEL_* variables are honoured (endpoint, protocol, compression, batching); with no
 //! endpoint set the spans go to an embedded loopback receiver that decodes every request
@@ -30,6 +31,7 @@ struct Args {
     batch_size: Option<usize>,
     capacity: Option<usize>,
     rate: Option<u64>,
+    concurrency: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -39,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
         batch_size: None,
         capacity: None,
         rate: None,
+        concurrency: None,
     };
     let mut words = std::env::args().skip(1);
     while let Some(flag) = words.next() {
@@ -54,9 +57,10 @@ fn parse_args() -> Result<Args, String> {
             "--batch-size" => args.batch_size = Some(number as usize),
             "--capacity" => args.capacity = Some(number as usize),
             "--rate" => args.rate = Some(number.max(1)),
+            "--concurrency" => args.concurrency = Some(number as usize),
             _ => {
                 return Err(format!(
-                "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C] [--rate R]"
+                "unknown flag {flag}; usage: --spans N --threads T [--batch-size B] [--capacity C] [--rate R] [--concurrency K]"
             ))
             }
         }
@@ -107,7 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     let receiver_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .thread_name(RECEIVER_THREADS)
         .enable_all()
         .build()?;
@@ -121,6 +125,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let Some(capacity) = args.capacity {
             config = config.with_max_queue_size(capacity);
         }
+        if let Some(concurrency) = args.concurrency {
+            config = config.with_max_concurrent_exports(concurrency);
+        }
         let receiver = if endpoint_configured() {
             None
         } else {
@@ -129,11 +136,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(receiver)
         };
         eprintln!(
-            "loadgen: {} spans, {} threads, batch {}, capacity {}, {} to {}",
+            "loadgen: {} spans, {} threads, batch {}, capacity {}, {} concurrent exports, {} to {}",
             args.spans,
             args.threads,
             config.batch_size(),
             config.max_queue_size(),
+            config.max_concurrent_exports(),
             config.protocol().name(),
             config.endpoint()
         );

@@ -189,3 +189,42 @@ fn a_bad_destination_is_refused_by_validation() {
         .unwrap_err();
     assert!(error.to_string().contains("collector:4318"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_exports_overlap_slow_requests() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.stall_next(4, Duration::from_millis(600));
+    let collector = Collector::new(
+        config(&receiver)
+            .with_batch_timeout(Duration::from_secs(60))
+            .with_max_concurrent_exports(4),
+    )
+    .unwrap();
+    collect(&collector, "concurrent", 40);
+    let started = Instant::now();
+    collector.flush().await.unwrap();
+    let took = started.elapsed();
+    // One at a time, four stalled requests would take 2.4 s.
+    assert!(
+        took < Duration::from_millis(1500),
+        "four stalled requests took {took:?}"
+    );
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.batches), (40, 4), "{stats:?}");
+    assert_balanced(&stats);
+    assert_eq!(receiver.span_count(), 40);
+    assert_eq!(collector.destination_stats().len(), 1);
+    collector.shutdown().await.unwrap();
+}
+
+#[test]
+fn zero_concurrent_exports_is_refused() {
+    let error = Config::default()
+        .with_max_concurrent_exports(0)
+        .validate()
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("max_concurrent_exports"),
+        "{error}"
+    );
+}

@@ -158,6 +158,10 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
     if let Some(size) = lookup(source, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
         config.batch_size = size.count()?;
     }
+    // Not in the specification's list, but read by opentelemetry-rust's batch processor.
+    if let Some(requests) = lookup(source, "OTEL_BSP_MAX_CONCURRENT_EXPORTS") {
+        config.max_concurrent_exports = requests.count()?;
+    }
 
     let limits = &mut config.span_limits;
     for (name, field) in [
@@ -291,6 +295,7 @@ mod tests {
             ("OTEL_BSP_SCHEDULE_DELAY", "200"),
             ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1024"),
+            ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "4"),
             ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
         ])
         .unwrap();
@@ -307,6 +312,7 @@ mod tests {
         assert_eq!(config.batch_timeout(), Duration::from_millis(200));
         assert_eq!(config.max_queue_size(), 4096);
         assert_eq!(config.batch_size(), 1024);
+        assert_eq!(config.max_concurrent_exports(), 4);
         assert_eq!(config.span_limits().max_attribute_value_length, Some(64));
     }
 

@@ -98,6 +98,7 @@ pub struct Config {
     pub(crate) batch_size: usize,
     pub(crate) batch_timeout: Duration,
     pub(crate) max_request_bytes: usize,
+    pub(crate) max_concurrent_exports: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) flush_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
@@ -151,6 +152,7 @@ impl Default for Config {
             batch_size: 512,
             batch_timeout: Duration::from_millis(5000),
             max_request_bytes: 4 * 1024 * 1024,
+            max_concurrent_exports: 1,
             retry: RetryPolicy::default(),
             flush_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(30),
@@ -274,6 +276,15 @@ impl Config {
         self
     }
 
+    /// Sets how many export requests may be in flight at once per destination (default 1).
+    /// More overlap encoding with sending and the backend's work with ours, for high
+    /// volumes; batches may then arrive out of order (native builds; the browser build
+    /// refuses more than 1).
+    pub fn with_max_concurrent_exports(mut self, requests: usize) -> Self {
+        self.max_concurrent_exports = requests;
+        self
+    }
+
     /// Sets how long a partial batch waits, from its first span, before it goes out.
     pub fn with_batch_timeout(mut self, timeout: Duration) -> Self {
         self.batch_timeout = timeout;
@@ -350,6 +361,11 @@ impl Config {
         self.batch_size
     }
 
+    /// How many export requests may be in flight at once per destination.
+    pub fn max_concurrent_exports(&self) -> usize {
+        self.max_concurrent_exports
+    }
+
     /// The batch timeout.
     pub fn batch_timeout(&self) -> Duration {
         self.batch_timeout
@@ -371,6 +387,7 @@ impl Config {
             ("max_queue_size", self.max_queue_size == 0),
             ("batch_size", self.batch_size == 0),
             ("max_request_bytes", self.max_request_bytes == 0),
+            ("max_concurrent_exports", self.max_concurrent_exports == 0),
             ("batch_timeout", self.batch_timeout.is_zero()),
             ("export_timeout", self.export_timeout.is_zero()),
             ("flush_timeout", self.flush_timeout.is_zero()),

@@ -78,20 +78,23 @@ impl Collector {
             scope: config.scope.clone(),
             max_request_bytes: config.max_request_bytes,
         };
-        let (exporter, destinations) = if config.extra_destinations.is_empty() {
-            let exporter = BatchExporter {
-                transport: NativeTransport::new(&config)?,
-                encoder,
-                retry: config.retry,
-                stats,
-                dropped_by_export: 0,
+        // One destination sending one request at a time exports in the task itself;
+        // otherwise each destination gets its own task (see `fanout.rs`).
+        let (exporter, destinations) =
+            if config.extra_destinations.is_empty() && config.max_concurrent_exports == 1 {
+                let exporter = BatchExporter {
+                    transport: NativeTransport::new(&config)?,
+                    encoder,
+                    retry: config.retry,
+                    stats,
+                    dropped_by_export: 0,
+                };
+                (Exporter::Single(exporter), Vec::new())
+            } else {
+                let exporter = FanoutExporter::start(&config, encoder, stats)?;
+                let destinations = exporter.destination_counters();
+                (Exporter::Fanout(exporter), destinations)
             };
-            (Exporter::Single(exporter), Vec::new())
-        } else {
-            let exporter = FanoutExporter::start(&config, encoder, stats)?;
-            let destinations = exporter.destination_counters();
-            (Exporter::Fanout(exporter), destinations)
-        };
         let task = ExportTask {
             shared: Arc::clone(&shared),
             commands: command_receiver,
@@ -240,7 +243,7 @@ impl Collector {
     /// own counters, whose invariant holds on its own; with one destination this is the
     /// collector's stats under its endpoint.
     pub fn destination_stats(&self) -> Vec<DestinationStats> {
-        if self.inner.destinations.is_empty() {
+        if self.inner.destinations.len() < 2 {
             return vec![DestinationStats {
                 endpoint: self.inner.config.endpoint.clone(),
                 stats: self.stats(),

@@ -1,5 +1,7 @@
 //! Fan-out: each batch is encoded once and its request bodies (`Bytes`, shared, never
-//! copied) are queued to every destination's own task. Each destination retries on its
+//! copied) are queued to every destination's own task. The same path serves a single
+//! destination with `max_concurrent_exports` above 1: its task keeps that many requests
+//! in flight while the export task encodes the next batches. Each destination retries on its
 //! own schedule, so one that is slow or down does not hold the others back: when its short
 //! backlog is full it misses that request (counted in its stats as `dropped_buffer_full`)
 //! while the others carry on. The export task waits only when *every* destination is
@@ -142,12 +144,16 @@ impl FanoutExporter {
             let transport = NativeTransport::new(&aimed_at(config, &destination))?;
             let counters = Arc::new(StatsCounters::default());
             let (sender, receiver) = mpsc::channel(backlog);
+            let lane = LaneSender {
+                transport,
+                retry: config.retry,
+                counters: Arc::clone(&counters),
+                tracker: Arc::clone(&tracker),
+            };
             let task = tokio::spawn(run_lane(
                 receiver,
-                transport,
-                config.retry,
-                Arc::clone(&counters),
-                Arc::clone(&tracker),
+                Arc::new(lane),
+                config.max_concurrent_exports,
             ));
             lanes.push(Lane {
                 endpoint: destination.endpoint,
@@ -263,26 +269,51 @@ impl Drop for FanoutExporter {
     }
 }
 
-/// One destination's task: sends its backlog in order, each request with its own retries.
-async fn run_lane(
-    mut backlog: mpsc::Receiver<Arc<Delivery>>,
+/// What a destination's task sends with.
+struct LaneSender {
     transport: NativeTransport,
     retry: RetryPolicy,
     counters: Arc<StatsCounters>,
     tracker: Arc<Tracker>,
-) {
-    while let Some(delivery) = backlog.recv().await {
-        tracker.room.notify_waiters();
-        let stats = [&*counters, &*tracker.collector];
-        let outcome = send_with_retry(&transport, &retry, &delivery.body, &stats)
+}
+
+impl LaneSender {
+    /// Sends one request with its own retries and settles it.
+    async fn send(&self, delivery: Arc<Delivery>) {
+        let stats = [&*self.counters, &*self.tracker.collector];
+        let outcome = send_with_retry(&self.transport, &self.retry, &delivery.body, &stats)
             .await
             .map(|partial| {
-                let rejected = rejected_spans(&counters, delivery.spans, &partial);
-                rejected_spans(&tracker.collector, delivery.spans, &partial);
+                let rejected = rejected_spans(&self.counters, delivery.spans, &partial);
+                rejected_spans(&self.tracker.collector, delivery.spans, &partial);
                 rejected
             });
-        tracker.settle(&delivery, &counters, outcome);
+        self.tracker.settle(&delivery, &self.counters, outcome);
     }
+}
+
+/// One destination's task: sends its backlog, up to `concurrency` requests at a time (in
+/// order when 1), each with its own retries.
+async fn run_lane(
+    mut backlog: mpsc::Receiver<Arc<Delivery>>,
+    sender: Arc<LaneSender>,
+    concurrency: usize,
+) {
+    // Dropped with the task (an abort at a shutdown deadline), which aborts these too.
+    let mut sending = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            biased;
+            Some(_) = sending.join_next(), if !sending.is_empty() => {}
+            delivery = backlog.recv(), if sending.len() < concurrency => {
+                let Some(delivery) = delivery else { break };
+                sender.tracker.room.notify_waiters();
+                let sender = Arc::clone(&sender);
+                sending.spawn(async move { sender.send(delivery).await });
+            }
+        }
+    }
+    while sending.join_next().await.is_some() {}
 }
 
 /// `config` aimed at `destination` alone: its endpoint, and the collector's headers plus

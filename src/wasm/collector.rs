@@ -72,6 +72,11 @@ impl Collector {
     /// Validates `config` and creates the collector. No task runs until spans arrive.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
+        if config.max_concurrent_exports > 1 {
+            return Err(StartError::Unsupported(
+                "max_concurrent_exports: the browser build sends one request at a time",
+            ));
+        }
         if !config.extra_destinations.is_empty() {
             return Err(StartError::Unsupported(
                 "destinations: fan-out to several endpoints is available in native builds only",
