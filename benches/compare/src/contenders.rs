@@ -10,12 +10,24 @@ use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracer
 use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb};
 
 /// The contenders, ours first.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 5] = [
     "otlp-collector (waits for room)",
     "otlp-collector (never waits)",
+    "otlp-collector (tuned: waits, 32768/2048, 8 in flight)",
     "opentelemetry_sdk (default)",
     "opentelemetry_sdk (tuned: 65536/8192)",
 ];
+
+/// How otlp-collector is set up in a run.
+#[derive(Clone, Copy)]
+enum Ours {
+    /// Defaults; producers wait for room (`collect_or_wait`), nothing is lost.
+    Waiting,
+    /// Defaults; producers never wait (`collect`), a full buffer drops.
+    NeverWaiting,
+    /// Waiting, with a queue of 32768, batches of 2048 and 8 requests in flight.
+    Tuned,
+}
 
 /// Runs `produce(thread, count)` on `threads` threads, then `finish`; prints the figures.
 fn measure(
@@ -49,15 +61,22 @@ fn run_ours(
     endpoint: &str,
     spans: u64,
     threads: u64,
-    wait: bool,
+    setup: Ours,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let config = otlp_collector::Config::default()
+    let mut config = otlp_collector::Config::default()
         .with_endpoint(endpoint)
         .with_service_name("compare-otlp-collector");
+    if let Ours::Tuned = setup {
+        config = config
+            .with_max_queue_size(32_768)
+            .with_batch_size(2_048)
+            .with_max_concurrent_exports(8);
+    }
+    let wait = !matches!(setup, Ours::NeverWaiting);
     let collector = Arc::new(runtime.block_on(async { otlp_collector::Collector::new(config) })?);
     let handle = runtime.handle().clone();
     let producer = Arc::clone(&collector);
@@ -147,10 +166,11 @@ pub fn run(
     threads: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     match NAMES.iter().position(|candidate| *candidate == name) {
-        Some(0) => run_ours(endpoint, spans, threads, true),
-        Some(1) => run_ours(endpoint, spans, threads, false),
-        Some(2) => run_sdk(endpoint, spans, threads, false),
-        Some(3) => run_sdk(endpoint, spans, threads, true),
+        Some(0) => run_ours(endpoint, spans, threads, Ours::Waiting),
+        Some(1) => run_ours(endpoint, spans, threads, Ours::NeverWaiting),
+        Some(2) => run_ours(endpoint, spans, threads, Ours::Tuned),
+        Some(3) => run_sdk(endpoint, spans, threads, false),
+        Some(4) => run_sdk(endpoint, spans, threads, true),
         _ => Err(format!("unknown contender {name:?}").into()),
     }
 }
