@@ -140,6 +140,36 @@ async fn a_partial_batch_goes_out_when_its_timeout_passes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_span_arriving_during_an_export_waits_for_the_next_timeout() {
+    let receiver = Receiver::start().await.unwrap();
+    let timeout = Duration::from_millis(300);
+    // The first export is slow, so the second span arrives while it is being sent.
+    receiver.stall_next(1, Duration::from_millis(200));
+    let collector = Collector::new(config_for(&receiver).with_batch_timeout(timeout)).unwrap();
+    collector.collect(numbered_span(0)).unwrap();
+    while receiver.attempts() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let export_started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    collector.collect(numbered_span(1)).unwrap();
+    assert!(receiver.wait_for_spans(2, WAIT).await);
+    let requests = receiver.requests();
+    assert_eq!(
+        requests.len(),
+        2,
+        "the second span must not join the first request"
+    );
+    // The collector began that export a few ms before the receiver's first byte was seen
+    // here; sent right after the slow export (the old behaviour) it would be about 200 ms.
+    let waited = requests[1].received_at - export_started;
+    assert!(
+        waited >= timeout - Duration::from_millis(30),
+        "the second span left {waited:?} after the first export began, before the {timeout:?} timeout"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flush_exports_a_partial_batch_at_once() {
     let receiver = Receiver::start().await.unwrap();
     let collector = Collector::new(config_for(&receiver)).unwrap();

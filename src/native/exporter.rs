@@ -120,10 +120,12 @@ impl ExportTask {
             };
             let command = match self.policy.next_step(queued, waited) {
                 NextStep::Export => {
+                    let started = Instant::now();
                     let command = self.export_watching_commands().await;
-                    if self.shared.buffer.len() == 0 {
-                        oldest_seen = None;
-                    }
+                    // The timeout is the delay between two consecutive exports: spans that
+                    // arrived while this one was sent wait from its start, not from when
+                    // the previous batch began.
+                    oldest_seen = (self.shared.buffer.len() > 0).then_some(started);
                     command
                 }
                 // While a partial batch waits, wake on a full batch; while idle, on the
