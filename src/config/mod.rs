@@ -171,12 +171,12 @@ impl Config {
 
     /// Defaults overridden by `OTEL_*` variables looked up in `source`.
     ///
-    /// Reads `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` (the generic one gets `/v1/traces`
-    /// appended), `_HEADERS`, `_TIMEOUT`, `_PROTOCOL` and `_COMPRESSION`,
+    /// Reads `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` (for HTTP the generic one gets
+    /// `/v1/traces` appended), `_HEADERS`, `_TIMEOUT`, `_PROTOCOL` and `_COMPRESSION`,
     /// `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_SCHEDULE_DELAY`,
     /// `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
-    /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS` and the `OTEL_SPAN_*_LIMIT` / `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` limits. Empty
-    /// variables count as unset.
+    /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS` and the `OTEL_SPAN_*_LIMIT` /
+    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` limits. Empty variables count as unset.
     pub fn from_source(source: &dyn ConfigSource) -> Result<Config, ConfigError> {
         let config = env::apply(Config::default(), source)?;
         config.validate()?;
