@@ -84,6 +84,24 @@ async fn gzipped_spans_arrive_over_protobuf_and_json() {
             "{encodings:?}"
         );
     }
+
+    // The JavaScript option does the same.
+    let collector = JsCollector::new(options(&[
+        ("endpoint", traces_endpoint().into()),
+        ("compression", "gzip".into()),
+    ]))
+    .unwrap();
+    let prefix = unique("wasm-js-gzip");
+    collector
+        .start_span(prefix.clone(), JsValue::UNDEFINED)
+        .unwrap()
+        .end()
+        .unwrap();
+    JsFuture::from(collector.flush()).await.unwrap();
+    assert_eq!(
+        content_encodings_of(&prefix).await,
+        vec![Some("gzip".to_owned())]
+    );
 }
 
 #[wasm_bindgen_test]
