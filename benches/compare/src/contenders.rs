@@ -84,17 +84,24 @@ fn run_ours(
         spans,
         threads,
         move |count| {
-            for i in 0..count {
-                let span = otlp_collector::Span::new("op")
+            let span = |i: u64| {
+                otlp_collector::Span::new("op")
                     .with_attribute("i", i as i64)
                     .with_attribute("user.id", "user-1234")
                     .with_attribute("http.method", "GET")
                     .with_attribute("ok", true)
-                    .end();
-                if wait {
-                    let _ = handle.block_on(producer.collect_or_wait(span));
-                } else {
-                    let _ = producer.collect(span);
+                    .end()
+            };
+            if wait {
+                // One runtime entry for the whole loop: waiting for room is an await.
+                handle.block_on(async {
+                    for i in 0..count {
+                        let _ = producer.collect_or_wait(span(i)).await;
+                    }
+                });
+            } else {
+                for i in 0..count {
+                    let _ = producer.collect(span(i));
                 }
             }
         },
