@@ -35,6 +35,13 @@ fn set_visibility(state: &str) {
     Object::define_property(document.unchecked_ref::<Object>(), &key, &descriptor);
 }
 
+/// Hides the page for a moment, as switching tabs does.
+fn hide_page() {
+    set_visibility("hidden");
+    dispatch(&get(&js_sys::global(), "document"), "visibilitychange");
+    set_visibility("visible");
+}
+
 /// How many received spans start with `prefix`, and the body sizes of the requests that
 /// carried them.
 async fn received_with_sizes(prefix: &str) -> (usize, f64) {
@@ -54,10 +61,16 @@ async fn received_with_sizes(prefix: &str) -> (usize, f64) {
 /// A collector that would not export on its own for a minute, holding `count` spans of
 /// about 1 KiB each.
 fn loaded_collector(prefix: &str, count: usize) -> Collector {
-    loaded_collector_with(prefix, count, Compression::None)
+    loaded_collector_with(prefix, count, Compression::None, || "x".repeat(1000))
 }
 
-fn loaded_collector_with(prefix: &str, count: usize, compression: Compression) -> Collector {
+/// Like `loaded_collector`, with `compression` and each span's payload from `payload`.
+fn loaded_collector_with(
+    prefix: &str,
+    count: usize,
+    compression: Compression,
+    payload: impl Fn() -> String,
+) -> Collector {
     let collector = Collector::new(
         Config::default()
             .with_endpoint(traces_endpoint())
@@ -67,7 +80,7 @@ fn loaded_collector_with(prefix: &str, count: usize, compression: Compression) -
     .unwrap();
     for i in 0..count {
         let span = Span::new(format!("{prefix}-{i}"))
-            .with_attribute("payload", "x".repeat(1000))
+            .with_attribute("payload", payload())
             .end();
         collector.collect(span).unwrap();
     }
@@ -102,7 +115,7 @@ async fn pagehide_sends_what_fits_the_keepalive_budget_and_counts_the_rest() {
 async fn with_gzip_the_budget_counts_compressed_bytes_so_more_spans_leave() {
     // 100 spans of about 1 KiB are over the budget as protobuf, far under it gzipped.
     let prefix = unique("pagehide-gzip");
-    let collector = loaded_collector_with(&prefix, 100, Compression::Gzip);
+    let collector = loaded_collector_with(&prefix, 100, Compression::Gzip, || "x".repeat(1000));
     dispatch(&js_sys::global(), "pagehide");
     sleep(1000).await;
 
@@ -125,9 +138,7 @@ async fn with_gzip_the_budget_counts_compressed_bytes_so_more_spans_leave() {
 async fn hiding_the_page_sends_what_fits_and_keeps_the_rest_buffered() {
     let prefix = unique("hidden");
     let collector = loaded_collector(&prefix, 100);
-    set_visibility("hidden");
-    dispatch(&get(&js_sys::global(), "document"), "visibilitychange");
-    set_visibility("visible");
+    hide_page();
     sleep(1000).await;
 
     let stats = collector.stats();
@@ -150,25 +161,13 @@ async fn hiding_the_page_keeps_gzipped_requests_that_do_not_fit_and_sends_them_l
     // Random hex shrinks only about 2× under gzip: the page-hide path takes more spans than
     // fit, and must put the requests over the budget back into the buffer, not drop them.
     let prefix = unique("hidden-gzip");
-    let collector = Collector::new(
-        Config::default()
-            .with_endpoint(traces_endpoint())
-            .with_compression(Compression::Gzip)
-            .with_batch_timeout(std::time::Duration::from_secs(60)),
-    )
-    .unwrap();
-    for i in 0..200 {
-        let noise: String = (0..64)
+    let random_hex = || {
+        (0..64)
             .map(|_| otlp_collector::SpanId::random().to_string())
-            .collect();
-        let span = Span::new(format!("{prefix}-{i}"))
-            .with_attribute("payload", noise)
-            .end();
-        collector.collect(span).unwrap();
-    }
-    set_visibility("hidden");
-    dispatch(&get(&js_sys::global(), "document"), "visibilitychange");
-    set_visibility("visible");
+            .collect()
+    };
+    let collector = loaded_collector_with(&prefix, 200, Compression::Gzip, random_hex);
+    hide_page();
     sleep(1000).await;
 
     let stats = collector.stats();

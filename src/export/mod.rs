@@ -107,7 +107,8 @@ impl<T: Transport> BatchExporter<T> {
         batch.clear();
         self.dropped_by_export += settle_too_large(&self.stats, encoded.too_large);
         for request in &encoded.requests {
-            match self.send_with_retry(request).await {
+            match send_with_retry(&self.transport, &self.retry, &request.body, &[&self.stats]).await
+            {
                 Ok(partial) => self.settle_accepted(request, partial),
                 Err(reason) => self.settle_dropped(reason, request.span_count),
             }
@@ -130,13 +131,6 @@ impl<T: Transport> BatchExporter<T> {
     fn settle_dropped(&mut self, reason: DropReason, spans: usize) {
         self.stats.settle_dropped(reason, spans as u64);
         self.dropped_by_export += spans as u64;
-    }
-
-    async fn send_with_retry(
-        &self,
-        request: &EncodedRequest,
-    ) -> Result<PartialSuccess, DropReason> {
-        send_with_retry(&self.transport, &self.retry, &request.body, &[&self.stats]).await
     }
 }
 

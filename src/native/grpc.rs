@@ -13,7 +13,7 @@ use tonic::{Code, Status};
 use crate::config::Config;
 use crate::encoding::Compression;
 use crate::error::StartError;
-use crate::export::{retry_info_delay, PartialSuccess, SendError, Transport};
+use crate::export::{retry_info_delay, PartialSuccess, SendError};
 
 /// The method every OTLP/gRPC trace exporter calls.
 const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -75,19 +75,14 @@ impl GrpcTransport {
         let response = client.unary(request, path, PassThrough).await?;
         Ok(response.into_inner())
     }
-}
 
-impl Transport for GrpcTransport {
-    async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
+    /// Sends one body (see [`Transport::send`](crate::export::Transport::send)).
+    pub(crate) async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         match tokio::time::timeout(self.timeout, self.export(body)).await {
             Err(_elapsed) => Err(SendError::Timeout(self.timeout)),
             Ok(Ok(partial)) => Ok(partial),
             Ok(Err(status)) => Err(send_error(&status)),
         }
-    }
-
-    async fn wait(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
     }
 }
 

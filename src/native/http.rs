@@ -9,7 +9,7 @@ use reqwest::header::{
 
 use crate::config::Config;
 use crate::error::StartError;
-use crate::export::{parse_retry_after, PartialSuccess, SendError, Transport};
+use crate::export::{parse_retry_after, PartialSuccess, SendError};
 use crate::retry::{classify_status, StatusClass};
 
 pub(crate) struct HttpTransport {
@@ -70,10 +70,9 @@ impl HttpTransport {
             SendError::Network(describe(error))
         }
     }
-}
 
-impl Transport for HttpTransport {
-    async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
+    /// Sends one body (see [`Transport::send`](crate::export::Transport::send)).
+    pub(crate) async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         let response = self
             .client
             .post(self.url.clone())
@@ -99,10 +98,6 @@ impl Transport for HttpTransport {
             body: text,
             retry_after,
         })
-    }
-
-    async fn wait(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -21,7 +21,7 @@ use tonic::codec::CompressionEncoding;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::trace;
+use crate::{lock, trace};
 
 /// One call the receiver decoded.
 #[derive(Clone, Debug)]
@@ -48,12 +48,6 @@ struct State {
     calls: Mutex<Vec<GrpcCall>>,
     attempt_times: Mutex<Vec<Instant>>,
     scripted: Mutex<VecDeque<Scripted>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A running gRPC receiver on 127.0.0.1; it stops when dropped.
