@@ -93,7 +93,7 @@ async fn gzipped_spans_arrive_over_protobuf_and_json() {
     .unwrap();
     let prefix = unique("wasm-js-gzip");
     collector
-        .start_span(prefix.clone(), JsValue::UNDEFINED)
+        .start_span(prefix.clone().into(), JsValue::UNDEFINED)
         .unwrap()
         .end()
         .unwrap();
@@ -210,21 +210,21 @@ async fn the_javascript_api_records_and_exports_spans() {
     .unwrap();
     let attributes = options(&[("cart.items", JsValue::from_f64(3.0))]);
     let prefix = unique("wasm-js");
-    let mut parent = collector
+    let parent = collector
         .start_span(
-            format!("{prefix}-parent"),
+            format!("{prefix}-parent").into(),
             options(&[("kind", "server".into()), ("attributes", attributes)]),
         )
         .unwrap();
     let traceparent = parent.traceparent().unwrap();
-    let mut child = collector
+    let child = collector
         .start_span(
-            format!("{prefix}-child"),
+            format!("{prefix}-child").into(),
             options(&[("parent", traceparent.clone().into())]),
         )
         .unwrap();
     child
-        .set_attribute("payment.method".into(), "card".into())
+        .set_attribute("payment.method", "card".into())
         .unwrap();
     child
         .set_attributes(options(&[
@@ -233,15 +233,13 @@ async fn the_javascript_api_records_and_exports_spans() {
         ]))
         .unwrap();
     child
-        .add_event("clicked".into(), options(&[("button", "pay".into())]))
+        .add_event("clicked", options(&[("button", "pay".into())]))
         .unwrap();
     child
-        .set_status("error".into(), Some("card declined".into()))
+        .set_status("error", Some("card declined".into()))
         .unwrap();
-    assert!(child
-        .set_attribute("bad".into(), Object::new().into())
-        .is_err());
-    assert!(child.set_status("maybe".into(), None).is_err());
+    assert!(child.set_attribute("bad", Object::new().into()).is_err());
+    assert!(child.set_status("maybe", None).is_err());
     child.end().unwrap();
     assert!(child.end().is_err(), "ending twice is an error");
     parent.end().unwrap();
@@ -277,26 +275,24 @@ async fn odd_javascript_input_is_handled_without_a_trap() {
     // A lone surrogate cannot be UTF-8: it arrives as U+FFFD, the span is not lost.
     let lone_surrogate = js_sys::JsString::from_char_code1(0xD800);
     let name = js_sys::JsString::from(format!("{prefix}-")).concat(&lone_surrogate);
-    let mut span = collector
-        .start_span(name.as_string().unwrap_or_default(), JsValue::UNDEFINED)
+    let span = collector
+        .start_span(name.into(), JsValue::UNDEFINED)
         .unwrap();
-    span.set_attribute("nan".into(), JsValue::from_f64(f64::NAN))
+    span.set_attribute("nan", JsValue::from_f64(f64::NAN))
         .unwrap();
-    span.set_attribute("infinity".into(), JsValue::from_f64(f64::INFINITY))
+    span.set_attribute("infinity", JsValue::from_f64(f64::INFINITY))
         .unwrap();
-    span.set_attribute("big".into(), JsValue::from_f64(1e300))
-        .unwrap();
-    span.set_attribute("lone".into(), lone_surrogate.into())
-        .unwrap();
+    span.set_attribute("big", JsValue::from_f64(1e300)).unwrap();
+    span.set_attribute("lone", lone_surrogate.into()).unwrap();
     for bad in [JsValue::UNDEFINED, JsValue::NULL, Object::new().into()] {
-        let thrown = span.set_attribute("bad".into(), bad).unwrap_err();
+        let thrown = span.set_attribute("bad", bad).unwrap_err();
         assert!(get(&thrown, "message")
             .as_string()
             .unwrap()
             .contains("attribute bad"));
     }
     let nested: JsValue = Array::of1(&Array::new()).into();
-    assert!(span.set_attribute("nested".into(), nested).is_err());
+    assert!(span.set_attribute("nested", nested).is_err());
     span.end().unwrap();
     JsFuture::from(collector.flush()).await.unwrap();
 

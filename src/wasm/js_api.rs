@@ -1,289 +1,172 @@
-//! The JavaScript API, made with wasm-bindgen: `new Collector(options)`, `startSpan`,
-//! `flush`, `stats`, `shutdown`, and a `Span` with `setAttribute`, `setAttributes`,
-//! `addEvent`, `setStatus`, `traceparent` and `end`.
+//! The JavaScript API: `new Collector(options)` with `startSpan`, `flush`, `stats`,
+//! `shutdown`, and spans with `setAttribute`, `setAttributes`, `addEvent`, `setStatus`,
+//! `traceparent` and `end`.
 //!
-//! Option objects and attribute values are checked here; a bad one throws an `Error` whose
-//! message names the option or attribute.
+//! It has two halves. `js_api.js` is the part JavaScript calls per span: a `Collector`
+//! object whose `startSpan` and spans are plain JavaScript, because a call into WebAssembly
+//! costs more than recording a span. An ended span is written as one record into a scratch
+//! buffer inside this module's memory (layout in `span_record.rs`) and handed over with a
+//! single call, [`CollectorCore::collect`]. This file is the Rust half: the core that owns
+//! the [`Collector`], and the bindings through which Rust code (and our tests) reach the
+//! JavaScript objects.
 
-use std::time::Duration;
-
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::collector::Collector;
-use super::number::number_to_string;
-use crate::config::Config;
-use crate::encoding::{Compression, Protocol};
-use crate::model::{Event, KeyValue, Span, SpanContext, SpanKind, SpanStatus, Value};
+use super::js_options::{config_from_options, error};
+use super::span_record::read_span;
+use crate::model::SpanContext;
 
-/// Largest integer a JavaScript number holds exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// Bytes of the scratch record before a span needs it to grow.
+const SCRATCH_BYTES: usize = 4096;
 
-fn error(message: impl AsRef<str>) -> JsValue {
-    js_sys::Error::new(message.as_ref()).into()
+#[wasm_bindgen(module = "/src/wasm/js_api.js")]
+extern "C" {
+    /// The JavaScript `Collector` (see `js_api.js`): what `new Collector(options)` returns.
+    #[wasm_bindgen(js_name = Collector, typescript_type = "Collector")]
+    pub type JsCollector;
+
+    #[wasm_bindgen(js_name = createCollector)]
+    fn create_collector(core: CollectorCore, memory: JsValue) -> JsCollector;
+
+    /// `startSpan(name, { kind, attributes, parent })`.
+    #[wasm_bindgen(method, catch, js_name = startSpan)]
+    pub fn start_span(
+        this: &JsCollector,
+        name: JsValue,
+        options: JsValue,
+    ) -> Result<JsSpan, JsValue>;
+
+    /// Exports everything collected so far; resolves when done, rejects with what was lost.
+    #[wasm_bindgen(method)]
+    pub fn flush(this: &JsCollector) -> Promise;
+
+    /// Stops accepting spans and exports what is buffered.
+    #[wasm_bindgen(method)]
+    pub fn shutdown(this: &JsCollector) -> Promise;
+
+    /// The counters, as a plain object (`collected`, `exported`, `dropped`, …).
+    #[wasm_bindgen(method)]
+    pub fn stats(this: &JsCollector) -> Object;
+
+    /// A span being recorded, a JavaScript object (see `js_api.js`).
+    #[wasm_bindgen(js_name = Span, typescript_type = "Span")]
+    pub type JsSpan;
+
+    /// Sets one attribute; throws an `Error` naming it when the value is not a string,
+    /// number, boolean or array of those.
+    #[wasm_bindgen(method, catch, js_name = setAttribute)]
+    pub fn set_attribute(this: &JsSpan, key: &str, value: JsValue) -> Result<(), JsValue>;
+
+    /// Sets every property of an object.
+    #[wasm_bindgen(method, catch, js_name = setAttributes)]
+    pub fn set_attributes(this: &JsSpan, attributes: JsValue) -> Result<(), JsValue>;
+
+    /// Records an event now, with optional attributes.
+    #[wasm_bindgen(method, catch, js_name = addEvent)]
+    pub fn add_event(this: &JsSpan, name: &str, attributes: JsValue) -> Result<(), JsValue>;
+
+    /// `'unset' | 'ok' | 'error'`, with a message for errors.
+    #[wasm_bindgen(method, catch, js_name = setStatus)]
+    pub fn set_status(this: &JsSpan, code: &str, message: Option<String>) -> Result<(), JsValue>;
+
+    /// The W3C `traceparent` header value.
+    #[wasm_bindgen(method, catch)]
+    pub fn traceparent(this: &JsSpan) -> Result<String, JsValue>;
+
+    /// Ends the span and hands it to the collector; throws when the collector refused it.
+    #[wasm_bindgen(method, catch)]
+    pub fn end(this: &JsSpan) -> Result<(), JsValue>;
 }
 
-fn get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(object, &JsValue::from_str(key))
-}
-
-/// An optional string option.
-fn string_option(options: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    let value = get(options, key)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| error(format!("option {key} must be a string")))
-}
-
-/// An optional positive whole-number option.
-fn count_option(options: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
-    let value = get(options, key)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(number) if number.fract() == 0.0 && (1.0..=MAX_SAFE_INTEGER).contains(&number) => {
-            Ok(Some(number as u64))
-        }
-        _ => Err(error(format!(
-            "option {key} must be a positive whole number, got {}",
-            describe(&value)
-        ))),
-    }
-}
-
-/// The entries of an optional plain object option, e.g. `headers`.
-fn entries_option(options: &JsValue, key: &str) -> Result<Vec<(String, JsValue)>, JsValue> {
-    let value = get(options, key)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    if !value.is_object() || Array::is_array(&value) {
-        return Err(error(format!("option {key} must be an object")));
-    }
-    Object::entries(value.unchecked_ref())
-        .iter()
-        .map(|entry| {
-            let pair: Array = entry.unchecked_into();
-            let name = pair.get(0).as_string().unwrap_or_default();
-            Ok((name, pair.get(1)))
-        })
-        .collect()
-}
-
-/// A short description of a JavaScript value for error messages: `String(value)` for
-/// strings and numbers (quoted strings), the type otherwise. JavaScript does the
-/// formatting, so no Rust float printing ends up in the package.
-fn describe(value: &JsValue) -> String {
-    if let Some(text) = value.as_string() {
-        return format!("'{text}'");
-    }
-    if let Some(number) = value.as_f64() {
-        return number_to_string(number);
-    }
-    value.js_typeof().as_string().unwrap_or_default()
-}
-
-/// Builds a [`Config`] from a JavaScript options object.
-fn config_from_options(options: &JsValue) -> Result<Config, JsValue> {
-    if !options.is_object() || Array::is_array(options) {
-        return Err(error("Collector options must be an object, e.g. { endpoint: 'http://localhost:4318/v1/traces' }"));
-    }
-    let mut config = Config::default();
-    if let Some(endpoint) = string_option(options, "endpoint")? {
-        config = config.with_endpoint(endpoint);
-    }
-    if let Some(name) = string_option(options, "serviceName")? {
-        config = config.with_service_name(name);
-    }
-    if let Some(protocol) = string_option(options, "protocol")? {
-        config = config.with_protocol(match protocol.as_str() {
-            "http/protobuf" => Protocol::HttpProtobuf,
-            "http/json" => Protocol::HttpJson,
-            other => {
-                return Err(error(format!(
-                    "option protocol must be 'http/protobuf' or 'http/json', got '{other}'"
-                )))
-            }
-        });
-    }
-    if let Some(compression) = string_option(options, "compression")? {
-        config = config.with_compression(match compression.as_str() {
-            "gzip" => Compression::Gzip,
-            "none" => Compression::None,
-            other => {
-                return Err(error(format!(
-                    "option compression must be 'gzip' or 'none', got '{other}'"
-                )))
-            }
-        });
-    }
-    if let Some(size) = count_option(options, "batchSize")? {
-        config = config.with_batch_size(size as usize);
-    }
-    if let Some(millis) = count_option(options, "batchTimeoutMs")? {
-        config = config.with_batch_timeout(Duration::from_millis(millis));
-    }
-    if let Some(size) = count_option(options, "maxQueueSize")? {
-        config = config.with_max_queue_size(size as usize);
-    }
-    if let Some(millis) = count_option(options, "exportTimeoutMs")? {
-        config = config.with_export_timeout(Duration::from_millis(millis));
-    }
-    for (name, value) in entries_option(options, "headers")? {
-        let value = value
-            .as_string()
-            .ok_or_else(|| error(format!("option headers.{name} must be a string")))?;
-        config = config.with_header(name, value);
-    }
-    for (key, value) in entries_option(options, "resourceAttributes")? {
-        let value = attribute_value(&key, &value)?;
-        config = config.with_resource_attribute(key, value);
-    }
-    config
-        .validate()
-        .map_err(|problem| error(problem.to_string()))?;
-    Ok(config)
-}
-
-/// Converts a JavaScript attribute value: string, number (whole numbers become ints,
-/// others doubles), boolean, or an array of those.
-fn attribute_value(key: &str, value: &JsValue) -> Result<Value, JsValue> {
-    if let Some(text) = value.as_string() {
-        return Ok(Value::from(text));
-    }
-    if let Some(flag) = value.as_bool() {
-        return Ok(Value::Bool(flag));
-    }
-    if let Some(number) = value.as_f64() {
-        let is_int = number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER;
-        return Ok(if is_int {
-            Value::Int(number as i64)
-        } else {
-            Value::Double(number)
-        });
-    }
-    if Array::is_array(value) {
-        let items: Array = value.clone().unchecked_into();
-        let mut values = Vec::with_capacity(items.length() as usize);
-        for item in items.iter() {
-            if Array::is_array(&item) {
-                return Err(error(format!("attribute {key}: arrays may not nest")));
-            }
-            values.push(attribute_value(key, &item)?);
-        }
-        return Ok(Value::Array(values));
-    }
-    Err(error(format!(
-        "attribute {key} must be a string, number, boolean or an array of those, got {}",
-        describe(value)
-    )))
-}
-
-/// Every own property of `attributes` as a key-value pair.
-fn attributes_from(attributes: &JsValue) -> Result<Vec<KeyValue>, JsValue> {
-    if attributes.is_undefined() || attributes.is_null() {
-        return Ok(Vec::new());
-    }
-    if !attributes.is_object() || Array::is_array(attributes) {
-        return Err(error("attributes must be an object of key: value pairs"));
-    }
-    Object::entries(attributes.unchecked_ref())
-        .iter()
-        .map(|entry| {
-            let pair: Array = entry.unchecked_into();
-            let key = pair.get(0).as_string().unwrap_or_default();
-            let value = attribute_value(&key, &pair.get(1))?;
-            Ok(KeyValue::new(key, value))
-        })
-        .collect()
-}
-
-fn span_kind(kind: &str) -> Result<SpanKind, JsValue> {
-    Ok(match kind {
-        "internal" => SpanKind::Internal,
-        "server" => SpanKind::Server,
-        "client" => SpanKind::Client,
-        "producer" => SpanKind::Producer,
-        "consumer" => SpanKind::Consumer,
-        other => {
-            return Err(error(format!(
-                "option kind must be 'internal', 'server', 'client', 'producer' or 'consumer', got '{other}'"
-            )))
-        }
-    })
-}
-
-/// The parent's context: a `Span` (anything with a `traceparent()` method) or a
-/// `traceparent` header string.
-fn parent_context(parent: &JsValue) -> Result<SpanContext, JsValue> {
-    let header = match parent.as_string() {
-        Some(header) => header,
-        None => {
-            let method = get(parent, "traceparent")?;
-            let method: &js_sys::Function = method
-                .dyn_ref()
-                .ok_or_else(|| error("option parent must be a Span or a traceparent string"))?;
-            method
-                .call0(parent)?
-                .as_string()
-                .ok_or_else(|| error("option parent's traceparent() must return a string"))?
-        }
-    };
-    SpanContext::from_traceparent(&header)
-        .map_err(|problem| error(format!("option parent: {problem}")))
-}
-
-/// Collects spans in the browser and exports them over OTLP/HTTP with `fetch`.
-#[wasm_bindgen(js_name = Collector)]
-pub struct JsCollector {
-    collector: Collector,
-}
-
-#[wasm_bindgen(js_class = Collector)]
 impl JsCollector {
-    /// `new Collector({ endpoint, serviceName, protocol, batchSize, batchTimeoutMs,
-    /// maxQueueSize, exportTimeoutMs, headers, resourceAttributes })`.
-    #[wasm_bindgen(constructor)]
+    /// What `new Collector(options)` does in JavaScript; throws (returns `Err`) with a
+    /// message naming a bad option.
     pub fn new(options: JsValue) -> Result<JsCollector, JsValue> {
-        let config = config_from_options(&options)?;
-        let collector = Collector::new(config).map_err(|problem| error(problem.to_string()))?;
-        Ok(JsCollector { collector })
+        new_collector(options)
+    }
+}
+
+/// `new Collector(options)`. A plain function that returns an object, so `new` gives that
+/// object: the JavaScript `Collector` around a [`CollectorCore`].
+#[wasm_bindgen(js_name = Collector, skip_typescript)]
+pub fn new_collector(options: JsValue) -> Result<JsCollector, JsValue> {
+    let config = config_from_options(&options)?;
+    let collector = Collector::new(config).map_err(|problem| error(problem.to_string()))?;
+    let core = CollectorCore {
+        collector,
+        scratch: vec![0; SCRATCH_BYTES],
+    };
+    Ok(create_collector(core, wasm_bindgen::memory()))
+}
+
+/// The Rust half of a JavaScript `Collector`: the collector itself and the scratch buffer
+/// that ended spans are written into. Only `js_api.js` calls it.
+#[wasm_bindgen(skip_typescript)]
+pub struct CollectorCore {
+    collector: Collector,
+    /// Where `js_api.js` writes a span's record before [`CollectorCore::collect`].
+    scratch: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl CollectorCore {
+    /// Where the scratch buffer starts in this module's memory.
+    #[wasm_bindgen(js_name = scratchAddress)]
+    pub fn scratch_address(&self) -> usize {
+        self.scratch.as_ptr() as usize
     }
 
-    /// Starts a span: `startSpan(name, { kind, attributes, parent })`.
-    #[wasm_bindgen(js_name = startSpan)]
-    pub fn start_span(&self, name: String, options: JsValue) -> Result<JsSpan, JsValue> {
-        let span = if options.is_undefined() || options.is_null() {
-            self.collector.start_span(name)
-        } else {
-            if !options.is_object() {
-                return Err(error("startSpan options must be an object"));
-            }
-            let parent = get(&options, "parent")?;
-            let mut span = if parent.is_undefined() || parent.is_null() {
-                self.collector.start_span(name)
-            } else {
-                Span::child_of(&parent_context(&parent)?, name)
-                    .with_limits(self.collector.config().span_limits())
-            };
-            if let Some(kind) = string_option(&options, "kind")? {
-                span = span.with_kind(span_kind(&kind)?);
-            }
-            for pair in attributes_from(&get(&options, "attributes")?)? {
-                span.set_attribute(pair.key, pair.value);
-            }
-            span
+    /// The scratch buffer's size in bytes.
+    #[wasm_bindgen(js_name = scratchLength)]
+    pub fn scratch_length(&self) -> usize {
+        self.scratch.len()
+    }
+
+    /// Grows the scratch buffer to at least `length` bytes, keeping what is written; it
+    /// may move (read the address again).
+    #[wasm_bindgen(js_name = growScratch)]
+    pub fn grow_scratch(&mut self, length: usize) {
+        let length = length.max(self.scratch.len() * 2);
+        self.scratch.resize(length, 0);
+    }
+
+    /// Reads the span record in the first `length` scratch bytes and collects the span.
+    /// Returns why it was refused (it is counted as dropped then), or nothing.
+    pub fn collect(&self, length: usize) -> Option<String> {
+        let Some(record) = self.scratch.get(..length) else {
+            return Some(format!(
+                "span record of {length} bytes is longer than the scratch buffer"
+            ));
         };
-        Ok(JsSpan {
-            span: Some(span),
-            collector: self.collector.clone(),
-        })
+        let limits = self.collector.config().span_limits();
+        let refused = match read_span(record, limits) {
+            Ok(span) => self.collector.collect(span).err()?.to_string(),
+            Err(problem) => problem.to_string(),
+        };
+        Some(refused)
+    }
+
+    /// A `traceparent` header as the words `js_api.js` keeps (trace id ×4, span id ×2,
+    /// flags), or the message of why it is invalid.
+    #[wasm_bindgen(js_name = parseTraceparent)]
+    pub fn parse_traceparent(&self, header: &str) -> JsValue {
+        match SpanContext::from_traceparent(header) {
+            Ok(context) => {
+                let trace = context.trace_id.to_bytes();
+                let span = context.span_id.to_bytes();
+                let mut words: Vec<u32> = trace
+                    .chunks_exact(4)
+                    .chain(span.chunks_exact(4))
+                    .map(|chunk| u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
+                    .collect();
+                words.push(u32::from(context.trace_flags));
+                js_sys::Uint32Array::from(&words[..]).into()
+            }
+            Err(problem) => JsValue::from_str(&problem.to_string()),
+        }
     }
 
     /// Exports everything collected so far; resolves when done, rejects with what was lost.
@@ -347,86 +230,71 @@ impl JsCollector {
     }
 }
 
-/// A span being recorded; `end()` hands it to its collector.
-#[wasm_bindgen(js_name = Span)]
-pub struct JsSpan {
-    /// `None` once ended.
-    span: Option<Span>,
-    collector: Collector,
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** An attribute value: a string, number (whole numbers become ints), boolean, or an array of those. */
+export type AttributeValue = string | number | boolean | Array<string | number | boolean>;
+
+/** `new Collector(options)`: where and how to export. Every field is optional. */
+export interface CollectorOptions {
+  /** Full URL of the traces endpoint, e.g. `http://localhost:4318/v1/traces`. */
+  endpoint?: string;
+  serviceName?: string;
+  protocol?: 'http/protobuf' | 'http/json';
+  compression?: 'gzip' | 'none';
+  batchSize?: number;
+  batchTimeoutMs?: number;
+  maxQueueSize?: number;
+  exportTimeoutMs?: number;
+  headers?: Record<string, string>;
+  resourceAttributes?: Record<string, AttributeValue>;
 }
 
-#[wasm_bindgen(js_class = Span)]
-impl JsSpan {
-    fn recording(&mut self) -> Result<&mut Span, JsValue> {
-        self.span
-            .as_mut()
-            .ok_or_else(|| error("the span has already ended"))
-    }
-
-    /// Sets one attribute.
-    #[wasm_bindgen(js_name = setAttribute)]
-    pub fn set_attribute(&mut self, key: String, value: JsValue) -> Result<(), JsValue> {
-        let value = attribute_value(&key, &value)?;
-        self.recording()?.set_attribute(key, value);
-        Ok(())
-    }
-
-    /// Sets every property of `attributes`.
-    #[wasm_bindgen(js_name = setAttributes)]
-    pub fn set_attributes(&mut self, attributes: JsValue) -> Result<(), JsValue> {
-        let pairs = attributes_from(&attributes)?;
-        let span = self.recording()?;
-        for pair in pairs {
-            span.set_attribute(pair.key, pair.value);
-        }
-        Ok(())
-    }
-
-    /// Records an event now, with optional attributes.
-    #[wasm_bindgen(js_name = addEvent)]
-    pub fn add_event(&mut self, name: String, attributes: JsValue) -> Result<(), JsValue> {
-        let mut event = Event::new(name);
-        for pair in attributes_from(&attributes)? {
-            event = event.with_attribute(pair.key, pair.value);
-        }
-        self.recording()?.add_event(event);
-        Ok(())
-    }
-
-    /// `setStatus('unset' | 'ok' | 'error', message?)`.
-    #[wasm_bindgen(js_name = setStatus)]
-    pub fn set_status(&mut self, code: String, message: Option<String>) -> Result<(), JsValue> {
-        let status = match code.as_str() {
-            "unset" => SpanStatus::Unset,
-            "ok" => SpanStatus::Ok,
-            "error" => SpanStatus::error(message.unwrap_or_default()),
-            other => {
-                return Err(error(format!(
-                    "status must be 'unset', 'ok' or 'error', got '{other}'"
-                )))
-            }
-        };
-        self.recording()?.set_status(status);
-        Ok(())
-    }
-
-    /// The W3C `traceparent` header value for outgoing requests made within this span.
-    pub fn traceparent(&self) -> Result<String, JsValue> {
-        self.span
-            .as_ref()
-            .map(|span| span.context().to_traceparent())
-            .ok_or_else(|| error("the span has already ended"))
-    }
-
-    /// Ends the span and hands it to the collector. Throws if the buffer is full (the span
-    /// is counted as dropped either way).
-    pub fn end(&mut self) -> Result<(), JsValue> {
-        let span = self
-            .span
-            .take()
-            .ok_or_else(|| error("the span has already ended"))?;
-        self.collector
-            .collect(span.end())
-            .map_err(|problem| error(problem.to_string()))
-    }
+/** `startSpan` options. */
+export interface SpanOptions {
+  kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  attributes?: Record<string, AttributeValue>;
+  /** A span, or a `traceparent` header value from an incoming request. */
+  parent?: Span | string;
 }
+
+/** The counters: every collected span is exported, dropped (by reason) or still buffered. */
+export interface CollectorStats {
+  collected: number; exported: number; dropped: number;
+  droppedBufferFull: number; droppedExportFailed: number; droppedRetriesExhausted: number;
+  droppedRejected: number; droppedTimedOut: number; droppedTooLarge: number;
+  droppedShutdown: number; droppedPageUnload: number;
+  batches: number; retries: number; bytesSent: number; buffered: number;
+}
+
+/** Collects spans in the browser and exports them over OTLP/HTTP with `fetch`. */
+export class Collector {
+  /** Throws an `Error` naming the option when one is invalid. */
+  constructor(options?: CollectorOptions);
+  /** Starts a span now. */
+  startSpan(name: string, options?: SpanOptions): Span;
+  /** Exports everything collected so far; resolves when done, rejects with what was lost. */
+  flush(): Promise<void>;
+  /** Stops accepting spans and exports what is buffered. */
+  shutdown(): Promise<void>;
+  stats(): CollectorStats;
+  /** Releases the WebAssembly side now instead of when garbage-collected. */
+  free(): void;
+}
+
+/** A span being recorded; `end()` hands it to its collector. */
+export interface Span {
+  /** Sets one attribute; an existing key is overwritten. */
+  setAttribute(key: string, value: AttributeValue): void;
+  /** Sets every property of `attributes`. */
+  setAttributes(attributes: Record<string, AttributeValue>): void;
+  /** Records an event now, with optional attributes. */
+  addEvent(name: string, attributes?: Record<string, AttributeValue>): void;
+  /** `ok` is final; `unset` is ignored; `error` takes a message. */
+  setStatus(code: 'unset' | 'ok' | 'error', message?: string): void;
+  /** The W3C `traceparent` header value, for outgoing requests made within this span. */
+  traceparent(): string;
+  /** Ends the span; throws if the collector refused it (it is counted as dropped). */
+  end(): void;
+}
+"#;

@@ -6,9 +6,11 @@ mod buffer;
 mod clock;
 mod collector;
 mod js_api;
+mod js_options;
 mod lifecycle;
 mod number;
 mod runtime;
+mod span_record;
 mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};

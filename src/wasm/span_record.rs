@@ -1,0 +1,195 @@
+//! Reads the byte record `span.js` writes when a JavaScript span ends, into a [`Span`].
+//!
+//! The JavaScript API records an open span in JavaScript and crosses into WebAssembly once,
+//! at `end()`, with this record. The layout (little-endian; ids big-endian, as printed):
+//!
+//! ```text
+//! u8 kind (OTLP code) · u8 trace flags · u8 parent (0 none, 1 local, 2 remote) · u8 status
+//! trace id (16) · span id (8) · [parent span id (8)]
+//! f64 start ms · f64 end ms (since the Unix epoch)
+//! string name · [string status message, when the status is error]
+//! attributes · u32 event count · events (string name, f64 time ms, attributes)
+//! attributes = u32 count · (string key, value)…
+//! value      = u8 tag: 0 string · 1 bool (u8) · 2 int (f64) · 3 double (f64) · 4 array (u32 count · value…)
+//! string     = u32 byte length · UTF-8
+//! ```
+//! Limits apply as the record is read, as they do for spans built in Rust.
+
+use crate::model::{
+    Attributes, Event, Span, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId, Value,
+};
+
+/// Why a record could not be read: a mismatch between `span.js` and this reader, never
+/// something a user's input can cause.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RecordError {
+    /// The record stopped before a field it announced.
+    #[error("span record ended early at byte {0}")]
+    Truncated(usize),
+    /// A byte with no meaning at its place.
+    #[error("span record has an unknown {what} {value} at byte {at}")]
+    Unknown {
+        what: &'static str,
+        value: u8,
+        at: usize,
+    },
+    /// A string that is not UTF-8.
+    #[error("span record has text that is not UTF-8 at byte {0}")]
+    NotUtf8(usize),
+    /// An all-zero trace or span id.
+    #[error("span record has an all-zero id")]
+    ZeroId,
+}
+
+const TAG_STRING: u8 = 0;
+const TAG_BOOL: u8 = 1;
+const TAG_INT: u8 = 2;
+const TAG_DOUBLE: u8 = 3;
+const TAG_ARRAY: u8 = 4;
+
+/// Reads one span record, applying `limits` to what it adds.
+pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, RecordError> {
+    let mut reader = Reader { record, at: 0 };
+    let kind = span_kind(&mut reader)?;
+    let trace_flags = reader.u8()?;
+    let parent_at = reader.at;
+    let parent = reader.u8()?;
+    let status_at = reader.at;
+    let status = reader.u8()?;
+    let trace_id = TraceId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
+    let span_id = SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
+    let parent = match parent {
+        0 => None,
+        1 | 2 => Some((
+            SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?,
+            parent == 2,
+        )),
+        value => return Err(unknown("parent state", value, parent_at)),
+    };
+    let start = unix_nanos(reader.f64()?);
+    let end = unix_nanos(reader.f64()?);
+    let name = reader.string()?;
+    let mut span = Span {
+        trace_id,
+        span_id,
+        parent_span_id: parent.map(|(parent_span_id, _)| parent_span_id),
+        parent_is_remote: parent.map(|(_, is_remote)| is_remote),
+        trace_flags,
+        name: name.into(),
+        kind,
+        start_time_unix_nano: start,
+        end_time_unix_nano: 0,
+        attributes: Attributes::default(),
+        status: Default::default(),
+        extras: None,
+    }
+    .with_limits(limits);
+    match status {
+        0 => {}
+        1 => span.set_status(SpanStatus::Ok),
+        2 => span.set_status(SpanStatus::error(reader.string()?)),
+        value => return Err(unknown("status", value, status_at)),
+    }
+    for _ in 0..reader.u32()? {
+        let key = reader.string()?;
+        let value = reader.value(true)?;
+        span.set_attribute(key, value);
+    }
+    for _ in 0..reader.u32()? {
+        let mut event = Event::new(reader.string()?).with_time(unix_nanos(reader.f64()?));
+        for _ in 0..reader.u32()? {
+            let key = reader.string()?;
+            event = event.with_attribute(key, reader.value(true)?);
+        }
+        span.add_event(event);
+    }
+    Ok(span.end_at(end))
+}
+
+fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
+    let at = reader.at;
+    Ok(match reader.u8()? {
+        1 => SpanKind::Internal,
+        2 => SpanKind::Server,
+        3 => SpanKind::Client,
+        4 => SpanKind::Producer,
+        5 => SpanKind::Consumer,
+        value => return Err(unknown("span kind", value, at)),
+    })
+}
+
+fn unknown(what: &'static str, value: u8, at: usize) -> RecordError {
+    RecordError::Unknown { what, value, at }
+}
+
+/// Milliseconds since the epoch (with a fraction) as nanoseconds; the whole milliseconds
+/// and the fraction are converted apart, so no precision is lost to the large product.
+fn unix_nanos(millis: f64) -> u64 {
+    let whole = millis.floor();
+    (whole as u64)
+        .saturating_mul(1_000_000)
+        .saturating_add(((millis - whole) * 1_000_000.0) as u64)
+}
+
+struct Reader<'a> {
+    record: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn bytes(&mut self, count: usize) -> Result<&[u8], RecordError> {
+        let bytes = self
+            .record
+            .get(self.at..self.at.saturating_add(count))
+            .ok_or(RecordError::Truncated(self.at))?;
+        self.at += count;
+        Ok(bytes)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
+        let mut array = [0; N];
+        array.copy_from_slice(self.bytes(N)?);
+        Ok(array)
+    }
+
+    fn u8(&mut self) -> Result<u8, RecordError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, RecordError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn f64(&mut self) -> Result<f64, RecordError> {
+        Ok(f64::from_le_bytes(self.array()?))
+    }
+
+    fn string(&mut self) -> Result<String, RecordError> {
+        let length = self.u32()? as usize;
+        let at = self.at;
+        let text =
+            std::str::from_utf8(self.bytes(length)?).map_err(|_| RecordError::NotUtf8(at))?;
+        Ok(text.to_owned())
+    }
+
+    /// A value; arrays only at the top (`may_be_array`), as OTLP's attribute values nest
+    /// no deeper here.
+    fn value(&mut self, may_be_array: bool) -> Result<Value, RecordError> {
+        let at = self.at;
+        Ok(match self.u8()? {
+            TAG_STRING => Value::from(self.string()?),
+            TAG_BOOL => Value::Bool(self.u8()? != 0),
+            TAG_INT => Value::Int(self.f64()? as i64),
+            TAG_DOUBLE => Value::Double(self.f64()?),
+            TAG_ARRAY if may_be_array => {
+                let count = self.u32()?;
+                let mut items = Vec::new();
+                for _ in 0..count {
+                    items.push(self.value(false)?);
+                }
+                Value::Array(items)
+            }
+            tag => return Err(unknown("value tag", tag, at)),
+        })
+    }
+}
