@@ -265,6 +265,57 @@ async fn the_javascript_api_records_and_exports_spans() {
 }
 
 #[wasm_bindgen_test]
+async fn javascript_spans_are_counted_when_they_end_and_a_full_buffer_throws() {
+    let collector = JsCollector::new(options(&[
+        ("endpoint", traces_endpoint().into()),
+        ("maxQueueSize", JsValue::from_f64(4.0)),
+        ("batchSize", JsValue::from_f64(4.0)),
+    ]))
+    .unwrap();
+    let prefix = unique("wasm-js-full");
+    let parent = collector
+        .start_span(format!("{prefix}-parent").into(), JsValue::UNDEFINED)
+        .unwrap();
+    let parent_context = parent.traceparent().unwrap();
+    let mut refused = 0;
+    for _ in 0..5 {
+        let child = collector
+            .start_span(
+                format!("{prefix}-child").into(),
+                options(&[("parent", parent.clone())]),
+            )
+            .unwrap();
+        let child_context = child.traceparent().unwrap();
+        assert_eq!(
+            child_context.split('-').nth(1),
+            parent_context.split('-').nth(1),
+            "a child of a JavaScript span is in its trace"
+        );
+        if child.end().is_err() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 1, "the fifth span does not fit a queue of four");
+    assert!(parent.end().is_err());
+
+    // Counted as they ended, before any export or microtask ran.
+    let stats = collector.stats();
+    let count = |name: &str| get(&stats, name).as_f64().unwrap();
+    assert_eq!(count("collected"), 6.0);
+    assert_eq!(count("buffered"), 4.0);
+    assert_eq!(count("droppedBufferFull"), 2.0);
+
+    JsFuture::from(collector.flush()).await.unwrap();
+    let spans = received_spans(&prefix).await;
+    assert_eq!(spans.len(), 4);
+    let parent_id = parent_context.split('-').nth(2).unwrap();
+    for span in &spans {
+        assert_eq!(get(span, "parentSpanId").as_string().unwrap(), parent_id);
+    }
+    assert_eq!(get(&collector.stats(), "exported").as_f64(), Some(4.0));
+}
+
+#[wasm_bindgen_test]
 async fn odd_javascript_input_is_handled_without_a_trap() {
     let collector = JsCollector::new(options(&[
         ("endpoint", traces_endpoint().into()),

@@ -228,6 +228,15 @@ impl Collector {
         self.inner.stats.last_error()
     }
 
+    /// How many more spans the buffer takes now (0 once shut down).
+    pub(crate) fn room(&self) -> usize {
+        if self.inner.closed.get() {
+            return 0;
+        }
+        let buffer = &self.inner.buffer;
+        buffer.capacity().saturating_sub(buffer.len())
+    }
+
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.inner.config

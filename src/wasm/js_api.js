@@ -89,8 +89,9 @@ function checkedPairs(attributes) {
   return pairs;
 }
 
-// The record being written: a view of the ending span's collector's scratch buffer in the
-// module's memory. Views die when the memory grows, so they are checked before each record.
+// Records are appended to the scratch buffer of the ending span's collector, in the
+// module's memory. Views of that memory die when it grows, so they are checked before each
+// record and renewed after the buffer grows.
 let core = null;
 let memory = null;
 let bytes = new Uint8Array(0);
@@ -103,13 +104,21 @@ function viewScratch() {
   view = new DataView(memory.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+// Starts a record after the collector's pending ones; returns where its length goes.
 function beginRecord(collector) {
   if (core !== collector._core || bytes.byteLength === 0) {
     core = collector._core;
     memory = collector._memory;
     viewScratch();
   }
-  length = 0;
+  length = collector._pending;
+  writeU32(0);
+  return length - 4;
+}
+
+function finishRecord(collector, lengthAt) {
+  view.setUint32(lengthAt, length - lengthAt - 4, true);
+  collector._pending = length;
 }
 
 function reserve(count) {
@@ -185,6 +194,10 @@ function writeValue(value) {
 }
 
 function writePairs(pairs) {
+  if (pairs === null) {
+    writeU32(0);
+    return;
+  }
   writeU32(pairs.length / 2);
   for (let i = 0; i < pairs.length; i += 2) {
     writeString(pairs[i]);
@@ -194,25 +207,33 @@ function writePairs(pairs) {
 
 /** A span being recorded; `end()` hands it to its collector. */
 export class Span {
-  constructor(collector, name, parent) {
+  constructor(collector, name, parent, kind, attributes) {
     this._collector = collector;
     this._name = name;
-    this._kind = KIND_CODES.internal;
-    if (parent) {
-      this._trace = parent.trace;
-      this._parentWords = parent.span;
-      this._parentState = parent.remote ? REMOTE_PARENT : LOCAL_PARENT;
-      this._flags = parent.flags;
-    } else {
-      this._trace = [randomWord(), randomWord(), randomWord(), randomWord() || 1];
-      this._parentWords = null;
+    this._kind = kind;
+    if (parent === null) {
+      this._t0 = randomWord();
+      this._t1 = randomWord();
+      this._t2 = randomWord();
+      this._t3 = randomWord() || 1;
+      this._p0 = 0;
+      this._p1 = 0;
       this._parentState = NO_PARENT;
       this._flags = SAMPLED;
+    } else {
+      this._t0 = parent.t0;
+      this._t1 = parent.t1;
+      this._t2 = parent.t2;
+      this._t3 = parent.t3;
+      this._p0 = parent.s0;
+      this._p1 = parent.s1;
+      this._parentState = parent.remote ? REMOTE_PARENT : LOCAL_PARENT;
+      this._flags = parent.flags;
     }
-    this._span0 = randomWord();
-    this._span1 = randomWord() || 1;
+    this._s0 = randomWord();
+    this._s1 = randomWord() || 1;
     this._start = nowMs();
-    this._attributes = [];
+    this._attributes = attributes;
     this._events = null;
     this._status = STATUS_UNSET;
     this._message = '';
@@ -227,14 +248,17 @@ export class Span {
   setAttribute(key, value) {
     this._recording();
     if (typeof key !== 'string') throw new Error(`attribute keys must be strings, got ${describe(key)}`);
-    this._attributes.push(key, checkedValue(key, value));
+    const checked = checkedValue(key, value);
+    if (this._attributes === null) this._attributes = [key, checked];
+    else this._attributes.push(key, checked);
   }
 
   /** Sets every property of `attributes`. */
   setAttributes(attributes) {
     this._recording();
     const pairs = checkedPairs(attributes);
-    for (const item of pairs) this._attributes.push(item);
+    if (this._attributes === null) this._attributes = pairs;
+    else for (const item of pairs) this._attributes.push(item);
   }
 
   /** Records an event now, with optional attributes. */
@@ -242,7 +266,8 @@ export class Span {
     this._recording();
     if (typeof name !== 'string') throw new Error(`event names must be strings, got ${describe(name)}`);
     const event = { name, time: nowMs(), pairs: checkedPairs(attributes) };
-    (this._events || (this._events = [])).push(event);
+    if (this._events === null) this._events = [event];
+    else this._events.push(event);
   }
 
   /** `setStatus('unset' | 'ok' | 'error', message?)`; `ok` is final, `unset` is ignored. */
@@ -263,9 +288,8 @@ export class Span {
 
   /** The W3C `traceparent` header value for outgoing requests made within this span. */
   traceparent() {
-    const trace = this._trace;
     const flags = this._flags.toString(16).padStart(2, '0');
-    return `00-${hex(trace[0])}${hex(trace[1])}${hex(trace[2])}${hex(trace[3])}-${hex(this._span0)}${hex(this._span1)}-${flags}`;
+    return `00-${hex(this._t0)}${hex(this._t1)}${hex(this._t2)}${hex(this._t3)}-${hex(this._s0)}${hex(this._s1)}-${flags}`;
   }
 
   /** Ends the span and hands it to the collector. Throws if the collector refused it
@@ -274,46 +298,70 @@ export class Span {
     this._recording();
     this._ended = true;
     const endMs = nowMs();
-    beginRecord(this._collector);
+    const collector = this._collector;
+    const lengthAt = beginRecord(collector);
     writeU8(this._kind);
     writeU8(this._flags);
     writeU8(this._parentState);
     writeU8(this._status);
-    for (const word of this._trace) writeIdWord(word);
-    writeIdWord(this._span0);
-    writeIdWord(this._span1);
-    if (this._parentWords) {
-      writeIdWord(this._parentWords[0]);
-      writeIdWord(this._parentWords[1]);
+    writeIdWord(this._t0);
+    writeIdWord(this._t1);
+    writeIdWord(this._t2);
+    writeIdWord(this._t3);
+    writeIdWord(this._s0);
+    writeIdWord(this._s1);
+    if (this._parentState !== NO_PARENT) {
+      writeIdWord(this._p0);
+      writeIdWord(this._p1);
     }
     writeF64(this._start);
     writeF64(endMs);
     writeString(this._name);
     if (this._status === STATUS_ERROR) writeString(this._message);
     writePairs(this._attributes);
-    const events = this._events || [];
-    writeU32(events.length);
-    for (const event of events) {
-      writeString(event.name);
-      writeF64(event.time);
-      writePairs(event.pairs);
+    const events = this._events;
+    if (events === null) {
+      writeU32(0);
+    } else {
+      writeU32(events.length);
+      for (const event of events) {
+        writeString(event.name);
+        writeF64(event.time);
+        writePairs(event.pairs);
+      }
     }
-    const problem = core.collect(length);
-    if (problem !== undefined) throw new Error(problem);
+    finishRecord(collector, lengthAt);
+    collector._ended();
   }
 }
+
+// Pending records above this many bytes are collected at once rather than after the
+// ending code returns, so a long synchronous loop keeps the scratch buffer small.
+const DRAIN_BYTES = 65536;
 
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
   constructor(core, memory) {
     this._core = core;
     this._memory = memory;
+    // Bytes of records appended and not yet collected.
+    this._pending = 0;
+    // Spans the buffer takes before a record must be collected at once (to learn
+    // whether it fits, so `end()` can throw when it does not).
+    this._room = core.room();
+    this._drainQueued = false;
+    this._queuedDrain = () => {
+      this._drainQueued = false;
+      this._drain();
+    };
   }
 
   /** `startSpan(name, { kind, attributes, parent })`. */
   startSpan(name, options) {
     if (typeof name !== 'string') throw new Error(`span names must be strings, got ${describe(name)}`);
-    if (options === undefined || options === null) return new Span(this, name, null);
+    if (options === undefined || options === null) {
+      return new Span(this, name, null, KIND_CODES.internal, null);
+    }
     if (typeof options !== 'object') throw new Error('startSpan options must be an object');
     const { kind, attributes, parent } = options;
     let kindCode = KIND_CODES.internal;
@@ -326,40 +374,70 @@ export class Collector {
       }
       kindCode = KIND_CODES[kind];
     }
-    const pairs = checkedPairs(attributes);
+    const pairs = attributes === undefined || attributes === null ? null : checkedPairs(attributes);
     const context = parent === undefined || parent === null ? null : this._parentContext(parent);
-    const span = new Span(this, name, context);
-    span._kind = kindCode;
-    span._attributes = pairs;
-    return span;
+    return new Span(this, name, context, kindCode, pairs);
   }
 
   /** Exports everything collected so far; resolves when done, rejects with what was lost. */
   flush() {
+    this._drain();
     return this._core.flush();
   }
 
   /** Stops accepting spans and exports what is buffered. */
   shutdown() {
-    return this._core.shutdown();
+    this._drain();
+    const done = this._core.shutdown();
+    this._room = 0;
+    return done;
   }
 
   /** The counters: collected, exported, dropped by reason, batches, retries, bytesSent, buffered. */
   stats() {
+    this._drain();
     return this._core.stats();
   }
 
   /** Releases the WebAssembly side now instead of when garbage-collected. */
   free() {
+    this._drain();
     if (core === this._core) core = null;
     this._core.free();
+  }
+
+  // A span's record was appended. Collect it later with the others, unless the buffer may
+  // be full or the pending records are many: then now, and throw if it was refused.
+  _ended() {
+    if (this._room > 0 && this._pending < DRAIN_BYTES) {
+      this._room--;
+      if (!this._drainQueued) {
+        this._drainQueued = true;
+        queueMicrotask(this._queuedDrain);
+      }
+      return;
+    }
+    const problem = this._drain();
+    if (problem !== undefined) throw new Error(problem);
+  }
+
+  // Collects the pending records; returns why the last one was refused, if it was.
+  _drain() {
+    if (this._pending === 0) return undefined;
+    const problem = this._core.drain(this._pending);
+    this._pending = 0;
+    this._room = this._core.room();
+    return problem;
   }
 
   // The parent's ids: from one of our spans directly, else from a `traceparent` header
   // (a string, or what the object's `traceparent()` returns), parsed in Rust.
   _parentContext(parent) {
     if (parent instanceof Span) {
-      return { trace: parent._trace, span: [parent._span0, parent._span1], flags: parent._flags, remote: false };
+      return {
+        t0: parent._t0, t1: parent._t1, t2: parent._t2, t3: parent._t3,
+        s0: parent._s0, s1: parent._s1, flags: parent._flags, remote: false,
+      };
     }
     let header = parent;
     if (typeof parent !== 'string') {
@@ -371,7 +449,10 @@ export class Collector {
     }
     const words = this._core.parseTraceparent(header);
     if (typeof words === 'string') throw new Error(`option parent: ${words}`);
-    return { trace: [words[0], words[1], words[2], words[3]], span: [words[4], words[5]], flags: words[6], remote: true };
+    return {
+      t0: words[0], t1: words[1], t2: words[2], t3: words[3],
+      s0: words[4], s1: words[5], flags: words[6], remote: true,
+    };
   }
 }
 

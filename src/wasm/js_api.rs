@@ -4,11 +4,12 @@
 //!
 //! It has two halves. `js_api.js` is the part JavaScript calls per span: a `Collector`
 //! object whose `startSpan` and spans are plain JavaScript, because a call into WebAssembly
-//! costs more than recording a span. An ended span is written as one record into a scratch
-//! buffer inside this module's memory (layout in `span_record.rs`) and handed over with a
-//! single call, [`CollectorCore::collect`]. This file is the Rust half: the core that owns
-//! the [`Collector`], and the bindings through which Rust code (and our tests) reach the
-//! JavaScript objects.
+//! costs more than recording a span. An ended span is appended as one record to a scratch
+//! buffer inside this module's memory (layout in `span_record.rs`); [`CollectorCore::drain`]
+//! collects what is there in one call, from a microtask after the ending code returns, or
+//! at once when the buffer may be full (so `end()` can throw) or before `flush`, `stats`
+//! and `shutdown`. This file is the Rust half: the core that owns the [`Collector`], and the
+//! bindings through which Rust code (and our tests) reach the JavaScript objects.
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -16,10 +17,10 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::collector::Collector;
 use super::js_options::{config_from_options, error};
-use super::span_record::read_span;
+use super::span_record::{read_span, split_records};
 use crate::model::SpanContext;
 
-/// Bytes of the scratch record before a span needs it to grow.
+/// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
 
 #[wasm_bindgen(module = "/src/wasm/js_api.js")]
@@ -103,11 +104,11 @@ pub fn new_collector(options: JsValue) -> Result<JsCollector, JsValue> {
 }
 
 /// The Rust half of a JavaScript `Collector`: the collector itself and the scratch buffer
-/// that ended spans are written into. Only `js_api.js` calls it.
+/// that ended spans are appended to. Only `js_api.js` calls it.
 #[wasm_bindgen(skip_typescript)]
 pub struct CollectorCore {
     collector: Collector,
-    /// Where `js_api.js` writes a span's record before [`CollectorCore::collect`].
+    /// Where `js_api.js` appends span records until [`CollectorCore::drain`].
     scratch: Vec<u8>,
 }
 
@@ -133,20 +134,33 @@ impl CollectorCore {
         self.scratch.resize(length, 0);
     }
 
-    /// Reads the span record in the first `length` scratch bytes and collects the span.
-    /// Returns why it was refused (it is counted as dropped then), or nothing.
-    pub fn collect(&self, length: usize) -> Option<String> {
-        let Some(record) = self.scratch.get(..length) else {
+    /// Collects the spans recorded in the first `length` scratch bytes. Returns why the
+    /// last one was refused, if it was; every refused span is counted as dropped.
+    pub fn drain(&self, length: usize) -> Option<String> {
+        let Some(records) = self.scratch.get(..length) else {
             return Some(format!(
-                "span record of {length} bytes is longer than the scratch buffer"
+                "{length} bytes of span records claimed, the scratch buffer has {}",
+                self.scratch.len()
             ));
         };
         let limits = self.collector.config().span_limits();
-        let refused = match read_span(record, limits) {
-            Ok(span) => self.collector.collect(span).err()?.to_string(),
-            Err(problem) => problem.to_string(),
-        };
-        Some(refused)
+        let mut last_refusal = None;
+        for record in split_records(records) {
+            last_refusal = match record.and_then(|record| read_span(record, limits)) {
+                Ok(span) => self
+                    .collector
+                    .collect(span)
+                    .err()
+                    .map(|problem| problem.to_string()),
+                Err(problem) => Some(problem.to_string()),
+            };
+        }
+        last_refusal
+    }
+
+    /// How many more spans the buffer takes now (0 once shut down).
+    pub fn room(&self) -> usize {
+        self.collector.room()
     }
 
     /// A `traceparent` header as the words `js_api.js` keeps (trace id ×4, span id ×2,

@@ -1,7 +1,8 @@
 //! Reads the byte record `span.js` writes when a JavaScript span ends, into a [`Span`].
 //!
-//! The JavaScript API records an open span in JavaScript and crosses into WebAssembly once,
-//! at `end()`, with this record. The layout (little-endian; ids big-endian, as printed):
+//! The JavaScript API records an open span in JavaScript; `end()` appends this record to a
+//! scratch buffer that Rust drains a few spans at a time. Each record is a u32 byte count
+//! and that many bytes, laid out so (little-endian; ids big-endian, as printed):
 //!
 //! ```text
 //! u8 kind (OTLP code) · u8 trace flags · u8 parent (0 none, 1 local, 2 remote) · u8 status
@@ -46,6 +47,27 @@ const TAG_BOOL: u8 = 1;
 const TAG_INT: u8 = 2;
 const TAG_DOUBLE: u8 = 3;
 const TAG_ARRAY: u8 = 4;
+
+/// The records in `bytes`, each a u32 byte count and that many bytes; stops after the
+/// first one whose count runs past the end.
+pub(crate) fn split_records(bytes: &[u8]) -> impl Iterator<Item = Result<&[u8], RecordError>> {
+    let mut reader = Reader {
+        record: bytes,
+        at: 0,
+    };
+    std::iter::from_fn(move || {
+        if reader.at >= reader.record.len() {
+            return None;
+        }
+        let record = reader
+            .u32()
+            .and_then(|length| reader.bytes(length as usize));
+        if record.is_err() {
+            reader.at = reader.record.len();
+        }
+        Some(record)
+    })
+}
 
 /// Reads one span record, applying `limits` to what it adds.
 pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, RecordError> {
@@ -136,30 +158,47 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
-    fn bytes(&mut self, count: usize) -> Result<&[u8], RecordError> {
+// The small readers are inlined by force: the package is built for size, and a call per
+// byte read made reading records cost more than everything else collect does.
+impl<'a> Reader<'a> {
+    #[inline(always)]
+    fn bytes(&mut self, count: usize) -> Result<&'a [u8], RecordError> {
         let bytes = self
             .record
-            .get(self.at..self.at.saturating_add(count))
+            .get(self.at..)
+            .and_then(|rest| rest.get(..count))
             .ok_or(RecordError::Truncated(self.at))?;
         self.at += count;
         Ok(bytes)
     }
 
+    #[inline(always)]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
-        let mut array = [0; N];
-        array.copy_from_slice(self.bytes(N)?);
+        let array = *self
+            .record
+            .get(self.at..)
+            .and_then(|rest| rest.first_chunk::<N>())
+            .ok_or(RecordError::Truncated(self.at))?;
+        self.at += N;
         Ok(array)
     }
 
+    #[inline(always)]
     fn u8(&mut self) -> Result<u8, RecordError> {
-        Ok(self.array::<1>()?[0])
+        let byte = *self
+            .record
+            .get(self.at)
+            .ok_or(RecordError::Truncated(self.at))?;
+        self.at += 1;
+        Ok(byte)
     }
 
+    #[inline(always)]
     fn u32(&mut self) -> Result<u32, RecordError> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
+    #[inline(always)]
     fn f64(&mut self) -> Result<f64, RecordError> {
         Ok(f64::from_le_bytes(self.array()?))
     }
