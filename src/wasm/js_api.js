@@ -24,30 +24,19 @@ const NO_PARENT = 0;
 const LOCAL_PARENT = 1;
 const REMOTE_PARENT = 2;
 
-// Random 32-bit words for ids, drawn a thousand at a time.
-const randomWords = new Uint32Array(1024);
-let nextRandomWord = randomWords.length;
-
+// Ids come from Math.random, as in the OpenTelemetry JS SDK: ids need to be unique, not
+// secret, and it costs a few nanoseconds where crypto.getRandomValues costs a call into
+// the browser.
 function randomWord() {
-  if (nextRandomWord === randomWords.length) {
-    if (globalThis.crypto && globalThis.crypto.getRandomValues) {
-      globalThis.crypto.getRandomValues(randomWords);
-    } else {
-      for (let i = 0; i < randomWords.length; i++) {
-        randomWords[i] = (Math.random() * 0x100000000) >>> 0;
-      }
-    }
-    nextRandomWord = 0;
-  }
-  return randomWords[nextRandomWord++];
+  return (Math.random() * 0x100000000) >>> 0;
 }
 
 // Milliseconds since the Unix epoch with sub-millisecond precision where the platform
-// gives it (`performance` exists in pages, workers and Node; `Date.now()` otherwise).
+// gives it (`performance` exists in pages, workers and Node; `Date.now()` otherwise). The
+// time origin is read once: it is fixed, and reading it is a call into the browser.
 const clock = globalThis.performance;
-const nowMs = clock && clock.timeOrigin
-  ? () => clock.timeOrigin + clock.now()
-  : () => Date.now();
+const timeOrigin = clock && clock.timeOrigin;
+const nowMs = timeOrigin ? () => timeOrigin + clock.now() : () => Date.now();
 
 function hex(word) {
   return word.toString(16).padStart(8, '0');
