@@ -187,6 +187,8 @@ fn bad_options_throw_errors_naming_the_option() {
             "batch_size",
         ),
     ];
+    // No options at all take every default.
+    assert!(JsCollector::new(JsValue::UNDEFINED).is_ok());
     // The Rust API refuses gRPC in the browser, saying why.
     let grpc = Collector::new(Config::default().with_protocol(Protocol::Grpc));
     let message = grpc.err().expect("gRPC refused").to_string();

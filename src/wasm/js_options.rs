@@ -85,6 +85,10 @@ fn describe(value: &JsValue) -> String {
 
 /// Builds a [`Config`] from a JavaScript options object.
 pub(crate) fn config_from_options(options: &JsValue) -> Result<Config, JsValue> {
+    // `new Collector()` takes every default.
+    if options.is_undefined() || options.is_null() {
+        return Ok(Config::default());
+    }
     if !options.is_object() || Array::is_array(options) {
         return Err(error("Collector options must be an object, e.g. { endpoint: 'http://localhost:4318/v1/traces' }"));
     }
