@@ -1,10 +1,10 @@
 // The JavaScript half of the JavaScript API (js_api.rs has the Rust half). `startSpan` and
 // everything done to an open span happen here, in plain JavaScript: ids, timestamps,
 // attributes, events and status never cross into WebAssembly, because a crossing costs
-// more than the work itself. `end()` writes the span as one record straight into a scratch
-// buffer in the module's memory (layout in span_record.rs) and hands it over with a single
-// call. Bad values are refused here, at the call that passed them, with an Error naming
-// the attribute or option.
+// more than the work itself. `end()` appends the span as one record to a scratch buffer in
+// the module's memory (layout in span_record.rs); Rust collects the pending records a batch
+// per call (see `Collector._ended`). Bad values are refused here, at the call that passed
+// them, with an Error naming the attribute or option.
 
 const KIND_CODES = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 const STATUS_UNSET = 0;
@@ -247,6 +247,7 @@ export class Span {
     this._recording();
     const pairs = checkedPairs(attributes);
     if (this._attributes === null) this._attributes = pairs;
+    // A loop, not push(...pairs): spreading a very large object would overflow the stack.
     else for (const item of pairs) this._attributes.push(item);
   }
 
