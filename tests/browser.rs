@@ -318,6 +318,62 @@ async fn javascript_spans_are_counted_when_they_end_and_a_full_buffer_throws() {
 }
 
 #[wasm_bindgen_test]
+async fn names_and_keys_arrive_intact_whether_interned_or_not() {
+    let collector = JsCollector::new(options(&[("endpoint", traces_endpoint().into())])).unwrap();
+    let prefix = unique("wasm-symbols");
+    // 1,200 distinct keys: more than the symbol table holds (1,024), so the later ones
+    // travel as text; a 64-unit key of two-byte characters is the longest interned, one
+    // more unit is not.
+    let interned_at_most = "é".repeat(64);
+    let too_long = "é".repeat(65);
+    let long_name = format!("{prefix}-{}", "n".repeat(100));
+    for i in 0..12 {
+        let name = if i == 0 {
+            long_name.clone()
+        } else {
+            format!("{prefix}-{i}")
+        };
+        let span = collector
+            .start_span(name.into(), JsValue::UNDEFINED)
+            .unwrap();
+        for j in 0..100 {
+            span.set_attribute(&format!("k{i}-{j}"), JsValue::from_f64(j as f64))
+                .unwrap();
+        }
+        span.set_attribute(&interned_at_most, "a".into()).unwrap();
+        span.set_attribute(&too_long, "b".into()).unwrap();
+        span.add_event(&format!("event-{i}"), JsValue::UNDEFINED)
+            .unwrap();
+        span.end().unwrap();
+    }
+    JsFuture::from(collector.flush()).await.unwrap();
+
+    let spans = received_spans(&prefix).await;
+    assert_eq!(spans.len(), 12);
+    for span in &spans {
+        let name = get(span, "name").as_string().unwrap();
+        let i = if name == long_name {
+            0
+        } else {
+            name.rsplit('-').next().unwrap().parse().unwrap()
+        };
+        let mut expected: Vec<String> = (0..100).map(|j| format!("k{i}-{j}")).collect();
+        expected.push(interned_at_most.clone());
+        expected.push(too_long.clone());
+        let keys: Vec<String> = Array::from(&get(span, "attributes"))
+            .iter()
+            .map(|pair| get(&pair, "key").as_string().unwrap())
+            .collect();
+        assert_eq!(keys, expected, "span {name}");
+        let events = Array::from(&get(span, "events"));
+        assert_eq!(
+            get(&events.get(0), "name").as_string(),
+            Some(format!("event-{i}"))
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 async fn odd_javascript_input_is_handled_without_a_trap() {
     let collector = JsCollector::new(options(&[
         ("endpoint", traces_endpoint().into()),

@@ -85,6 +85,9 @@ step "JavaScript end to end: www/ and the webpack bundle in Chromium (playwright
 step "browser span cost, side by side: otlp-collector vs the OpenTelemetry JS web SDK in headless Chromium"
 (cd tests/e2e && node bench.mjs) 2>&1 | tee -a "$log"
 
+step "what a page downloads, side by side: both bundled by webpack (production), gzip -9"
+(cd tests/e2e && node size.mjs) 2>&1 | tee -a "$log"
+
 step "examples: simple_collector (embedded receiver) and a loadgen smoke run"
 env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
     cargo run --quiet --example simple_collector 2>&1 | tee -a "$log"

@@ -160,6 +160,37 @@ function writeString(text) {
   length = end;
 }
 
+// Span names, attribute keys and event names are interned: sent to Rust once (a call into
+// WebAssembly), then written as a number, which spares writing the text here and, in Rust,
+// an allocation per span (symbols.rs). Rust bounds the table; when it is full, texts are
+// written as they are.
+const MAX_SYMBOL_UNITS = 64;
+const symbols = new Map();
+let symbolsFull = false;
+
+function writeSymbol(text) {
+  let id = symbols.get(text);
+  if (id === undefined && !symbolsFull && text.length <= MAX_SYMBOL_UNITS) {
+    id = core.internSymbol(text);
+    // Interning may have grown the memory, which detaches the views.
+    if (bytes.byteLength === 0) viewScratch();
+    if (id < 0) {
+      symbolsFull = true;
+      id = undefined;
+    } else {
+      symbols.set(text, id);
+    }
+  }
+  if (id !== undefined) {
+    writeU32(id * 2 + 1);
+    return;
+  }
+  // Not interned: the text, its length shifted left to leave the low bit clear.
+  const lengthAt = length;
+  writeString(text);
+  view.setUint32(lengthAt, view.getUint32(lengthAt, true) * 2, true);
+}
+
 function writeValue(value) {
   switch (typeof value) {
     case 'string':
@@ -189,7 +220,7 @@ function writePairs(pairs) {
   }
   writeU32(pairs.length / 2);
   for (let i = 0; i < pairs.length; i += 2) {
-    writeString(pairs[i]);
+    writeSymbol(pairs[i]);
     writeValue(pairs[i + 1]);
   }
 }
@@ -306,7 +337,7 @@ export class Span {
     }
     writeF64(this._start);
     writeF64(endMs);
-    writeString(this._name);
+    writeSymbol(this._name);
     if (this._status === STATUS_ERROR) writeString(this._message);
     writePairs(this._attributes);
     const events = this._events;
@@ -315,7 +346,7 @@ export class Span {
     } else {
       writeU32(events.length);
       for (const event of events) {
-        writeString(event.name);
+        writeSymbol(event.name);
         writeF64(event.time);
         writePairs(event.pairs);
       }
@@ -327,7 +358,7 @@ export class Span {
 
 // Pending records above this many bytes are collected at once rather than after the
 // ending code returns, so a long synchronous loop keeps the scratch buffer small.
-const DRAIN_BYTES = 65536;
+const DRAIN_BYTES = 1 << 20;
 
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {

@@ -18,6 +18,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::collector::Collector;
 use super::js_options::{config_from_options, error};
 use super::span_record::{read_span, split_records};
+use super::symbols;
 use crate::model::SpanContext;
 
 /// Bytes of the scratch buffer before records need it to grow.
@@ -132,6 +133,13 @@ impl CollectorCore {
     pub fn grow_scratch(&mut self, length: usize) {
         let length = length.max(self.scratch.len() * 2);
         self.scratch.resize(length, 0);
+    }
+
+    /// The number records may use for `text` (a span name, attribute key or event name)
+    /// from now on, or -1 when it is not interned (see symbols.rs).
+    #[wasm_bindgen(js_name = internSymbol)]
+    pub fn intern_symbol(&self, text: &str) -> i32 {
+        symbols::intern(text).map_or(-1, |id| id as i32)
     }
 
     /// Collects the spans recorded in the first `length` scratch bytes. Returns why the

@@ -11,6 +11,7 @@ mod lifecycle;
 mod number;
 mod runtime;
 mod span_record;
+mod symbols;
 mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};

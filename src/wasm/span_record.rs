@@ -1,4 +1,4 @@
-//! Reads the byte record `span.js` writes when a JavaScript span ends, into a [`Span`].
+//! Reads the byte record `js_api.js` writes when a JavaScript span ends, into a [`Span`].
 //!
 //! The JavaScript API records an open span in JavaScript; `end()` appends this record to a
 //! scratch buffer that Rust drains a few spans at a time. Each record is a u32 byte count
@@ -8,19 +8,24 @@
 //! u8 kind (OTLP code) · u8 trace flags · u8 parent (0 none, 1 local, 2 remote) · u8 status
 //! trace id (16) · span id (8) · [parent span id (8)]
 //! f64 start ms · f64 end ms (since the Unix epoch)
-//! string name · [string status message, when the status is error]
-//! attributes · u32 event count · events (string name, f64 time ms, attributes)
-//! attributes = u32 count · (string key, value)…
+//! symbol name · [string status message, when the status is error]
+//! attributes · u32 event count · events (symbol name, f64 time ms, attributes)
+//! attributes = u32 count · (symbol key, value)…
 //! value      = u8 tag: 0 string · 1 bool (u8) · 2 int (f64) · 3 double (f64) · 4 array (u32 count · value…)
 //! string     = u32 byte length · UTF-8
+//! symbol     = u32 (id << 1 | 1): the text interned as id (symbols.rs)
+//!            | u32 (byte length << 1) · UTF-8
 //! ```
 //! Limits apply as the record is read, as they do for spans built in Rust.
 
+use std::borrow::Cow;
+
+use super::symbols::symbol;
 use crate::model::{
     Attributes, Event, Span, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId, Value,
 };
 
-/// Why a record could not be read: a mismatch between `span.js` and this reader, never
+/// Why a record could not be read: a mismatch between `js_api.js` and this reader, never
 /// something a user's input can cause.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RecordError {
@@ -40,6 +45,9 @@ pub(crate) enum RecordError {
     /// An all-zero trace or span id.
     #[error("span record has an all-zero id")]
     ZeroId,
+    /// A reference to a symbol that was never interned.
+    #[error("span record refers to unknown symbol {id} at byte {at}")]
+    UnknownSymbol { id: u32, at: usize },
 }
 
 const TAG_STRING: u8 = 0;
@@ -90,14 +98,14 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
     };
     let start = unix_nanos(reader.f64()?);
     let end = unix_nanos(reader.f64()?);
-    let name = reader.string()?;
+    let name = reader.symbol()?;
     let mut span = Span {
         trace_id,
         span_id,
         parent_span_id: parent.map(|(parent_span_id, _)| parent_span_id),
         parent_is_remote: parent.map(|(_, is_remote)| is_remote),
         trace_flags,
-        name: name.into(),
+        name,
         kind,
         start_time_unix_nano: start,
         end_time_unix_nano: 0,
@@ -113,14 +121,14 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         value => return Err(unknown("status", value, status_at)),
     }
     for _ in 0..reader.u32()? {
-        let key = reader.string()?;
+        let key = reader.symbol()?;
         let value = reader.value(true)?;
         span.set_attribute(key, value);
     }
     for _ in 0..reader.u32()? {
-        let mut event = Event::new(reader.string()?).with_time(unix_nanos(reader.f64()?));
+        let mut event = Event::new(reader.symbol()?).with_time(unix_nanos(reader.f64()?));
         for _ in 0..reader.u32()? {
-            let key = reader.string()?;
+            let key = reader.symbol()?;
             event = event.with_attribute(key, reader.value(true)?);
         }
         span.add_event(event);
@@ -205,10 +213,27 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self) -> Result<String, RecordError> {
         let length = self.u32()? as usize;
+        self.text(length)
+    }
+
+    fn text(&mut self, length: usize) -> Result<String, RecordError> {
         let at = self.at;
         let text =
             std::str::from_utf8(self.bytes(length)?).map_err(|_| RecordError::NotUtf8(at))?;
         Ok(text.to_owned())
+    }
+
+    /// A name or key: interned (no allocation) or as text.
+    fn symbol(&mut self) -> Result<Cow<'static, str>, RecordError> {
+        let at = self.at;
+        let header = self.u32()?;
+        if header & 1 == 0 {
+            return Ok(Cow::Owned(self.text((header >> 1) as usize)?));
+        }
+        let id = header >> 1;
+        symbol(id)
+            .map(Cow::Borrowed)
+            .ok_or(RecordError::UnknownSymbol { id, at })
     }
 
     /// A value; arrays only at the top (`may_be_array`), as OTLP's attribute values nest

@@ -1,0 +1,42 @@
+// Prints what a page downloads for tracing with otlp-collector and with the OpenTelemetry JS
+// web SDK, both bundled the same way (webpack, production mode: minified, tree-shaken), each
+// file gzip -9: a collector that sends one span to an OTLP/HTTP endpoint. Needs the bundler
+// package in OTLP_PKG_DIR (tests/run_all.sh builds it):
+//   node tests/e2e/size.mjs
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { bundle, repoRoot } from './harness.mjs';
+
+const packages = process.env.OTLP_PKG_DIR ?? path.join(repoRoot, 'target', 'pkg');
+const entries = {
+  otlpCollector: path.join(import.meta.dirname, 'size', 'otlp-collector.js'),
+  otelJs: path.join(import.meta.dirname, 'size', 'opentelemetry-js.js'),
+};
+
+// Raw and gzip bytes of every file webpack wrote, by kind (the .wasm apart from the JS).
+async function measure(entry) {
+  const outputDir = await mkdtemp(path.join(tmpdir(), 'otlp-size-'));
+  try {
+    await bundle({ entry, outputDir, publicPath: '/', filename: 'main.js', packagesDir: packages });
+    const sizes = { js: 0, jsGzip: 0, wasm: 0, wasmGzip: 0 };
+    for (const file of await readdir(outputDir)) {
+      const bytes = await readFile(path.join(outputDir, file));
+      const kind = file.endsWith('.wasm') ? 'wasm' : file.endsWith('.js') ? 'js' : null;
+      if (kind === null) continue;
+      sizes[kind] += bytes.length;
+      sizes[`${kind}Gzip`] += gzipSync(bytes, { level: 9 }).length;
+    }
+    return { ...sizes, totalGzip: sizes.jsGzip + sizes.wasmGzip };
+  } finally {
+    await rm(outputDir, { recursive: true, force: true });
+  }
+}
+
+const result = {};
+for (const [name, entry] of Object.entries(entries)) result[name] = await measure(entry);
+result.otlpCollectorOverOtelJs = Number(
+  (result.otlpCollector.totalGzip / result.otelJs.totalGzip).toFixed(2),
+);
+console.log(JSON.stringify(result));
