@@ -45,6 +45,21 @@ document.getElementById('flush').addEventListener('click', async () => {
   }
 });
 
+// A module worker with a collector of its own; it answers each message with what it sent.
+let worker = null;
+document.getElementById('worker').addEventListener('click', () => {
+  if (worker === null) {
+    worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.addEventListener('message', ({ data }) => {
+      if (data.ready) worker.postMessage('run');
+      else if (data.error) log(`worker: ${data.error}`);
+      else log(`worker: exported ${data.exported} spans, trace ${data.traceparent.split('-')[1]}`);
+    });
+  } else {
+    worker.postMessage('run');
+  }
+});
+
 const showStats = () => {
   const stats = collector.stats();
   document.getElementById('stats').innerHTML = Object.entries(stats)

@@ -79,3 +79,26 @@ test('closing the page delivers spans that were still buffered', async () => {
   }
   assert.equal(after, before + 1);
 });
+
+test('the package runs in a Web Worker and its spans reach the receiver', async () => {
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.goto(`${receiver.url}/`);
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+  await page.click('#worker');
+  await page.waitForFunction(() => document.getElementById('log').textContent.includes('worker:'));
+  const line = (await page.textContent('#log')).split('\n').find((text) => text.includes('worker:'));
+  assert.match(line, /worker: exported 2 spans, trace [0-9a-f]{32}/);
+  const traceId = line.match(/trace ([0-9a-f]{32})/)[1];
+
+  const { spans } = await receivedSpans();
+  const inTrace = spans.filter((span) => span.traceId === traceId);
+  const byName = Object.fromEntries(inTrace.map((span) => [span.name, span]));
+  assert.deepEqual(Object.keys(byName).sort(), ['worker step', 'worker task']);
+  assert.equal(byName['worker step'].parentSpanId, byName['worker task'].spanId);
+  const serviceName = byName['worker task'].resource.attributes.find((kv) => kv.key === 'service.name');
+  assert.equal(serviceName.value.stringValue, 'shop-web-worker');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

@@ -1,0 +1,23 @@
+// The same package in a Web Worker (no window, no document): a collector of its own
+// exports a span and its child, then tells the page what it sent.
+import init, { Collector } from './pkg/otlp_collector.js';
+
+await init();
+const collector = new Collector({
+  endpoint: new URL('/v1/traces', location.href).href,
+  serviceName: 'shop-web-worker',
+});
+
+self.addEventListener('message', async () => {
+  const task = collector.startSpan('worker task', { attributes: { 'worker.kind': 'module' } });
+  const step = collector.startSpan('worker step', { parent: task });
+  step.end();
+  task.end();
+  try {
+    await collector.flush();
+    self.postMessage({ exported: collector.stats().exported, traceparent: task.traceparent() });
+  } catch (error) {
+    self.postMessage({ error: error.message });
+  }
+});
+self.postMessage({ ready: true });
