@@ -78,17 +78,21 @@ impl RetryPolicy {
             Some(requested) => requested.min(self.max_delay),
             None => {
                 let growth = self.multiplier.max(1.0).powi(retry.min(64) as i32);
-                let backoff = self
-                    .initial_delay
-                    .mul_f64(growth.min(1e9))
-                    .min(self.max_delay);
+                let backoff = scaled(self.initial_delay, growth).min(self.max_delay);
                 // Uniform in [backoff / 2, backoff).
                 let jitter = 0.5 + (random_u64() >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
-                backoff.mul_f64(jitter)
+                scaled(backoff, jitter)
             }
         };
-        (elapsed + delay <= self.max_elapsed).then_some(delay)
+        (elapsed.saturating_add(delay) <= self.max_elapsed).then_some(delay)
     }
+}
+
+/// `duration × factor` for a factor ≥ 0, saturating (at about 584 years) where
+/// `Duration::mul_f64` would panic on overflow.
+fn scaled(duration: Duration, factor: f64) -> Duration {
+    // A float-to-integer `as` saturates, and NaN becomes 0.
+    Duration::from_nanos((duration.as_nanos() as f64 * factor) as u64)
 }
 
 #[cfg(test)]
@@ -162,5 +166,22 @@ mod tests {
         assert!(POLICY
             .delay_before_retry(0, Some(Duration::from_millis(50)), late)
             .is_some());
+    }
+
+    #[test]
+    fn huge_settings_saturate_instead_of_panicking() {
+        let policy = RetryPolicy {
+            max_retries: 100,
+            initial_delay: Duration::MAX,
+            multiplier: 1e300,
+            max_delay: Duration::MAX,
+            max_elapsed: Duration::MAX,
+        };
+        for retry in [0, 1, 99] {
+            let delay = policy.delay_before_retry(retry, None, Duration::from_secs(1));
+            assert!(delay.is_some_and(|delay| delay >= Duration::from_secs(1 << 32)));
+        }
+        let asked = policy.delay_before_retry(0, Some(Duration::MAX), Duration::from_secs(1));
+        assert_eq!(asked, Some(Duration::MAX), "elapsed + delay saturates");
     }
 }

@@ -77,7 +77,13 @@ fn from_json(body: &[u8]) -> Option<PartialSuccess> {
 
 /// The text right after `"key":`, whitespace skipped.
 fn json_value_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let after_key = &text[text.find(key)? + key.len()..];
+    // A byte search and `get`: `str::find` with a text pattern and string indexing would
+    // each add a few KB of code to the browser build for this one lookup.
+    let found = text
+        .as_bytes()
+        .windows(key.len())
+        .position(|window| window == key.as_bytes())?;
+    let after_key = text.get(found + key.len()..)?;
     let after_colon = after_key.trim_start().strip_prefix(':')?;
     Some(after_colon.trim_start())
 }

@@ -83,7 +83,11 @@ fn truncate_text(text: &mut Cow<'static, str>, max_chars: usize) -> bool {
     match text.char_indices().nth(max_chars) {
         Some((cut, _)) => {
             match text {
-                Cow::Borrowed(literal) => *text = Cow::Borrowed(&literal[..cut]),
+                // `get` rather than indexing: `cut` is a boundary, and the browser build
+                // carries no code for the panic an index would bring.
+                Cow::Borrowed(literal) => {
+                    *text = Cow::Borrowed(literal.get(..cut).unwrap_or(literal))
+                }
                 Cow::Owned(owned) => owned.truncate(cut),
             }
             true
