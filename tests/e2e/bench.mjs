@@ -1,6 +1,8 @@
 // Prints the µs per span (start, 4 attributes, end) of otlp-collector and of the
 // OpenTelemetry JS web SDK, measured on one page in headless Chromium, rounds alternating,
-// with the ratio and what the receiver got from each. Needs the bundler package in
+// with the ratio and what the receiver got from each. Then the whole cost on the page's
+// thread: each library alone on a page, profiled (Chromium's sampling profiler), the time
+// the thread was busy — spans, hand-over, encoding, sending, garbage collection — per span. Needs the bundler package in
 // OTLP_PKG_DIR (tests/run_all.sh builds it):
 //   node tests/e2e/bench.mjs
 import path from 'node:path';
@@ -21,6 +23,26 @@ await mkdir(output, { recursive: true });
 await writeFile(path.join(output, 'index.html'),
   '<!doctype html><meta charset="utf-8"><title>span cost</title><script src="/compare/bench.js"></script>');
 
+// µs the page's thread was not idle, per span, while one contender ran its rounds.
+async function busyMicrosPerSpan(browser, receiver, only) {
+  const page = await browser.newPage();
+  await page.goto(`${receiver.url}/compare/index.html?only=${only}&rounds=15`);
+  await page.waitForFunction(() => typeof window.go === 'function');
+  const profiler = await page.context().newCDPSession(page);
+  await profiler.send('Profiler.enable');
+  await profiler.send('Profiler.start');
+  await page.evaluate(() => window.go());
+  const { spans } = await (await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 })).jsonValue();
+  const { profile } = await profiler.send('Profiler.stop');
+  await page.close();
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  let busyMicros = 0;
+  profile.samples.forEach((node, index) => {
+    if (!idle.has(node)) busyMicros += profile.timeDeltas[index];
+  });
+  return Number((busyMicros / spans).toFixed(2));
+}
+
 const receiver = await startReceiver();
 const browser = await launchChromium();
 try {
@@ -28,6 +50,10 @@ try {
   await page.goto(`${receiver.url}/compare/index.html`);
   const handle = await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 });
   const result = await handle.jsonValue();
+  const busy = {};
+  for (const only of ['otlpCollector', 'otelJs']) busy[only] = await busyMicrosPerSpan(browser, receiver, only);
+  result.mainThreadUsPerSpan = busy;
+  result.mainThreadOtelJsOverOtlpCollector = Number((busy.otelJs / busy.otlpCollector).toFixed(2));
   const received = await (await fetch(`${receiver.url}/received`)).json();
   const perService = {};
   for (const request of received.requests) {

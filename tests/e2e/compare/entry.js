@@ -52,8 +52,14 @@ const contenders = {
   },
 };
 
+// `?only=<name>` runs one contender once `window.go()` is called, so bench.mjs can profile
+// the page's thread for it alone.
+const only = params.get('only');
+const running = only ? [contenders[only]] : Object.values(contenders);
+if (only) await new Promise((resolve) => { window.go = resolve; });
+
 for (let round = 0; round < rounds; round++) {
-  for (const contender of Object.values(contenders)) {
+  for (const contender of running) {
     const start = performance.now();
     for (let i = 0; i < perRound; i++) contender.span(i);
     const ended = performance.now();
@@ -70,15 +76,18 @@ const median = (samples) => {
   const measured = samples.slice(Math.min(5, samples.length - 1)).sort((a, b) => a - b);
   return Number(measured[Math.floor(measured.length / 2)].toFixed(3));
 };
-const ours = median(contenders.otlpCollector.samples);
-const oursHandedOver = median(contenders.otlpCollector.handOverSamples);
-const theirs = median(contenders.otelJs.samples);
-window.benchResult = {
-  spansEach: rounds * perRound,
-  otlpCollectorUsPerSpan: ours,
-  otlpCollectorUsPerSpanWithHandOver: oursHandedOver,
-  otelJsUsPerSpan: theirs,
-  otelJsOverOtlpCollector: Number((theirs / ours).toFixed(2)),
-  otelJsOverOtlpCollectorWithHandOver: Number((theirs / oursHandedOver).toFixed(2)),
-  otlpCollectorStats: collector.stats(),
+const summary = () => {
+  const ours = median(contenders.otlpCollector.samples);
+  const oursHandedOver = median(contenders.otlpCollector.handOverSamples);
+  const theirs = median(contenders.otelJs.samples);
+  return {
+    spansEach: rounds * perRound,
+    otlpCollectorUsPerSpan: ours,
+    otlpCollectorUsPerSpanWithHandOver: oursHandedOver,
+    otelJsUsPerSpan: theirs,
+    otelJsOverOtlpCollector: Number((theirs / ours).toFixed(2)),
+    otelJsOverOtlpCollectorWithHandOver: Number((theirs / oursHandedOver).toFixed(2)),
+    otlpCollectorStats: collector.stats(),
+  };
 };
+window.benchResult = only ? { spans: rounds * perRound } : summary();
