@@ -197,3 +197,55 @@ async fn a_shut_down_collector_no_longer_listens() {
     let stats = collector.stats();
     assert_eq!((stats.exported, stats.dropped()), (3, 0), "{stats:?}");
 }
+
+/// Calls `method` ("addEventListener" or "removeEventListener") on `target`.
+fn listen(target: &JsValue, method: &str, kind: &str, listener: &Closure<dyn FnMut(JsValue)>) {
+    let method: Function = get(target, method).unchecked_into();
+    method
+        .call2(target, &JsValue::from_str(kind), listener.as_ref())
+        .unwrap();
+}
+
+/// The page's own listener for `kind` on `target`, registered after the collector's (as an
+/// app's usually is), ends a span while the event is dispatched: the span leaves with
+/// keepalive, though the batch timeout is a minute away. A span collected in a later task
+/// waits for its batch as usual.
+async fn span_ended_by_a_later_listener_leaves(target: JsValue, kind: &str, prefix: &str) {
+    let collector = loaded_collector(prefix, 0);
+    let ending = collector.clone();
+    let name = format!("{prefix}-session");
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
+        ending.collect(Span::new(name.clone()).end()).unwrap();
+    });
+    listen(&target, "addEventListener", kind, &listener);
+    dispatch(&target, kind);
+    listen(&target, "removeEventListener", kind, &listener);
+    sleep(1000).await;
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.buffered), (1, 0), "{stats:?}");
+    assert_eq!(received_with_sizes(prefix).await.0, 1);
+
+    collector
+        .collect(Span::new(format!("{prefix}-later")).end())
+        .unwrap();
+    sleep(300).await;
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.buffered), (1, 1), "{stats:?}");
+    collector.shutdown().await.unwrap();
+    assert_eq!(received_with_sizes(prefix).await.0, 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_span_ended_by_the_pages_own_pagehide_listener_still_leaves() {
+    let prefix = unique("late-pagehide");
+    span_ended_by_a_later_listener_leaves(js_sys::global().into(), "pagehide", &prefix).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_span_ended_by_the_pages_own_visibilitychange_listener_still_leaves() {
+    let prefix = unique("late-hidden");
+    set_visibility("hidden");
+    let document = get(&js_sys::global(), "document");
+    span_ended_by_a_later_listener_leaves(document, "visibilitychange", &prefix).await;
+    set_visibility("visible");
+}

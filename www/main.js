@@ -15,6 +15,16 @@ const collector = new Collector({
   resourceAttributes: { 'deployment.environment': 'demo' },
 });
 
+// A span per visible stretch of the page, ended when it is hidden — the last event a
+// closing tab reliably gets. Spans ended in the page's own listener, after the
+// collector's, still leave with keepalive.
+const startPageView = () => collector.startSpan('page view', { attributes: { 'url.path': location.pathname } });
+let pageView = startPageView();
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') pageView.end();
+  else pageView = startPageView();
+});
+
 document.getElementById('checkout').addEventListener('click', async () => {
   const checkout = collector.startSpan('checkout', { kind: 'internal', attributes: { 'cart.items': 3 } });
   checkout.addEvent('clicked', { button: 'checkout' });

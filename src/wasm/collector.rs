@@ -53,6 +53,11 @@ struct Inner {
     keepalive: KeepaliveSender,
     /// Removes the page listeners when the collector goes away.
     page_listeners: RefCell<Option<PageListeners>>,
+    /// The page event being handled, until its task ends: spans collected meanwhile (by
+    /// the page's own `pagehide` or `visibilitychange` listeners, which may run after ours)
+    /// leave with keepalive at once, as the page may not run another task.
+    page_event: Cell<Option<PageEvent>>,
+    keepalive_scheduled: Cell<bool>,
 }
 
 /// What sends buffered spans when the page is hidden or unloading.
@@ -123,11 +128,13 @@ impl Collector {
             timer_due: Cell::new(false),
             keepalive,
             page_listeners: RefCell::new(None),
+            page_event: Cell::new(None),
+            keepalive_scheduled: Cell::new(false),
         });
         let watched = Rc::downgrade(&inner);
         let listeners = PageListeners::watch(move |event| {
             if let Some(inner) = watched.upgrade() {
-                send_before_page_goes(&inner, event);
+                page_going(&inner, event);
             }
         });
         *inner.page_listeners.borrow_mut() = Some(listeners);
@@ -155,10 +162,10 @@ impl Collector {
                 capacity: inner.buffer.capacity(),
             });
         }
-        match inner.policy.next_step(inner.buffer.len(), Duration::ZERO) {
-            NextStep::Export => schedule_export(inner),
-            NextStep::WaitFor(timeout) => arm_timer(inner, timeout),
-            NextStep::Idle => {}
+        if inner.page_event.get().is_some() {
+            schedule_keepalive(inner);
+        } else {
+            schedule_by_policy(inner);
         }
         Ok(())
     }
@@ -240,6 +247,45 @@ impl Collector {
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+}
+
+/// The page is being hidden or unloaded: what is buffered leaves now, and so does what is
+/// collected until the event's task ends.
+fn page_going(inner: &Rc<Inner>, event: PageEvent) {
+    send_before_page_goes(inner, event);
+    if inner.page_event.replace(Some(event)).is_none() {
+        let inner = Rc::clone(inner);
+        spawn_local(async move {
+            // A timer runs after every listener of this event, and their microtasks.
+            sleep(Duration::ZERO).await;
+            inner.page_event.set(None);
+        });
+    }
+}
+
+/// Sends spans collected during a page event from a microtask, all at once.
+fn schedule_keepalive(inner: &Rc<Inner>) {
+    if inner.keepalive_scheduled.replace(true) {
+        return;
+    }
+    let inner = Rc::clone(inner);
+    spawn_local(async move {
+        inner.keepalive_scheduled.set(false);
+        if let Some(event) = inner.page_event.get() {
+            send_before_page_goes(&inner, event);
+        }
+        // What did not fit (the page only hidden) waits for the usual export.
+        schedule_by_policy(&inner);
+    });
+}
+
+/// Exports now if a batch is full, else arms the batch timer if spans wait.
+fn schedule_by_policy(inner: &Rc<Inner>) {
+    match inner.policy.next_step(inner.buffer.len(), Duration::ZERO) {
+        NextStep::Export => schedule_export(inner),
+        NextStep::WaitFor(timeout) => arm_timer(inner, timeout),
+        NextStep::Idle => {}
     }
 }
 
