@@ -57,6 +57,7 @@ struct Inner {
     /// the page's own `pagehide` or `visibilitychange` listeners, which may run after ours)
     /// leave with keepalive at once, as the page may not run another task.
     page_event: Cell<Option<PageEvent>>,
+    /// A microtask will send what was collected during the page event.
     keepalive_scheduled: Cell<bool>,
 }
 

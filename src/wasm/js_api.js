@@ -169,8 +169,9 @@ const symbols = new Map();
 let symbolsFull = false;
 
 function writeSymbol(text) {
-  let id = symbols.get(text);
-  if (id === undefined && !symbolsFull && text.length <= MAX_SYMBOL_UNITS) {
+  const short = text.length <= MAX_SYMBOL_UNITS;
+  let id = short ? symbols.get(text) : undefined;
+  if (id === undefined && short && !symbolsFull) {
     id = core.internSymbol(text);
     // Interning may have grown the memory, which detaches the views.
     if (bytes.byteLength === 0) viewScratch();
