@@ -34,6 +34,26 @@ fn string_option(options: &JsValue, key: &str) -> Result<Option<String>, JsValue
         .ok_or_else(|| error(format!("option {key} must be a string")))
 }
 
+/// An optional string option that must be one of two `choices`.
+fn choice_option<T: Copy>(
+    options: &JsValue,
+    key: &str,
+    [(first, first_value), (second, second_value)]: [(&str, T); 2],
+) -> Result<Option<T>, JsValue> {
+    let Some(given) = string_option(options, key)? else {
+        return Ok(None);
+    };
+    if given == first {
+        return Ok(Some(first_value));
+    }
+    if given == second {
+        return Ok(Some(second_value));
+    }
+    Err(error(format!(
+        "option {key} must be '{first}' or '{second}', got '{given}'"
+    )))
+}
+
 /// An optional positive whole-number option.
 fn count_option(options: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
     let value = get(options, key)?;
@@ -99,27 +119,16 @@ pub(crate) fn config_from_options(options: &JsValue) -> Result<Config, JsValue> 
     if let Some(name) = string_option(options, "serviceName")? {
         config = config.with_service_name(name);
     }
-    if let Some(protocol) = string_option(options, "protocol")? {
-        config = config.with_protocol(match protocol.as_str() {
-            "http/protobuf" => Protocol::HttpProtobuf,
-            "http/json" => Protocol::HttpJson,
-            other => {
-                return Err(error(format!(
-                    "option protocol must be 'http/protobuf' or 'http/json', got '{other}'"
-                )))
-            }
-        });
+    let protocols = [
+        ("http/protobuf", Protocol::HttpProtobuf),
+        ("http/json", Protocol::HttpJson),
+    ];
+    if let Some(protocol) = choice_option(options, "protocol", protocols)? {
+        config = config.with_protocol(protocol);
     }
-    if let Some(compression) = string_option(options, "compression")? {
-        config = config.with_compression(match compression.as_str() {
-            "gzip" => Compression::Gzip,
-            "none" => Compression::None,
-            other => {
-                return Err(error(format!(
-                    "option compression must be 'gzip' or 'none', got '{other}'"
-                )))
-            }
-        });
+    let compressions = [("gzip", Compression::Gzip), ("none", Compression::None)];
+    if let Some(compression) = choice_option(options, "compression", compressions)? {
+        config = config.with_compression(compression);
     }
     if let Some(size) = count_option(options, "batchSize")? {
         config = config.with_batch_size(size as usize);

@@ -21,15 +21,13 @@ thread_local! {
 }
 
 /// The number `text` is known by from now on, or `None` when the table is full (or the
-/// text longer than `js_api.js` sends). JavaScript remembers the numbers it got.
+/// text longer than `js_api.js` sends). JavaScript remembers the numbers it got and asks
+/// once per text, so the table is not searched.
 pub(crate) fn intern(text: &str) -> Option<u32> {
     if text.len() > MAX_SYMBOL_BYTES {
         return None;
     }
     SYMBOLS.with_borrow_mut(|symbols| {
-        if let Some(known) = symbols.iter().position(|symbol| *symbol == text) {
-            return Some(known as u32);
-        }
         if symbols.len() >= MAX_SYMBOLS {
             return None;
         }
