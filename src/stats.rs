@@ -90,6 +90,23 @@ pub struct DestinationStats {
     pub last_error: Option<String>,
 }
 
+/// The longest export error kept, in bytes.
+pub(crate) const ERROR_MESSAGE_LIMIT: usize = 1024;
+
+/// Cuts `message` to at most [`ERROR_MESSAGE_LIMIT`] bytes, on a character boundary, and
+/// says so.
+fn truncate_message(message: &mut String) {
+    if message.len() <= ERROR_MESSAGE_LIMIT {
+        return;
+    }
+    let mut cut = ERROR_MESSAGE_LIMIT;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    message.truncate(cut);
+    message.push_str("… (cut)");
+}
+
 /// Live counters, updated with relaxed atomics (each is an independent tally), and the
 /// last export error.
 #[derive(Debug, Default)]
@@ -170,7 +187,11 @@ impl StatsCounters {
         spans
     }
 
-    pub(crate) fn record_error(&self, error: String) {
+    /// Keeps `error` as the last export error, cut to [`ERROR_MESSAGE_LIMIT`] bytes: the
+    /// text can come from a backend, which must not make us hold (or copy into every error
+    /// value) a message of any size.
+    pub(crate) fn record_error(&self, mut error: String) {
+        truncate_message(&mut error);
         *self
             .last_error
             .lock()
@@ -229,6 +250,21 @@ mod tests {
         assert_eq!(stats.batches, 1);
         assert_eq!(stats.bytes_sent, 100);
         assert!(stats.is_balanced());
+    }
+
+    #[test]
+    fn long_errors_are_cut_on_a_character_boundary() {
+        let counters = StatsCounters::default();
+        counters.record_error("é".repeat(10 * ERROR_MESSAGE_LIMIT));
+        let kept = counters.last_error().unwrap_or_default();
+        assert!(
+            kept.len() <= ERROR_MESSAGE_LIMIT + "… (cut)".len(),
+            "{}",
+            kept.len()
+        );
+        assert!(kept.starts_with("éé") && kept.ends_with("… (cut)"));
+        counters.record_error("short".into());
+        assert_eq!(counters.last_error().as_deref(), Some("short"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use prost::encoding::{decode_key, decode_varint, WireType};
 
-use super::wire::{length_delimited, skip};
+use super::wire::{length_delimited_prefix, skip};
 
 /// Spans a backend rejected in an otherwise successful response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,7 +36,7 @@ fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
             skip(wire_type, &mut body)?;
             continue;
         }
-        let mut inner = length_delimited(&mut body)?;
+        let mut inner = length_delimited_prefix(&mut body)?;
         while !inner.is_empty() {
             let (tag, wire_type) = decode_key(&mut inner).ok()?;
             match (tag, wire_type) {
@@ -45,7 +45,7 @@ fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
                     result.rejected_spans = rejected.max(0) as u64;
                 }
                 (2, WireType::LengthDelimited) => {
-                    let text = length_delimited(&mut inner)?;
+                    let text = length_delimited_prefix(&mut inner)?;
                     result.error_message = String::from_utf8_lossy(text).into_owned();
                 }
                 _ => skip(wire_type, &mut inner)?,
@@ -147,6 +147,22 @@ mod tests {
                 error_message: "too old".into()
             }
         );
+    }
+
+    #[test]
+    fn a_body_cut_off_in_its_message_still_counts_the_rejected_spans() {
+        // partial_success { rejected_spans: 3, error_message: <1 MiB, cut after "too"> }
+        let mut body = vec![0x0a, 0x88, 0x80, 0x40, 0x08, 0x03, 0x12, 0x80, 0x80, 0x40];
+        body.extend_from_slice(b"too");
+        assert_eq!(
+            PartialSuccess::from_response(&body, false),
+            PartialSuccess {
+                rejected_spans: 3,
+                error_message: "too".into()
+            }
+        );
+        let json = br#"{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old and"#;
+        assert_eq!(PartialSuccess::from_response(json, true).rejected_spans, 3);
     }
 
     #[test]

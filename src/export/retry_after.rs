@@ -47,11 +47,21 @@ fn parse_http_date(value: &str) -> Option<u64> {
         [_, month, day, time, year] => (*day, *month, year.parse().ok()?, *time),
         _ => return None,
     };
+    // HTTP-dates have four-digit years; anything else is refused before any arithmetic,
+    // so a hostile year cannot overflow.
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
     let month = MONTHS.iter().position(|name| *name == month)? as i64 + 1;
     let day: i64 = day.parse().ok()?;
     let mut clock = time.split(':').map(|part| part.parse::<i64>().ok());
     let (hours, minutes, seconds) = (clock.next()??, clock.next()??, clock.next()??);
-    if !(1..=31).contains(&day) || hours > 23 || minutes > 59 || seconds > 60 {
+    let in_range = |value: i64, max: i64| (0..=max).contains(&value);
+    if !(1..=31).contains(&day)
+        || !in_range(hours, 23)
+        || !in_range(minutes, 59)
+        || !in_range(seconds, 60)
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -114,6 +124,54 @@ mod tests {
             "Sun, 06 Foo 1994 08:49:37 GMT",
         ] {
             assert_eq!(parse_retry_after(bad, 0), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn absurd_years_and_fields_are_refused_without_overflow() {
+        for hostile in [
+            "Sun, 06 Nov 99999999999999 08:49:37 GMT",
+            "Sun, 06 Nov -99999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sunday, 06-Nov-9223372036854775807 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 -9223372036854775808",
+            "Sun, 06 Nov 1994 -1:-1:-1 GMT",
+            "Sun, 06 Nov 1994 08:49:9223372036854775807 GMT",
+        ] {
+            assert_eq!(parse_retry_after(hostile, u64::MAX), None, "{hostile:?}");
+        }
+        // The largest accepted date still yields a wait, from any clock.
+        assert!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 0).is_some());
+        assert_eq!(
+            parse_retry_after("18446744073709551615", u64::MAX),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(value in "\\PC{0,60}", now in proptest::num::u64::ANY) {
+            let _ = parse_retry_after(&value, now);
+        }
+
+        #[test]
+        fn never_panics_on_date_shaped_text(
+            weekday in "[A-Za-z]{0,9},?",
+            day in proptest::num::i64::ANY,
+            month in "(Jan|Feb|Nov|Dec|Foo)",
+            year in proptest::num::i64::ANY,
+            hours in proptest::num::i64::ANY,
+            minutes in -100i64..100,
+            now in proptest::num::u64::ANY,
+        ) {
+            let imf = format!("{weekday} {day} {month} {year} {hours}:{minutes}:00 GMT");
+            let rfc850 = format!("{weekday} {day}-{month}-{year} {hours}:{minutes}:00 GMT");
+            let asctime = format!("{weekday} {month} {day} {hours}:{minutes}:00 {year}");
+            for text in [imf, rfc850, asctime] {
+                let _ = parse_retry_after(&text, now);
+            }
         }
     }
 

@@ -29,3 +29,13 @@ pub(crate) fn length_delimited<'a>(body: &mut &'a [u8]) -> Option<&'a [u8]> {
     *body = rest;
     Some(field)
 }
+
+/// Like [`length_delimited`], but a field cut off by the end of `body` yields what is
+/// there: response bodies are read only up to a limit.
+pub(crate) fn length_delimited_prefix<'a>(body: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let length = usize::try_from(decode_varint(body).ok()?).unwrap_or(usize::MAX);
+    let available = length.min(body.len());
+    let (field, rest) = body.split_at(available);
+    *body = rest;
+    Some(field)
+}

@@ -15,6 +15,10 @@ use crate::encoding::Compression;
 use crate::error::StartError;
 use crate::export::{retry_info_delay, PartialSuccess, SendError};
 
+/// The largest response message we read. An `ExportTraceServiceResponse` is a few bytes;
+/// a larger one is not decoded (see [`is_oversized_response`]).
+const RESPONSE_MESSAGE_LIMIT: usize = 64 * 1024;
+
 /// The method every OTLP/gRPC trace exporter calls.
 const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
@@ -59,7 +63,8 @@ impl GrpcTransport {
     }
 
     async fn export(&self, body: Bytes) -> Result<PartialSuccess, Status> {
-        let mut client = tonic::client::Grpc::new(self.channel.clone());
+        let mut client = tonic::client::Grpc::new(self.channel.clone())
+            .max_decoding_message_size(RESPONSE_MESSAGE_LIMIT);
         if self.gzip {
             client = client
                 .send_compressed(CompressionEncoding::Gzip)
@@ -81,9 +86,22 @@ impl GrpcTransport {
         match tokio::time::timeout(self.timeout, self.export(body)).await {
             Err(_elapsed) => Err(SendError::Timeout(self.timeout)),
             Ok(Ok(partial)) => Ok(partial),
+            // The server answered OK with a response message we refuse to read: the spans
+            // were delivered, and sending them again would duplicate them.
+            Ok(Err(status)) if is_oversized_response(&status) => Ok(PartialSuccess::default()),
             Ok(Err(status)) => Err(send_error(&status)),
         }
     }
+}
+
+/// Whether tonic refused, on our side, a response message over our size limit. That
+/// status is made locally (`OUT_OF_RANGE`, which the specification would have us retry),
+/// so it is told apart from a server's by tonic's own wording.
+fn is_oversized_response(status: &Status) -> bool {
+    status.code() == Code::OutOfRange
+        && status
+            .message()
+            .starts_with("Error, decoded message length too large")
 }
 
 /// A failed call as the shared retry logic sees it: its code, and the server's

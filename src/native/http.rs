@@ -24,6 +24,10 @@ pub(crate) struct HttpTransport {
 /// How much of an error response body we keep for the error message.
 const ERROR_BODY_LIMIT: usize = 512;
 
+/// The most of any response body we read: an OTLP response is a few bytes, and a hostile
+/// or misconfigured server must not make us buffer a huge one.
+const RESPONSE_BODY_LIMIT: usize = 64 * 1024;
+
 impl HttpTransport {
     pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
         let url = reqwest::Url::parse(&config.endpoint).map_err(|error| {
@@ -50,6 +54,11 @@ impl HttpTransport {
         }
         let timeout = config.export_timeout;
         let client = reqwest::Client::builder()
+            // A redirect would be followed as a body-less GET (301-303), or re-send the
+            // spans and their credential headers to another origin (307/308). The
+            // OpenTelemetry exporters do not follow them; a 3xx is a rejection naming where
+            // it pointed.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.export_timeout)
             .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
             .build()
@@ -82,23 +91,44 @@ impl HttpTransport {
             .await
             .map_err(|error| self.send_error(&error))?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER)
             .and_then(|value| parse_retry_after(value, crate::platform::now_unix_nanos()));
-        // Read the body either way, so the connection can be reused.
-        let body = response.bytes().await.unwrap_or_default();
+        let location = header(reqwest::header::LOCATION).map(str::to_owned);
+        let body = read_prefix(response, RESPONSE_BODY_LIMIT).await;
         if classify_status(status) == StatusClass::Accepted {
             return Ok(PartialSuccess::from_response(&body, self.json));
         }
-        let text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_LIMIT)]).into_owned();
+        let mut text =
+            String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_LIMIT)]).into_owned();
+        if let Some(location) = location.filter(|_| (300..400).contains(&status)) {
+            text = format!("redirects are not followed (to {location:?}); set the endpoint to the final URL. {text}");
+        }
         Err(SendError::Status {
             status,
             body: text,
             retry_after,
         })
     }
+}
+
+/// Reads at most `limit` bytes of a response body. A body read to its end lets the
+/// connection be reused; a longer one is cut off, and its connection closed.
+async fn read_prefix(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    body
 }
 
 /// reqwest's error with its causes, e.g. "error sending request: connection refused".

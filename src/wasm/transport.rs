@@ -6,7 +6,7 @@ use bytes::Bytes;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestInit, Response};
+use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response};
 
 use super::runtime::{first_of, sleep, First};
 use crate::config::Config;
@@ -67,6 +67,10 @@ impl FetchTransport {
     ) -> Result<RequestInit, SendError> {
         let init = RequestInit::new();
         init.set_method("POST");
+        // Never follow a redirect (it would re-send the spans and headers elsewhere, or
+        // turn into a GET): a browser answers it as an opaque response of status 0, which
+        // `response_outcome` rejects.
+        init.set_redirect(RequestRedirect::Manual);
         let headers = Headers::new().map_err(network_error)?;
         for (name, value) in &self.headers {
             headers.set(name, value).map_err(network_error)?;
@@ -137,7 +141,10 @@ pub(crate) async fn response_outcome(
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
-    let body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
+    let mut body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
+    if status == 0 || (300..400).contains(&status) {
+        body = "the endpoint redirected, and redirects are not followed: set the endpoint to the final URL".to_owned();
+    }
     Err(SendError::Status {
         status,
         body,

@@ -27,10 +27,12 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 mod grpc;
+mod hostile;
 mod static_files;
 pub mod usage;
 
 pub use grpc::{GrpcCall, GrpcReceiver};
+pub use hostile::{HostileAnswer, HostileRequest, HostileServer};
 
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
