@@ -3,7 +3,9 @@
 //! never a panic and never a silent loss.
 #![cfg(not(target_arch = "wasm32"))]
 
-use otlp_collector::{Collector, Config, Event, Span, SpanLimits, Value};
+use otlp_collector::{
+    Collector, Config, Event, Protocol, Span, SpanLimits, Value, MAX_VALUE_NESTING,
+};
 use otlp_test_receiver::{common::any_value, Receiver};
 
 async fn collector_for(receiver: &Receiver, config: Config) -> Collector {
@@ -126,4 +128,53 @@ async fn nan_infinities_and_empty_names_travel_over_protobuf() {
         })
         .collect();
     assert_eq!(bits, doubles.map(f64::to_bits));
+}
+
+fn nested(depth: usize) -> Value {
+    let mut value = Value::from("leaf");
+    for level in 0..depth {
+        value = if level % 2 == 0 {
+            Value::Array(vec![value])
+        } else {
+            Value::KvList(vec![otlp_collector::KeyValue::new("k", value)])
+        };
+    }
+    value
+}
+
+/// 10,000 levels overflowed the encoders' stacks (aborting the process); 40 were encoded
+/// and then refused by the receiver's decoder, losing the whole batch. Now both are dropped
+/// when set and counted in the span's dropped attributes, and the span and its neighbours
+/// arrive, over protobuf and JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_values_cannot_crash_or_cost_the_batch() {
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let receiver = Receiver::start().await.unwrap();
+        let collector = collector_for(&receiver, Config::default().with_protocol(protocol)).await;
+        let span = collector
+            .start_span("deep")
+            .with_attribute("abort", nested(10_000))
+            .with_attribute("refused", nested(40))
+            .with_attribute("kept", nested(MAX_VALUE_NESTING))
+            .with_event(Event::new("e").with_attribute("deep", nested(10_000)))
+            .end();
+        collector.collect(span).unwrap();
+        collector
+            .collect(collector.start_span("neighbour").end())
+            .unwrap();
+        collector.flush().await.unwrap();
+        let stats = collector.stats();
+        assert_eq!((stats.exported, stats.dropped()), (2, 0), "{protocol:?}");
+        assert!(
+            receiver.decode_errors().is_empty(),
+            "{:?}",
+            receiver.decode_errors()
+        );
+        let spans = receiver.spans();
+        let deep = spans.iter().find(|span| span.name == "deep").unwrap();
+        assert_eq!(deep.attributes.len(), 1, "{protocol:?}");
+        assert_eq!(deep.attributes[0].key, "kept");
+        assert_eq!(deep.dropped_attributes_count, 2);
+        assert_eq!(deep.events[0].dropped_attributes_count, 1);
+    }
 }

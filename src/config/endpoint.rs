@@ -38,6 +38,29 @@ pub(crate) fn check_url(url: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// `url` with the password of its user information (`user:password@`) replaced, for
+/// messages and Debug output.
+pub(crate) fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| scheme_end + at);
+    let authority = &url[scheme_end..authority_end];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].split_once(':') {
+            Some((user, _password)) => format!(
+                "{}{user}:<redacted>{}",
+                &url[..scheme_end],
+                &url[scheme_end + at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// The traces URL for a base endpoint such as `http://collector:4318`.
 pub(crate) fn traces_url_from_base(base: &str) -> String {
     if base.ends_with('/') {
@@ -50,6 +73,20 @@ pub(crate) fn traces_url_from_base(base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            redact_password("https://user:pw@host:4318/v1/traces?x=a@b"),
+            "https://user:<redacted>@host:4318/v1/traces?x=a@b"
+        );
+        assert_eq!(
+            redact_password("http://host/v1/traces"),
+            "http://host/v1/traces"
+        );
+        assert_eq!(redact_password("http://token@host/"), "http://token@host/");
+        assert_eq!(redact_password("not a url"), "not a url");
+    }
 
     #[test]
     fn accepts_http_urls_with_hosts() {

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::endpoint::{check_url, traces_url_from_base};
-use super::{check_header, Config, ConfigError};
+use super::endpoint::{check_url, redact_password, traces_url_from_base};
+use super::{
+    check_header, Config, ConfigError, MAX_CONCURRENT_EXPORTS_LIMIT, MAX_QUEUE_SIZE_LIMIT,
+};
 use crate::encoding::{Compression, Protocol};
 use crate::model::Value;
 
@@ -31,6 +33,12 @@ impl ConfigSource for HashMap<String, String> {
     }
 }
 
+/// Variables whose values are credentials: errors never repeat them.
+const SECRET_VARIABLES: [&str; 2] = [
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+];
+
 /// A set, non-empty variable: its name and trimmed value.
 struct Variable {
     name: String,
@@ -38,10 +46,23 @@ struct Variable {
 }
 
 impl Variable {
+    fn is_secret(&self) -> bool {
+        SECRET_VARIABLES.contains(&self.name.as_str())
+    }
+
+    /// `text` (part of the value) as an error message may show it.
+    fn shown(&self, text: &str) -> String {
+        if self.is_secret() {
+            "<redacted>".to_owned()
+        } else {
+            redact_password(text)
+        }
+    }
+
     fn invalid(&self, reason: impl Into<String>) -> ConfigError {
         ConfigError::InvalidVariable {
             variable: self.name.clone(),
-            value: self.value.clone(),
+            value: self.shown(&self.value),
             reason: reason.into(),
         }
     }
@@ -59,10 +80,11 @@ impl Variable {
         }
     }
 
-    fn count(&self) -> Result<usize, ConfigError> {
-        match self.parse::<usize>("a whole number greater than zero")? {
-            0 => Err(self.invalid("expected a whole number greater than zero")),
-            count => Ok(count),
+    fn count_up_to(&self, max: usize) -> Result<usize, ConfigError> {
+        let expected = format!("a whole number from 1 to {max}");
+        match self.parse::<usize>(&expected)? {
+            count if (1..=max).contains(&count) => Ok(count),
+            _ => Err(self.invalid(format!("expected {expected}"))),
         }
     }
 
@@ -153,14 +175,14 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
         config.export_timeout = timeout.milliseconds()?;
     }
     if let Some(size) = lookup(source, "OTEL_BSP_MAX_QUEUE_SIZE") {
-        config.max_queue_size = size.count()?;
+        config.max_queue_size = size.count_up_to(MAX_QUEUE_SIZE_LIMIT)?;
     }
     if let Some(size) = lookup(source, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
-        config.batch_size = size.count()?;
+        config.batch_size = size.count_up_to(MAX_QUEUE_SIZE_LIMIT)?;
     }
     // Not in the specification's list, but read by opentelemetry-rust's batch processor.
     if let Some(requests) = lookup(source, "OTEL_BSP_MAX_CONCURRENT_EXPORTS") {
-        config.max_concurrent_exports = requests.count()?;
+        config.max_concurrent_exports = requests.count_up_to(MAX_CONCURRENT_EXPORTS_LIMIT)?;
     }
 
     let limits = &mut config.span_limits;
@@ -203,15 +225,20 @@ fn parse_pairs(variable: &Variable) -> Result<Vec<(String, String)>, ConfigError
         .split(',')
         .filter(|entry| !entry.trim().is_empty())
         .map(|entry| {
-            let (key, value) = entry
-                .split_once('=')
-                .ok_or_else(|| variable.invalid(format!("entry \"{entry}\" has no '='")))?;
-            let key = percent_decode(key.trim())
-                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in \"{key}\"")))?;
-            let value = percent_decode(value.trim())
-                .ok_or_else(|| variable.invalid(format!("bad percent-encoding in \"{value}\"")))?;
+            let (key, value) = entry.split_once('=').ok_or_else(|| {
+                variable.invalid(format!("entry \"{}\" has no '='", variable.shown(entry)))
+            })?;
+            let key = percent_decode(key.trim()).ok_or_else(|| {
+                variable.invalid(format!("bad percent-encoding in key \"{key}\""))
+            })?;
+            let value = percent_decode(value.trim()).ok_or_else(|| {
+                variable.invalid(format!(
+                    "bad percent-encoding in the value of \"{key}\": \"{}\"",
+                    variable.shown(value)
+                ))
+            })?;
             if key.is_empty() {
-                return Err(variable.invalid(format!("entry \"{entry}\" has an empty key")));
+                return Err(variable.invalid("an entry has an empty key"));
             }
             Ok((key, value))
         })
@@ -351,6 +378,43 @@ mod tests {
         ] {
             let error = config_from(&[(name, value)]).unwrap_err();
             assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn header_errors_never_repeat_the_secrets() {
+        for value in [
+            "api-key:secret-123",
+            "api-key=secret-123%zz",
+            "api-key=secret-123,content-length=5",
+            "bad key=secret-123",
+            "x=secret-123\u{7f}",
+        ] {
+            let error = config_from(&[("OTEL_EXPORTER_OTLP_HEADERS", value)]).unwrap_err();
+            let text = error.to_string();
+            assert!(text.contains("OTEL_EXPORTER_OTLP_HEADERS"), "{text}");
+            assert!(!text.contains("secret-123"), "{text}");
+            assert!(!format!("{error:?}").contains("secret-123"), "{error:?}");
+        }
+        let error =
+            config_from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://u:pw-456@ho st")]).unwrap_err();
+        assert!(!error.to_string().contains("pw-456"), "{error}");
+    }
+
+    #[test]
+    fn huge_queue_sizes_are_refused_naming_the_variable() {
+        for value in [
+            "4294967296",
+            "18446744073709551615",
+            "1048577",
+            "99999999999999999999999",
+        ] {
+            let error = config_from(&[("OTEL_BSP_MAX_QUEUE_SIZE", value)]).unwrap_err();
+            assert!(
+                error.to_string().contains("OTEL_BSP_MAX_QUEUE_SIZE"),
+                "{error}"
+            );
+            assert!(error.to_string().contains("1048576"), "{error}");
         }
     }
 

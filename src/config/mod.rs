@@ -48,6 +48,19 @@ pub enum ConfigError {
         /// The field, e.g. `batch_size`.
         field: &'static str,
     },
+    /// A size above what the collector can hold without risking the application's memory.
+    #[error("{field} ({value}) is larger than the most allowed, {max}")]
+    TooLarge {
+        /// The field, e.g. `max_queue_size`.
+        field: &'static str,
+        /// The configured value.
+        value: usize,
+        /// The largest accepted value.
+        max: usize,
+    },
+    /// The retry policy cannot be followed.
+    #[error("retry policy: {0}")]
+    InvalidRetry(&'static str),
     /// The batch could never fill because the buffer is smaller.
     #[error("batch_size ({batch_size}) must not exceed max_queue_size ({max_queue_size})")]
     BatchLargerThanQueue {
@@ -59,7 +72,7 @@ pub enum ConfigError {
     /// The endpoint cannot be sent to.
     #[error("endpoint \"{url}\" is not a usable URL: {reason}")]
     InvalidEndpoint {
-        /// The URL as given.
+        /// The URL as given, its password hidden.
         url: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -84,8 +97,35 @@ pub enum ConfigError {
     },
 }
 
+/// The largest `max_queue_size`: the native buffer reserves its slots up front (about
+/// 130 bytes each, so ~136 MB here), and a larger queue would hold more spans than any
+/// exporter drains in the time a batch processor is meant to cover.
+pub const MAX_QUEUE_SIZE_LIMIT: usize = 1 << 20;
+
+/// The largest `max_request_bytes` (256 MiB): far above what any OTLP receiver accepts.
+pub const MAX_REQUEST_BYTES_LIMIT: usize = 256 << 20;
+
+/// The most requests in flight per destination.
+pub const MAX_CONCURRENT_EXPORTS_LIMIT: usize = 256;
+
+/// Headers that frame the request itself; the exporter sets them, and a user value would
+/// make the body unreadable or desynchronise the connection.
+const FRAMING_HEADERS: [&str; 8] = [
+    "content-length",
+    "content-type",
+    "content-encoding",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "te",
+    "upgrade",
+];
+
 /// Everything a collector needs: where to send, how to encode, and how to batch.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Its `Debug` output hides header values and URL passwords, so a configuration can be
+/// logged.
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub(crate) endpoint: String,
     pub(crate) protocol: Protocol,
@@ -108,8 +148,9 @@ pub struct Config {
 }
 
 /// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
-/// Protocol, compression, timeout and retry policy are the collector's.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Protocol, compression, timeout and retry policy are the collector's. Its `Debug` output
+/// hides header values and URL passwords.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Destination {
     pub(crate) endpoint: String,
     pub(crate) headers: Vec<(String, String)>,
@@ -133,6 +174,53 @@ impl Destination {
     /// The endpoint.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+}
+
+/// Header values as `name: <redacted>`, for Debug output.
+struct RedactedHeaders<'a>(&'a [(String, String)]);
+
+impl std::fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_map()
+            .entries(self.0.iter().map(|(name, _)| (name, "<redacted>")))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Destination")
+            .field("endpoint", &endpoint::redact_password(&self.endpoint))
+            .field("headers", &RedactedHeaders(&self.headers))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Config")
+            .field("endpoint", &endpoint::redact_password(&self.endpoint))
+            .field("protocol", &self.protocol)
+            .field("compression", &self.compression)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("export_timeout", &self.export_timeout)
+            .field("resource", &self.resource)
+            .field("scope", &self.scope)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("batch_size", &self.batch_size)
+            .field("batch_timeout", &self.batch_timeout)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .field("max_concurrent_exports", &self.max_concurrent_exports)
+            .field("retry", &self.retry)
+            .field("flush_timeout", &self.flush_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("span_limits", &self.span_limits)
+            .field("extra_destinations", &self.extra_destinations)
+            .finish()
     }
 }
 
@@ -396,6 +484,27 @@ impl Config {
         if let Some((field, _)) = positive.iter().find(|(_, is_zero)| *is_zero) {
             return Err(ConfigError::Zero { field });
         }
+        let bounded = [
+            ("max_queue_size", self.max_queue_size, MAX_QUEUE_SIZE_LIMIT),
+            (
+                "max_request_bytes",
+                self.max_request_bytes,
+                MAX_REQUEST_BYTES_LIMIT,
+            ),
+            (
+                "max_concurrent_exports",
+                self.max_concurrent_exports,
+                MAX_CONCURRENT_EXPORTS_LIMIT,
+            ),
+        ];
+        if let Some(&(field, value, max)) = bounded.iter().find(|(_, value, max)| value > max) {
+            return Err(ConfigError::TooLarge { field, value, max });
+        }
+        if !(self.retry.multiplier >= 1.0 && self.retry.multiplier.is_finite()) {
+            return Err(ConfigError::InvalidRetry(
+                "multiplier must be a finite number of at least 1",
+            ));
+        }
         if self.batch_size > self.max_queue_size {
             return Err(ConfigError::BatchLargerThanQueue {
                 batch_size: self.batch_size,
@@ -405,7 +514,7 @@ impl Config {
         for destination in self.destinations() {
             endpoint::check_url(&destination.endpoint).map_err(|reason| {
                 ConfigError::InvalidEndpoint {
-                    url: destination.endpoint.clone(),
+                    url: endpoint::redact_password(&destination.endpoint),
                     reason,
                 }
             })?;
@@ -428,6 +537,14 @@ fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
     if name.is_empty() || !name.as_bytes().iter().all(is_token_byte) {
         return Err(invalid(
             "names may hold only letters, digits and !#$%&'*+-.^_`|~",
+        ));
+    }
+    if FRAMING_HEADERS
+        .iter()
+        .any(|framing| name.eq_ignore_ascii_case(framing))
+    {
+        return Err(invalid(
+            "the exporter sets this header itself (it frames the request body)",
         ));
     }
     if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
@@ -491,6 +608,88 @@ mod tests {
             .with_header("x-key", "line\nbreak")
             .validate();
         assert!(matches!(error, Err(ConfigError::InvalidHeader { .. })));
+    }
+
+    #[test]
+    fn framing_headers_are_refused_in_any_case() {
+        for name in [
+            "Content-Length",
+            "content-type",
+            "CONTENT-ENCODING",
+            "Host",
+            "transfer-encoding",
+        ] {
+            let error = Config::default().with_header(name, "1").validate();
+            assert!(
+                matches!(&error, Err(ConfigError::InvalidHeader { name: refused, .. }) if refused == name),
+                "{name}: {error:?}"
+            );
+        }
+        let destination =
+            Destination::new("http://localhost:4318/v1/traces").with_header("content-length", "1");
+        assert!(Config::default()
+            .with_destination(destination)
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn sizes_past_their_bounds_and_odd_retry_growth_are_refused() {
+        for queue in [MAX_QUEUE_SIZE_LIMIT + 1, 4_294_967_296, usize::MAX] {
+            let error = Config::default()
+                .with_max_queue_size(queue)
+                .validate()
+                .unwrap_err();
+            assert!(error.to_string().contains("max_queue_size"), "{error}");
+        }
+        let error = Config::default()
+            .with_max_request_bytes(usize::MAX)
+            .validate();
+        assert!(matches!(
+            error,
+            Err(ConfigError::TooLarge {
+                field: "max_request_bytes",
+                ..
+            })
+        ));
+        for multiplier in [f64::NAN, f64::INFINITY, 0.5, -2.0] {
+            let retry = RetryPolicy {
+                multiplier,
+                ..RetryPolicy::default()
+            };
+            let error = Config::default().with_retry(retry).validate();
+            assert!(
+                matches!(error, Err(ConfigError::InvalidRetry(_))),
+                "{multiplier}"
+            );
+        }
+        assert_eq!(
+            Config::default()
+                .with_max_queue_size(MAX_QUEUE_SIZE_LIMIT)
+                .validate(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_header_values_and_url_passwords() {
+        let config = Config::default()
+            .with_endpoint("https://user:hunter2@otel.example.com/v1/traces")
+            .with_header("api-key", "secret-123")
+            .with_destination(
+                Destination::new("https://u:pw-456@other.example.com/v1/traces")
+                    .with_header("authorization", "Bearer token-789"),
+            );
+        let printed = format!("{config:?} {:#?}", config.destinations());
+        for secret in ["hunter2", "secret-123", "pw-456", "token-789"] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        for visible in ["api-key", "authorization", "otel.example.com", "user"] {
+            assert!(
+                printed.contains(visible),
+                "{visible} missing from {printed}"
+            );
+        }
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub struct Attributes {
 
 impl Attributes {
     /// Sets `key`, overwriting an existing entry; a new key beyond `max_count` is dropped
-    /// and counted. Values longer than `max_value_length` are truncated.
+    /// and counted, and so is a value nesting deeper than
+    /// [`MAX_VALUE_NESTING`](super::value::MAX_VALUE_NESTING). Values longer than
+    /// `max_value_length` are truncated.
     pub(crate) fn set(
         &mut self,
         key: Key,
@@ -53,6 +55,11 @@ impl Attributes {
         max_count: u32,
         max_value_length: Option<u32>,
     ) {
+        if value.nests_too_deep() {
+            value.drop_iteratively();
+            self.dropped = self.dropped.saturating_add(1);
+            return;
+        }
         if let Some(max_len) = max_value_length {
             value.truncate(max_len as usize);
         }
@@ -118,6 +125,19 @@ mod tests {
         }
         assert_eq!(attributes.as_slice().len(), 128);
         assert_eq!(attributes.dropped_count(), 72);
+    }
+
+    #[test]
+    fn values_nested_too_deep_are_dropped_and_counted() {
+        let mut deep = Value::from(1);
+        for _ in 0..10_000 {
+            deep = Value::Array(vec![deep]);
+        }
+        let mut attributes = Attributes::default();
+        attributes.set("deep".into(), deep, 128, None);
+        attributes.set("ok".into(), Value::Array(vec![Value::from(1)]), 128, None);
+        assert_eq!(attributes.as_slice().len(), 1);
+        assert_eq!(attributes.dropped_count(), 1);
     }
 
     #[test]

@@ -16,4 +16,4 @@ pub use limits::{Attributes, SpanLimits};
 pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
 pub(crate) use span::otlp_flags;
 pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};
-pub use value::{Key, KeyValue, Value};
+pub use value::{Key, KeyValue, Value, MAX_VALUE_NESTING};

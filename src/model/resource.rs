@@ -28,13 +28,18 @@ impl Resource {
         }
     }
 
-    /// Adds or overwrites an attribute; setting `service.name` renames the service.
+    /// Adds or overwrites an attribute; setting `service.name` renames the service. A value
+    /// nesting deeper than [`MAX_VALUE_NESTING`](super::value::MAX_VALUE_NESTING) is ignored.
     pub fn with_attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
         self.set_attribute(key.into(), value.into());
         self
     }
 
     pub(crate) fn set_attribute(&mut self, key: Key, value: Value) {
+        if value.nests_too_deep() {
+            value.drop_iteratively();
+            return;
+        }
         match self.attributes.iter_mut().find(|kv| kv.key == key) {
             Some(existing) => existing.value = value,
             None => self.attributes.push(KeyValue { key, value }),
@@ -96,11 +101,18 @@ impl Scope {
         self
     }
 
-    /// Adds an attribute describing the scope.
+    /// Adds an attribute describing the scope. A value nesting deeper than
+    /// [`MAX_VALUE_NESTING`](super::value::MAX_VALUE_NESTING) is ignored.
     pub fn with_attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
-        Arc::make_mut(&mut self.fields)
-            .attributes
-            .push(KeyValue::new(key, value));
+        let value = value.into();
+        if value.nests_too_deep() {
+            value.drop_iteratively();
+            return self;
+        }
+        Arc::make_mut(&mut self.fields).attributes.push(KeyValue {
+            key: key.into(),
+            value,
+        });
         self
     }
 

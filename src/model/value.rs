@@ -53,7 +53,45 @@ impl KeyValue {
     }
 }
 
+/// How deeply arrays and key-value lists may nest in one attribute value. Deeper values
+/// are refused when set (the attribute is dropped and counted): common OTLP decoders stop
+/// at a recursion limit (prost's 100 messages, serde_json's 128 levels; one level here is
+/// three protobuf messages or four JSON levels), refusing the whole request, and a deep
+/// enough value would overflow any recursive encoder's stack.
+pub const MAX_VALUE_NESTING: usize = 16;
+
 impl Value {
+    /// Whether arrays and key-value lists nest deeper than [`MAX_VALUE_NESTING`] in this
+    /// value. Iterative, so a hostile value of any depth cannot overflow the stack here.
+    pub(crate) fn nests_too_deep(&self) -> bool {
+        let mut pending = vec![(self, 0usize)];
+        while let Some((value, depth)) = pending.pop() {
+            let children: Box<dyn Iterator<Item = &Value>> = match value {
+                Value::Array(values) => Box::new(values.iter()),
+                Value::KvList(pairs) => Box::new(pairs.iter().map(|pair| &pair.value)),
+                _ => continue,
+            };
+            if depth == MAX_VALUE_NESTING {
+                return true;
+            }
+            pending.extend(children.map(|child| (child, depth + 1)));
+        }
+        false
+    }
+
+    /// Drops a value without recursion (the compiler's drop glue recurses once per
+    /// level, which a hostile depth turns into a stack overflow).
+    pub(crate) fn drop_iteratively(self) {
+        let mut pending = vec![self];
+        while let Some(value) = pending.pop() {
+            match value {
+                Value::Array(values) => pending.extend(values),
+                Value::KvList(pairs) => pending.extend(pairs.into_iter().map(|pair| pair.value)),
+                _ => {}
+            }
+        }
+    }
+
     /// Shortens text and byte values longer than `max_len` (characters for text, bytes for
     /// bytes), recursing into arrays and key-value lists. Returns whether anything changed.
     pub(crate) fn truncate(&mut self, max_len: usize) -> bool {
@@ -190,6 +228,29 @@ mod tests {
         );
         let mut short = Value::KvList(vec![KeyValue::new("k", "ab")]);
         assert!(!short.truncate(3));
+    }
+
+    fn nested(depth: usize) -> Value {
+        let mut value = Value::from("leaf");
+        for level in 0..depth {
+            value = if level % 2 == 0 {
+                Value::Array(vec![value])
+            } else {
+                Value::KvList(vec![KeyValue::new("k", value)])
+            };
+        }
+        value
+    }
+
+    #[test]
+    fn nesting_is_measured_without_recursion() {
+        assert!(!Value::from(1).nests_too_deep());
+        assert!(!nested(MAX_VALUE_NESTING).nests_too_deep());
+        assert!(nested(MAX_VALUE_NESTING + 1).nests_too_deep());
+        // A million levels: both the check and the disposal must stay off the stack.
+        let hostile = nested(1_000_000);
+        assert!(hostile.nests_too_deep());
+        hostile.drop_iteratively();
     }
 
     #[test]
