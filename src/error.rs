@@ -9,11 +9,9 @@ pub enum StartError {
     /// The configuration is invalid.
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
-    /// The native collector runs its exporter on tokio.
-    #[error(
-        "no tokio runtime: create the collector inside a tokio runtime (e.g. in #[tokio::main])"
-    )]
-    NoRuntime,
+    /// The export thread or its runtime could not be started.
+    #[error("could not start the export thread: {0}")]
+    ExportThread(String),
     /// The configuration asks for something this build cannot do.
     #[error("not supported here: {0}")]
     Unsupported(&'static str),
@@ -78,4 +76,11 @@ pub enum ShutdownError {
     /// `shutdown` was already called.
     #[error("the collector was already shut down")]
     AlreadyShutDown,
+    /// The export thread had stopped on its own (a bug: it panicked); what it held was
+    /// dropped and counted.
+    #[error("the export thread had stopped unexpectedly: {dropped} spans were dropped and counted (see last_export_error())")]
+    ExportStopped {
+        /// Spans dropped at or since then.
+        dropped: u64,
+    },
 }

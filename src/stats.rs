@@ -5,7 +5,7 @@
 //! not derived); [`Stats::is_balanced`] checks that invariant.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,6 +90,10 @@ pub struct DestinationStats {
     pub last_error: Option<String>,
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The longest export error kept, in bytes.
 pub(crate) const ERROR_MESSAGE_LIMIT: usize = 1024;
 
@@ -119,6 +123,10 @@ pub(crate) struct StatsCounters {
     bytes_sent: AtomicU64,
     /// Spans taken from the buffer whose outcome is not yet counted.
     in_flight: AtomicU64,
+    /// Set once in-flight spans were given up at a shutdown deadline: answers that arrive
+    /// later change nothing. Settling and abandoning take this lock, so a settle never
+    /// lands between the abandon's count and its reset (once per request, never per span).
+    abandoned: Mutex<bool>,
     last_error: Mutex<Option<String>>,
 }
 
@@ -153,8 +161,14 @@ impl StatsCounters {
         }
     }
 
-    /// Spans left the buffer for an export.
+    /// Spans left the buffer for an export (or, once in-flight spans were abandoned at a
+    /// shutdown deadline, for nowhere: they count as dropped at shutdown).
     pub(crate) fn take_in_flight(&self, spans: u64) {
+        let abandoned = lock(&self.abandoned);
+        if *abandoned {
+            self.record_dropped(DropReason::Shutdown, spans);
+            return;
+        }
         self.in_flight.fetch_add(spans, Relaxed);
     }
 
@@ -166,6 +180,10 @@ impl StatsCounters {
 
     /// In-flight spans the backend acknowledged in one request of `bytes`.
     pub(crate) fn settle_exported(&self, spans: u64, bytes: u64) {
+        let abandoned = lock(&self.abandoned);
+        if *abandoned {
+            return;
+        }
         self.exported.fetch_add(spans, Relaxed);
         self.batches.fetch_add(1, Relaxed);
         self.bytes_sent.fetch_add(bytes, Relaxed);
@@ -174,14 +192,21 @@ impl StatsCounters {
 
     /// In-flight spans that will not be delivered.
     pub(crate) fn settle_dropped(&self, reason: DropReason, spans: u64) {
+        let abandoned = lock(&self.abandoned);
+        if *abandoned {
+            return;
+        }
         self.record_dropped(reason, spans);
         self.in_flight.fetch_sub(spans, Relaxed);
     }
 
-    /// Drops every span still in flight (an export abandoned at a deadline); returns how many.
-    /// Only the native backend abandons exports; the browser's always run to completion.
+    /// Drops every span still in flight (exports given up at a shutdown deadline) and
+    /// ignores every later answer; returns how many. Only the native backend abandons
+    /// exports; the browser's always run to completion.
     #[allow(dead_code)]
     pub(crate) fn abandon_in_flight(&self, reason: DropReason) -> u64 {
+        let mut abandoned = lock(&self.abandoned);
+        *abandoned = true;
         let spans = self.in_flight.swap(0, Relaxed);
         self.record_dropped(reason, spans);
         spans
@@ -192,17 +217,11 @@ impl StatsCounters {
     /// value) a message of any size.
     pub(crate) fn record_error(&self, mut error: String) {
         truncate_message(&mut error);
-        *self
-            .last_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(error);
+        *lock(&self.last_error) = Some(error);
     }
 
     pub(crate) fn last_error(&self) -> Option<String> {
-        self.last_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.last_error).clone()
     }
 
     pub(crate) fn record_retry(&self) {
@@ -277,8 +296,14 @@ mod tests {
         counters.settle_exported(1, 10);
         assert_eq!(counters.snapshot(0).buffered, 3);
         assert_eq!(counters.abandon_in_flight(DropReason::Shutdown), 3);
+        // Answers for abandoned requests arrive late: they must not count twice.
+        counters.settle_exported(2, 10);
+        counters.settle_dropped(DropReason::Rejected, 1);
         let stats = counters.snapshot(0);
-        assert_eq!((stats.dropped_shutdown, stats.buffered), (3, 0));
+        assert_eq!(
+            (stats.exported, stats.dropped_shutdown, stats.buffered),
+            (1, 3, 0)
+        );
         assert!(stats.is_balanced());
     }
 }

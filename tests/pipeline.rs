@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use otlp_collector::{
     CollectError, Collector, Compression, Config, FlushError, Protocol, RetryPolicy, Span,
-    StartError,
 };
 use otlp_test_receiver::Receiver;
 
@@ -396,12 +395,6 @@ async fn configured_headers_are_sent() {
         .header("user-agent")
         .unwrap()
         .starts_with("otlp-collector/"));
-}
-
-#[test]
-fn a_collector_needs_a_tokio_runtime() {
-    let error = Collector::new(Config::default()).err().unwrap();
-    assert!(matches!(error, StartError::NoRuntime), "{error}");
 }
 
 #[tokio::test]

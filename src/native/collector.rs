@@ -4,11 +4,14 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
 
 use super::buffer::SpanBuffer;
-use super::exporter::{Command, ExportTask, Exporter, Outcome, Shared};
+use super::exporter::{
+    deadline_after, Command, ExportTask, ExportThread, Exporter, Outcome, Shared,
+};
 use super::fanout::{destination_stats, FanoutExporter};
 use super::gzip::gzip;
 use super::transport::NativeTransport;
@@ -20,11 +23,16 @@ use crate::export::BatchExporter;
 use crate::model::Span;
 use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 
-/// Collects finished spans and exports them in batches from a background tokio task.
+/// Collects finished spans and exports them in batches from a thread of its own.
 ///
-/// `collect` never blocks and does no I/O; the export task encodes and sends. Clones share
-/// one buffer and one export task, which stops when `shutdown` is called or the last clone
-/// is dropped.
+/// `collect` never blocks and does no I/O; the export thread (a small tokio runtime of the
+/// collector's own) encodes and sends, so neither the application's runtime nor its
+/// lifetime matters: `new`, `collect` and the async methods work from any thread, any
+/// runtime or none. Clones share one buffer and one export thread.
+///
+/// Call [`shutdown`](Collector::shutdown) before the program ends. If the last clone is
+/// dropped without it, the drop itself delivers what is buffered, blocking the dropping
+/// thread for at most the shutdown timeout (what is left then is lost).
 ///
 /// # Examples
 /// ```
@@ -51,22 +59,53 @@ pub struct Collector {
 
 struct Inner {
     shared: Arc<Shared>,
-    commands: mpsc::UnboundedSender<Command>,
+    /// Taken (closed) when the last handle drops, which tells the export task to finish.
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    /// The export thread's runtime, for the timers that bound `flush` and `shutdown`.
+    export_runtime: tokio::runtime::Handle,
+    /// Closes when the export thread has finished (in a mutex only to make `Inner` Sync).
+    export_finished: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
     config: Config,
     /// Each fan-out destination's counters (empty with a single destination).
     destinations: Vec<(String, Arc<StatsCounters>)>,
 }
 
+/// How long after its own deadline a `shutdown` stops waiting for the export thread (which
+/// may be in the middle of encoding a batch) and counts what is left itself.
+const SHUTDOWN_SLACK: Duration = Duration::from_millis(250);
+
+impl Drop for Inner {
+    /// The last handle is gone without `shutdown`: the export task delivers what is
+    /// buffered (its final shutdown), and this waits for it, within the shutdown timeout.
+    fn drop(&mut self) {
+        self.commands.take();
+        if self.shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let finished = self
+            .export_finished
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = finished.recv_timeout(self.config.shutdown_timeout.saturating_add(SHUTDOWN_SLACK));
+    }
+}
+
 impl Collector {
-    /// Validates `config` and starts the export task on the current tokio runtime.
+    /// Validates `config` and starts the export thread.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| StartError::ExportThread(error.to_string()))?;
+        // Transports and fan-out lanes spawn their tasks on the collector's own runtime.
+        let entered = runtime.enter();
         let stats = Arc::new(StatsCounters::default());
         let shared = Arc::new(Shared {
             buffer: SpanBuffer::new(config.max_queue_size),
             stats: Arc::clone(&stats),
             closed: AtomicBool::new(false),
+            export_stopped: AtomicBool::new(false),
         });
         let (commands, command_receiver) = mpsc::unbounded_channel();
         let encoder = RequestEncoder {
@@ -106,15 +145,39 @@ impl Collector {
             shutdown_timeout: config.shutdown_timeout,
             batch: Vec::with_capacity(config.batch_size),
         };
-        runtime.spawn(task.run());
+        drop(entered);
+        let export_runtime = runtime.handle().clone();
+        let export_finished = ExportThread::start(runtime, task)
+            .map_err(|error| StartError::ExportThread(error.to_string()))?;
         Ok(Collector {
             inner: Arc::new(Inner {
                 shared,
-                commands,
+                commands: Some(commands),
+                export_runtime,
+                export_finished: std::sync::Mutex::new(export_finished),
                 config,
                 destinations,
             }),
         })
+    }
+
+    /// Sends `command` to the export task; false if it is gone.
+    fn send(&self, command: Command) -> bool {
+        self.inner
+            .commands
+            .as_ref()
+            .is_some_and(|commands| commands.send(command).is_ok())
+    }
+
+    /// Resolves after `duration`, on the export thread's timer: the caller's runtime (if
+    /// any) needs no time driver.
+    fn timer(&self, duration: Duration) -> oneshot::Receiver<()> {
+        let (fire, fired) = oneshot::channel();
+        self.inner.export_runtime.spawn(async move {
+            tokio::time::sleep(duration).await;
+            let _ = fire.send(());
+        });
+        fired
     }
 
     /// Starts a root span with the collector's span limits.
@@ -146,6 +209,9 @@ impl Collector {
 
     /// Hands a span to the collector, waiting for room if the buffer is full: for callers
     /// who prefer backpressure to loss.
+    ///
+    /// Cancellation-safe: a call dropped while it waits (e.g. by a timeout) counts its
+    /// span as dropped for a full buffer.
     pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
         let shared = &self.inner.shared;
         shared.stats.record_collected();
@@ -153,11 +219,13 @@ impl Collector {
             shared.stats.record_dropped(DropReason::Shutdown, 1);
             return Err(CollectError::ShutDown);
         }
-        match shared
+        let unsettled = CountIfCancelled(&shared.stats);
+        let pushed = shared
             .buffer
             .push_or_wait(ended(span), &shared.closed)
-            .await
-        {
+            .await;
+        std::mem::forget(unsettled);
+        match pushed {
             Ok(()) => Ok(()),
             Err(_) => {
                 shared.stats.record_dropped(DropReason::Shutdown, 1);
@@ -169,44 +237,61 @@ impl Collector {
     /// Exports everything collected so far, waiting at most the configured flush timeout.
     pub async fn flush(&self) -> Result<(), FlushError> {
         let (reply, outcome) = oneshot::channel();
-        self.inner
-            .commands
-            .send(Command::Flush(reply))
-            .map_err(|_| FlushError::ShutDown)?;
-        match tokio::time::timeout(self.inner.config.flush_timeout, outcome).await {
-            Err(_) => Err(FlushError::TimedOut {
+        if !self.send(Command::Flush(reply)) {
+            return Err(FlushError::ShutDown);
+        }
+        let timed_out = self.timer(self.inner.config.flush_timeout);
+        tokio::select! {
+            biased;
+            outcome = outcome => match outcome {
+                Err(_) => Err(FlushError::ShutDown),
+                Ok(Outcome { dropped: 0, .. }) => Ok(()),
+                Ok(Outcome { dropped, .. }) => Err(FlushError::Undelivered {
+                    dropped,
+                    last_error: self.last_export_error().unwrap_or_default(),
+                }),
+            },
+            _ = timed_out => Err(FlushError::TimedOut {
                 still_buffered: self.stats().buffered,
-            }),
-            Ok(Err(_)) => Err(FlushError::ShutDown),
-            Ok(Ok(Outcome { dropped: 0, .. })) => Ok(()),
-            Ok(Ok(Outcome { dropped, .. })) => Err(FlushError::Undelivered {
-                dropped,
-                last_error: self.last_export_error().unwrap_or_default(),
             }),
         }
     }
 
     /// Stops accepting spans and exports everything buffered, within the configured
-    /// shutdown timeout; what is left then is dropped and counted.
+    /// shutdown timeout; what is left then is dropped and counted. Always returns within
+    /// the timeout (plus a quarter of a second if the export thread is busy encoding), and
+    /// afterwards nothing is buffered.
     pub async fn shutdown(&self) -> Result<(), ShutdownError> {
         let shared = &self.inner.shared;
         if shared.closed.swap(true, Ordering::AcqRel) {
+            if shared.export_stopped.load(Ordering::Acquire) {
+                return Err(ShutdownError::ExportStopped {
+                    dropped: self.stats().dropped_shutdown,
+                });
+            }
             return Err(ShutdownError::AlreadyShutDown);
         }
-        let deadline = Instant::now() + self.inner.config.shutdown_timeout;
+        let timeout = self.inner.config.shutdown_timeout;
         let (reply, outcome) = oneshot::channel();
-        if self
-            .inner
-            .commands
-            .send(Command::Shutdown {
-                deadline,
-                reply: Some(reply),
-            })
-            .is_err()
-        {
-            return Err(ShutdownError::AlreadyShutDown);
-        }
-        let outcome = outcome.await.unwrap_or_default();
+        let sent = self.send(Command::Shutdown {
+            deadline: deadline_after(timeout),
+            reply: Some(reply),
+        });
+        let outcome = if sent {
+            let gave_up = self.timer(timeout.saturating_add(SHUTDOWN_SLACK));
+            tokio::select! {
+                biased;
+                outcome = outcome => outcome.ok(),
+                _ = gave_up => None,
+            }
+        } else {
+            None
+        };
+        // No answer in time (the export thread is stuck or gone): count what is left here.
+        let outcome = outcome.unwrap_or_else(|| Outcome {
+            dropped: 0,
+            dropped_at_deadline: shared.abandon_everything(),
+        });
         // Spans pushed by producers that raced with the closing flag.
         let stragglers = shared.buffer.discard_all() as u64;
         shared
@@ -256,6 +341,21 @@ impl Collector {
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+}
+
+// The README promises a collector that can be shared and moved between threads.
+const _: () = {
+    const fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<Collector>();
+};
+
+/// Counts a `collect_or_wait` span as dropped if the call is cancelled while it waits.
+struct CountIfCancelled<'a>(&'a StatsCounters);
+
+impl Drop for CountIfCancelled<'_> {
+    fn drop(&mut self) {
+        self.0.record_dropped(DropReason::BufferFull, 1);
     }
 }
 

@@ -1,11 +1,12 @@
-//! The export task: a tokio task that drains the buffer into batches and hands them to the
-//! shared [`BatchExporter`], answering `flush` and `shutdown` commands.
+//! The export task: drains the buffer into batches and hands them to the shared
+//! [`BatchExporter`], answering `flush` and `shutdown` commands.
 //!
-//! It runs on whatever runtime created the collector (multi-thread or `current_thread`);
-//! it never blocks a worker — waiting is always an `.await` on a timer, a wake-up from a
-//! producer, or a command from the collector handle.
+//! It runs on a small runtime of the collector's own, on a thread of its own (see
+//! [`ExportThread`]): encoding, compression and the network never run on the
+//! application's async workers, and exporting does not depend on the application's
+//! runtime staying alive.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,8 +25,74 @@ use crate::stats::{DropReason, StatsCounters};
 pub(crate) struct Shared {
     pub(crate) buffer: SpanBuffer,
     pub(crate) stats: Arc<StatsCounters>,
-    /// Set once by `shutdown`; later spans are refused and counted.
+    /// Set once by `shutdown`, or when the export thread ends; later spans are refused
+    /// and counted.
     pub(crate) closed: AtomicBool,
+    /// Set when the export thread ended without being asked to (a panic in it).
+    pub(crate) export_stopped: AtomicBool,
+}
+
+impl Shared {
+    /// Counts every span still queued or in flight as dropped at shutdown; returns how
+    /// many. In-flight exports that answer later change nothing.
+    pub(crate) fn abandon_everything(&self) -> u64 {
+        let abandoned = self.stats.abandon_in_flight(DropReason::Shutdown);
+        let queued = self.buffer.discard_all() as u64;
+        self.stats.record_dropped(DropReason::Shutdown, queued);
+        abandoned + queued
+    }
+}
+
+/// A deadline `duration` from now, saturating: `Duration::MAX` means "never".
+pub(crate) fn deadline_after(duration: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    let now = Instant::now();
+    now.checked_add(duration).unwrap_or_else(|| now + CENTURY)
+}
+
+/// The export thread: its own `current_thread` runtime, running the [`ExportTask`].
+/// Whichever way the thread ends — shut down, every handle dropped, or a panic in the
+/// task — what is still buffered is counted and producers are released.
+pub(crate) struct ExportThread;
+
+impl ExportThread {
+    /// Starts `task` on `runtime` in a thread named `otlp-collector-export`; the returned
+    /// channel closes when the thread has finished.
+    pub(crate) fn start(
+        runtime: tokio::runtime::Runtime,
+        task: ExportTask,
+    ) -> std::io::Result<std::sync::mpsc::Receiver<()>> {
+        let (finished, finished_receiver) = std::sync::mpsc::channel::<()>();
+        let shared = Arc::clone(&task.shared);
+        std::thread::Builder::new()
+            .name("otlp-collector-export".to_owned())
+            .spawn(move || {
+                let _finished = finished;
+                let _release = ReleaseOnExit(shared);
+                runtime.block_on(task.run());
+                // Connections and resolver lookups still open need not be waited for.
+                runtime.shutdown_background();
+            })?;
+        Ok(finished_receiver)
+    }
+}
+
+/// Runs when the export thread ends, even by unwinding from a panic.
+struct ReleaseOnExit(Arc<Shared>);
+
+impl Drop for ReleaseOnExit {
+    fn drop(&mut self) {
+        let shared = &self.0;
+        if std::thread::panicking() {
+            shared.export_stopped.store(true, Ordering::Release);
+            shared.stats.record_error(
+                "the export thread stopped unexpectedly (a panic); buffered spans were counted as dropped".to_owned(),
+            );
+        }
+        shared.closed.store(true, Ordering::Release);
+        shared.abandon_everything();
+        shared.buffer.wake_waiting_producers();
+    }
 }
 
 /// Sends batches to one destination, or to several (fan-out).
@@ -145,7 +212,7 @@ impl ExportTask {
     /// shutdown — a shutdown that delivers what it can.
     fn or_final_shutdown(&self, command: Option<Command>) -> Command {
         command.unwrap_or(Command::Shutdown {
-            deadline: Instant::now() + self.shutdown_timeout,
+            deadline: deadline_after(self.shutdown_timeout),
             reply: None,
         })
     }
@@ -169,7 +236,7 @@ impl ExportTask {
     /// Exports one batch while listening for commands: a shutdown arriving mid-export
     /// bounds the rest of that export by its deadline.
     async fn export_watching_commands(&mut self) -> Option<Command> {
-        let final_deadline = Instant::now() + self.shutdown_timeout;
+        let final_deadline = deadline_after(self.shutdown_timeout);
         let export = export_batch(
             &self.shared,
             &mut self.exporter,
@@ -256,19 +323,15 @@ impl ExportTask {
             exporter.settled().await;
         })
         .await;
-        let mut dropped_at_deadline = 0;
         if drained.is_err() {
-            // The batch being sent was abandoned mid-way: its unsettled spans, and all
-            // still queued, are dropped.
-            self.batch.clear();
             self.exporter.abandon();
-            let abandoned = self.shared.stats.abandon_in_flight(DropReason::Shutdown);
-            let queued = self.shared.buffer.discard_all() as u64;
-            self.shared
-                .stats
-                .record_dropped(DropReason::Shutdown, queued);
-            dropped_at_deadline = abandoned + queued;
         }
+        // Whatever is still unsettled — a batch whose export was cut off at the deadline
+        // (perhaps before this command was handled), a fan-out request, spans queued by
+        // producers racing the close — is dropped and counted now, so the stats balance
+        // with nothing buffered.
+        self.batch.clear();
+        let dropped_at_deadline = self.shared.abandon_everything();
         Outcome {
             dropped: self.exporter.dropped_by_export() - dropped_before,
             dropped_at_deadline,
