@@ -61,18 +61,37 @@ pub(crate) fn redact_password(url: &str) -> String {
     }
 }
 
-/// The traces URL for a base endpoint such as `http://collector:4318`.
+/// The traces URL for a base endpoint such as `http://collector:4318`: the path goes
+/// before any query or fragment (`http://h:4318?x=1` → `http://h:4318/v1/traces?x=1`).
 pub(crate) fn traces_url_from_base(base: &str) -> String {
-    if base.ends_with('/') {
-        format!("{base}{TRACES_PATH}")
-    } else {
-        format!("{base}/{TRACES_PATH}")
-    }
+    let after_scheme = base.find("://").map_or(0, |at| at + 3);
+    let path_end = base[after_scheme..]
+        .find(['?', '#'])
+        .map_or(base.len(), |at| after_scheme + at);
+    let (path, rest) = base.split_at(path_end);
+    let separator = if path.ends_with('/') { "" } else { "/" };
+    format!("{path}{separator}{TRACES_PATH}{rest}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_traces_path_goes_before_query_and_fragment() {
+        for (base, url) in [
+            ("http://h:4318", "http://h:4318/v1/traces"),
+            ("http://h:4318/", "http://h:4318/v1/traces"),
+            ("http://h:4318?x=1", "http://h:4318/v1/traces?x=1"),
+            (
+                "http://h:4318/otlp/?x=1#f",
+                "http://h:4318/otlp/v1/traces?x=1#f",
+            ),
+            ("https://h/a/b#frag", "https://h/a/b/v1/traces#frag"),
+        ] {
+            assert_eq!(traces_url_from_base(base), url, "{base}");
+        }
+    }
 
     #[test]
     fn passwords_in_urls_are_redacted() {

@@ -46,6 +46,8 @@ struct Inner {
     exporter_returned: Signal,
     export_scheduled: Cell<bool>,
     timer_armed: Cell<bool>,
+    /// Notified by `shutdown`: the batch timer stops, leaving no timer armed.
+    closing: Signal,
     /// The batch timeout passed: the next export sends a partial batch too.
     timer_due: Cell<bool>,
     /// Encodes and sends keepalive requests when the page hides, while the exporter may be
@@ -126,6 +128,7 @@ impl Collector {
             exporter_returned: Signal::default(),
             export_scheduled: Cell::new(false),
             timer_armed: Cell::new(false),
+            closing: Signal::default(),
             timer_due: Cell::new(false),
             keepalive,
             page_listeners: RefCell::new(None),
@@ -210,6 +213,7 @@ impl Collector {
             return Err(ShutdownError::AlreadyShutDown);
         }
         inner.page_listeners.borrow_mut().take();
+        inner.closing.notify();
         let done = Slot::new();
         spawn_local(drain(Rc::clone(inner), Rc::clone(&done), true));
         match first_of(done.take(), sleep(inner.config.shutdown_timeout)).await {
@@ -422,7 +426,11 @@ fn arm_timer(inner: &Rc<Inner>, timeout: Duration) {
     }
     let inner = Rc::clone(inner);
     spawn_local(async move {
-        sleep(timeout).await;
+        if let First::Right(()) = first_of(sleep(timeout), inner.closing.notified()).await {
+            // Shutting down: its drain sends what waits; the timer is cleared.
+            inner.timer_armed.set(false);
+            return;
+        }
         inner.timer_armed.set(false);
         inner.timer_due.set(true);
         schedule_export(&inner);

@@ -4,9 +4,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
@@ -17,16 +17,51 @@ extern "C" {
     /// The global `setTimeout`: present in pages, workers and Node alike.
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(callback: &js_sys::Function, milliseconds: f64) -> JsValue;
+
+    /// The global `clearTimeout`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(timer: &JsValue);
 }
 
-/// Resolves after `duration`, on the event loop's timer.
-pub(crate) async fn sleep(duration: Duration) {
-    let milliseconds = duration.as_secs_f64() * 1000.0;
+/// The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days); longer ones
+/// would fire at once.
+const LONGEST_TIMEOUT_MS: f64 = 2_147_483_647.0;
+
+/// A `setTimeout` as a future. Dropped before it fires (it lost a race, e.g. a timeout
+/// that was not needed), it clears its timer, so a finished collector leaves no timer
+/// armed to keep Node's event loop alive.
+pub(crate) struct Sleep {
+    timer: JsValue,
+    fired: JsFuture,
+}
+
+/// Resolves after `duration` (at most about 24.8 days), on the event loop's timer.
+pub(crate) fn sleep(duration: Duration) -> Sleep {
+    let milliseconds = (duration.as_secs_f64() * 1000.0).min(LONGEST_TIMEOUT_MS);
+    let mut timer = JsValue::UNDEFINED;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, milliseconds);
+        timer = set_timeout(&resolve, milliseconds);
     });
-    // A timer promise never rejects.
-    let _ = JsFuture::from(promise).await;
+    Sleep {
+        timer,
+        fired: JsFuture::from(promise),
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
+        // A timer promise never rejects.
+        Pin::new(&mut self.fired).poll(context).map(drop)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        // Harmless for a timer that already fired.
+        clear_timeout(&self.timer);
+    }
 }
 
 /// Which of two raced futures finished first.

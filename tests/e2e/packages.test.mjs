@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
@@ -36,6 +37,40 @@ test('the nodejs package loads with require and exports from Node', async () => 
   assert.ok((await receivedNames()).includes('node-span'));
   assert.throws(() => new Collector({ protocol: 'grpc' }), /protocol/);
   await collector.shutdown();
+});
+
+test('a Node process exits promptly after shutdown(): no timer is left armed', async () => {
+  // Before, the flush, shutdown and request timeouts (10-30 s) and the batch timer stayed
+  // armed after the work they bounded had finished, keeping Node alive.
+  const script = `
+    const { Collector } = require(${JSON.stringify(path.join(packages, 'nodejs', 'otlp_collector.js'))});
+    (async () => {
+      const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)},
+        serviceName: 'node-exit', batchTimeoutMs: 20000 });
+      collector.startSpan('flushed').end();
+      await collector.flush();
+      collector.startSpan('left-for-shutdown').end();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await collector.shutdown();
+      console.log('SHUT DOWN ' + JSON.stringify(collector.stats()));
+    })();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let shutDownAt = 0;
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    if (!shutDownAt && output.includes('SHUT DOWN')) shutDownAt = Date.now();
+  });
+  const exited = await new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill(), 40_000);
+    child.on('exit', (code) => { clearTimeout(killer); resolve({ code, at: Date.now() }); });
+  });
+  assert.equal(exited.code, 0, output);
+  assert.ok(shutDownAt > 0, output);
+  const lingered = exited.at - shutDownAt;
+  assert.ok(lingered < 2000, `Node stayed alive ${lingered} ms after shutdown()`);
+  const stats = JSON.parse(output.slice(output.indexOf('{')));
+  assert.equal(stats.exported, 2, output);
 });
 
 test('the bundler package builds with webpack and runs in Chromium', async () => {
