@@ -78,7 +78,8 @@ fn load_span(i: u64) -> Span {
         .end()
 }
 
-/// Thread-name prefixes of the collector's and the receiver's runtimes.
+/// Thread-name prefixes of the collector's export thread (named by the library) and the
+/// receiver's runtime.
 const EXPORT_THREADS: &str = "otlp-export";
 const RECEIVER_THREADS: &str = "receiver";
 
@@ -103,11 +104,11 @@ fn endpoint_configured() -> bool {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
-    // The collector's runtime and the receiver's are separate, with named threads, so
-    // their CPU can be told apart.
+    // The application's runtime, the collector's export thread and the receiver's runtime
+    // have their own thread names, so their CPU can be told apart.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        .thread_name(EXPORT_THREADS)
+        .thread_name("loadgen-app")
         .enable_all()
         .build()?;
     let receiver_runtime = tokio::runtime::Builder::new_multi_thread()

@@ -56,7 +56,7 @@ pub(crate) fn deadline_after(duration: Duration) -> Instant {
 pub(crate) struct ExportThread;
 
 impl ExportThread {
-    /// Starts `task` on `runtime` in a thread named `otlp-collector-export`; the returned
+    /// Starts `task` on `runtime` in a thread named `otlp-export`; the returned
     /// channel closes when the thread has finished.
     pub(crate) fn start(
         runtime: tokio::runtime::Runtime,
@@ -65,7 +65,7 @@ impl ExportThread {
         let (finished, finished_receiver) = std::sync::mpsc::channel::<()>();
         let shared = Arc::clone(&task.shared);
         std::thread::Builder::new()
-            .name("otlp-collector-export".to_owned())
+            .name("otlp-export".to_owned())
             .spawn(move || {
                 let _finished = finished;
                 let _release = ReleaseOnExit(shared);
