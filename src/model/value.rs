@@ -64,6 +64,10 @@ impl Value {
     /// Whether arrays and key-value lists nest deeper than [`MAX_VALUE_NESTING`] in this
     /// value. Iterative, so a hostile value of any depth cannot overflow the stack here.
     pub(crate) fn nests_too_deep(&self) -> bool {
+        // Scalars, nearly every value, cost no allocation on the span's path.
+        if !matches!(self, Value::Array(_) | Value::KvList(_)) {
+            return false;
+        }
         let mut pending = vec![(self, 0usize)];
         while let Some((value, depth)) = pending.pop() {
             let children: Box<dyn Iterator<Item = &Value>> = match value {
