@@ -41,6 +41,7 @@ pub mod encoding;
 mod error;
 mod export;
 mod model;
+mod pipeline;
 mod retry;
 mod stats;
 

@@ -124,8 +124,10 @@ pub(crate) struct StatsCounters {
     /// Spans taken from the buffer whose outcome is not yet counted.
     in_flight: AtomicU64,
     /// Set once in-flight spans were given up at a shutdown deadline: answers that arrive
-    /// later change nothing. Settling and abandoning take this lock, so a settle never
-    /// lands between the abandon's count and its reset (once per request, never per span).
+    /// later change nothing. Every move between queue, flight and outcome (once per batch
+    /// or request, never per span) and every snapshot take this lock, so a snapshot never
+    /// sees spans in two places or in none, and a settle never lands between an abandon's
+    /// count and its reset.
     abandoned: Mutex<bool>,
     last_error: Mutex<Option<String>>,
 }
@@ -163,13 +165,30 @@ impl StatsCounters {
 
     /// Spans left the buffer for an export (or, once in-flight spans were abandoned at a
     /// shutdown deadline, for nowhere: they count as dropped at shutdown).
+    #[allow(dead_code)] // only native fan-out lanes take spans that were never queued
     pub(crate) fn take_in_flight(&self, spans: u64) {
+        self.take_in_flight_from(|| spans);
+    }
+
+    /// Like [`take_in_flight`](Self::take_in_flight) for the spans `take` moves out of a
+    /// queue, moved while no snapshot is taken.
+    pub(crate) fn take_in_flight_from(&self, take: impl FnOnce() -> u64) {
         let abandoned = lock(&self.abandoned);
+        let spans = take();
         if *abandoned {
             self.record_dropped(DropReason::Shutdown, spans);
             return;
         }
         self.in_flight.fetch_add(spans, Relaxed);
+    }
+
+    /// Counts the spans `discard` removes from a queue as dropped for `reason`, while no
+    /// snapshot is taken; returns how many.
+    pub(crate) fn drop_from_queue(&self, reason: DropReason, discard: impl FnOnce() -> u64) -> u64 {
+        let _books = lock(&self.abandoned);
+        let spans = discard();
+        self.record_dropped(reason, spans);
+        spans
     }
 
     /// In-flight spans went back to the buffer unsent.
@@ -201,9 +220,7 @@ impl StatsCounters {
     }
 
     /// Drops every span still in flight (exports given up at a shutdown deadline) and
-    /// ignores every later answer; returns how many. Only the native backend abandons
-    /// exports; the browser's always run to completion.
-    #[allow(dead_code)]
+    /// ignores every later answer; returns how many.
     pub(crate) fn abandon_in_flight(&self, reason: DropReason) -> u64 {
         let mut abandoned = lock(&self.abandoned);
         *abandoned = true;
@@ -228,8 +245,11 @@ impl StatsCounters {
         self.retries.fetch_add(1, Relaxed);
     }
 
-    /// A snapshot; `queued` is what the backend's buffer holds (in-flight spans are added).
-    pub(crate) fn snapshot(&self, queued: u64) -> Stats {
+    /// A snapshot; `queued` reads what the backend's queue holds (in-flight spans are
+    /// added), under the same lock as the moves out of it.
+    pub(crate) fn snapshot(&self, queued: impl FnOnce() -> u64) -> Stats {
+        let _books = lock(&self.abandoned);
+        let queued = queued();
         let dropped = |reason: DropReason| self.dropped[reason.index()].load(Relaxed);
         Stats {
             collected: self.collected.load(Relaxed),
@@ -263,7 +283,7 @@ mod tests {
         counters.take_in_flight(6);
         counters.settle_exported(5, 100);
         counters.settle_dropped(DropReason::Rejected, 1);
-        let stats = counters.snapshot(2);
+        let stats = counters.snapshot(|| 2);
         assert_eq!(stats.dropped(), 3);
         assert_eq!(stats.buffered, 2);
         assert_eq!(stats.batches, 1);
@@ -294,12 +314,12 @@ mod tests {
         }
         counters.take_in_flight(4);
         counters.settle_exported(1, 10);
-        assert_eq!(counters.snapshot(0).buffered, 3);
+        assert_eq!(counters.snapshot(|| 0).buffered, 3);
         assert_eq!(counters.abandon_in_flight(DropReason::Shutdown), 3);
         // Answers for abandoned requests arrive late: they must not count twice.
         counters.settle_exported(2, 10);
         counters.settle_dropped(DropReason::Rejected, 1);
-        let stats = counters.snapshot(0);
+        let stats = counters.snapshot(|| 0);
         assert_eq!(
             (stats.exported, stats.dropped_shutdown, stats.buffered),
             (1, 3, 0)

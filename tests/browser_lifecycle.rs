@@ -249,3 +249,24 @@ async fn a_span_ended_by_the_pages_own_visibilitychange_listener_still_leaves() 
     span_ended_by_a_later_listener_leaves(document, "visibilitychange", &prefix).await;
     set_visibility("visible");
 }
+
+#[wasm_bindgen_test]
+async fn a_partial_success_on_a_keepalive_request_is_counted_and_reported() {
+    let prefix = unique("keepalive-partial");
+    let collector = loaded_collector(&prefix, 4);
+    wasm_support::script(r#"[{"partialSuccess": 3, "message": "span too old"}]"#).await;
+    dispatch(&js_sys::global(), "pagehide");
+    sleep(1000).await;
+    let stats = collector.stats();
+    assert_eq!(
+        (stats.exported, stats.dropped_rejected, stats.buffered),
+        (1, 3, 0),
+        "{stats:?}"
+    );
+    assert!(stats.is_balanced(), "{stats:?}");
+    let error = collector.last_export_error().unwrap_or_default();
+    assert!(
+        error.contains("rejected 3 spans") && error.contains("span too old"),
+        "{error}"
+    );
+}

@@ -24,6 +24,7 @@ mod request;
 pub(crate) use compact_gzip::compact_gzip;
 pub use compression::Compression;
 pub(crate) use compression::Gzip;
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))] // fan-out is native-only
 pub(crate) use request::{EncodedRequest, RequestEncoder};
 
 use crate::model::{Resource, Scope, Span};

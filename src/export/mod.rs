@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::encoding::{EncodedRequest, RequestEncoder};
+use crate::encoding::RequestEncoder;
 use crate::model::Span;
 use crate::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::stats::{DropReason, StatsCounters};
@@ -107,30 +107,40 @@ impl<T: Transport> BatchExporter<T> {
         batch.clear();
         self.dropped_by_export += settle_too_large(&self.stats, encoded.too_large);
         for request in &encoded.requests {
-            match send_with_retry(&self.transport, &self.retry, &request.body, &[&self.stats]).await
-            {
-                Ok(partial) => self.settle_accepted(request, partial),
-                Err(reason) => self.settle_dropped(reason, request.span_count),
+            let answer =
+                send_with_retry(&self.transport, &self.retry, &request.body, &[&self.stats]).await;
+            self.dropped_by_export += settle_request(
+                &self.stats,
+                request.span_count as u64,
+                request.body.len() as u64,
+                answer,
+            );
+        }
+    }
+}
+
+/// Settles one request's in-flight spans from its answer: a 2xx exports them, except any
+/// its partial success rejected (not retried: the backend has decided; its message is
+/// recorded); a failure drops them all for `reason`. Returns how many were dropped.
+pub(crate) fn settle_request(
+    stats: &StatsCounters,
+    spans: u64,
+    bytes: u64,
+    answer: Result<PartialSuccess, DropReason>,
+) -> u64 {
+    match answer {
+        Ok(partial) => {
+            let rejected = rejected_spans(stats, spans, &partial);
+            stats.settle_exported(spans - rejected, bytes);
+            if rejected > 0 {
+                stats.settle_dropped(DropReason::Rejected, rejected);
             }
+            rejected
         }
-    }
-
-    /// A 2xx response: its spans are exported, except any the backend says it rejected
-    /// (not retried: the backend has decided).
-    fn settle_accepted(&mut self, request: &EncodedRequest, partial: PartialSuccess) {
-        let rejected = rejected_spans(&self.stats, request.span_count as u64, &partial);
-        self.stats.settle_exported(
-            request.span_count as u64 - rejected,
-            request.body.len() as u64,
-        );
-        if rejected > 0 {
-            self.settle_dropped(DropReason::Rejected, rejected as usize);
+        Err(reason) => {
+            stats.settle_dropped(reason, spans);
+            spans
         }
-    }
-
-    fn settle_dropped(&mut self, reason: DropReason, spans: usize) {
-        self.stats.settle_dropped(reason, spans as u64);
-        self.dropped_by_export += spans as u64;
     }
 }
 

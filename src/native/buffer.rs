@@ -10,6 +10,7 @@ use crossbeam_queue::ArrayQueue;
 use tokio::sync::Notify;
 
 use crate::model::Span;
+use crate::pipeline::SpanQueue;
 
 pub(crate) struct SpanBuffer {
     queue: ArrayQueue<Span>,
@@ -29,30 +30,6 @@ impl SpanBuffer {
             exporter_wake: Notify::new(),
             room_available: Notify::new(),
         }
-    }
-
-    pub(crate) fn capacity(&self) -> usize {
-        self.queue.capacity()
-    }
-
-    /// Spans waiting in the queue.
-    pub(crate) fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Adds a span, or gives it back if the queue is full (as `ArrayQueue::push` does; the
-    /// span moves either way, so its size costs nothing extra here).
-    #[allow(clippy::result_large_err)]
-    pub(crate) fn push(&self, span: Span) -> Result<(), Span> {
-        self.queue.push(span)?;
-        let threshold = self.wake_threshold.load(Ordering::SeqCst);
-        if threshold != 0
-            && self.queue.len() >= threshold
-            && self.wake_threshold.swap(0, Ordering::SeqCst) != 0
-        {
-            self.exporter_wake.notify_one();
-        }
-        Ok(())
     }
 
     /// Adds a span, waiting for the exporter to make room if the queue is full. Gives the
@@ -79,17 +56,6 @@ impl SpanBuffer {
         }
     }
 
-    /// Moves up to `max` spans into `batch`.
-    pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
-        while batch.len() < max {
-            match self.queue.pop() {
-                Some(span) => batch.push(span),
-                None => break,
-            }
-        }
-        self.room_available.notify_waiters();
-    }
-
     /// Asks producers to wake the exporter once the queue holds `threshold` spans. Returns
     /// false (and disarms) if it already does, so the caller must not wait.
     pub(crate) fn arm_wake(&self, threshold: usize) -> bool {
@@ -114,9 +80,45 @@ impl SpanBuffer {
     pub(crate) fn wake_waiting_producers(&self) {
         self.room_available.notify_waiters();
     }
+}
+
+impl SpanQueue for SpanBuffer {
+    /// Adds a span, or gives it back if the queue is full (as `ArrayQueue::push` does; the
+    /// span moves either way, so its size costs nothing extra here).
+    fn push(&self, span: Span) -> Result<(), Span> {
+        self.queue.push(span)?;
+        let threshold = self.wake_threshold.load(Ordering::SeqCst);
+        if threshold != 0
+            && self.queue.len() >= threshold
+            && self.wake_threshold.swap(0, Ordering::SeqCst) != 0
+        {
+            self.exporter_wake.notify_one();
+        }
+        Ok(())
+    }
+
+    fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
+    /// Spans waiting in the queue.
+    fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Moves up to `max` spans into `batch`.
+    fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
+        while batch.len() < max {
+            match self.queue.pop() {
+                Some(span) => batch.push(span),
+                None => break,
+            }
+        }
+        self.room_available.notify_waiters();
+    }
 
     /// Removes every queued span, for counting them as dropped; returns how many.
-    pub(crate) fn discard_all(&self) -> usize {
+    fn discard_all(&self) -> usize {
         let mut discarded = 0;
         while self.queue.pop().is_some() {
             discarded += 1;

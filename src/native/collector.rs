@@ -9,9 +9,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::buffer::SpanBuffer;
-use super::exporter::{
-    deadline_after, Command, ExportTask, ExportThread, Exporter, Outcome, Shared,
-};
+use super::exporter::{deadline_after, Command, ExportTask, ExportThread, Exporter, Shared};
 use super::fanout::{destination_stats, FanoutExporter};
 use super::gzip::gzip;
 use super::transport::NativeTransport;
@@ -21,6 +19,7 @@ use crate::encoding::{Compression, Gzip, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::Span;
+use crate::pipeline::{ended, Outcome, Pipeline};
 use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 
 /// Collects finished spans and exports them in batches from a thread of its own.
@@ -79,7 +78,7 @@ impl Drop for Inner {
     /// buffered (its final shutdown), and this waits for it, within the shutdown timeout.
     fn drop(&mut self) {
         self.commands.take();
-        if self.shared.closed.load(Ordering::Acquire) {
+        if self.shared.pipeline.is_closed() {
             return;
         }
         let finished = self
@@ -102,9 +101,7 @@ impl Collector {
         let entered = runtime.enter();
         let stats = Arc::new(StatsCounters::default());
         let shared = Arc::new(Shared {
-            buffer: SpanBuffer::new(config.max_queue_size),
-            stats: Arc::clone(&stats),
-            closed: AtomicBool::new(false),
+            pipeline: Pipeline::new(SpanBuffer::new(config.max_queue_size), Arc::clone(&stats)),
             export_stopped: AtomicBool::new(false),
         });
         let (commands, command_receiver) = mpsc::unbounded_channel();
@@ -190,21 +187,7 @@ impl Collector {
     /// Takes no lock and does no I/O. When the buffer is full the span is dropped, counted
     /// under `dropped_buffer_full`, and `Err(BufferFull)` returned.
     pub fn collect(&self, span: Span) -> Result<(), CollectError> {
-        let shared = &self.inner.shared;
-        shared.stats.record_collected();
-        if shared.closed.load(Ordering::Acquire) {
-            shared.stats.record_dropped(DropReason::Shutdown, 1);
-            return Err(CollectError::ShutDown);
-        }
-        match shared.buffer.push(ended(span)) {
-            Ok(()) => Ok(()),
-            Err(_) => {
-                shared.stats.record_dropped(DropReason::BufferFull, 1);
-                Err(CollectError::BufferFull {
-                    capacity: shared.buffer.capacity(),
-                })
-            }
-        }
+        self.inner.shared.pipeline.accept(span)
     }
 
     /// Hands a span to the collector, waiting for room if the buffer is full: for callers
@@ -213,25 +196,18 @@ impl Collector {
     /// Cancellation-safe: a call dropped while it waits (e.g. by a timeout) counts its
     /// span as dropped for a full buffer.
     pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
-        let shared = &self.inner.shared;
-        shared.stats.record_collected();
-        if shared.closed.load(Ordering::Acquire) {
-            shared.stats.record_dropped(DropReason::Shutdown, 1);
-            return Err(CollectError::ShutDown);
+        let pipeline = &self.inner.shared.pipeline;
+        pipeline.stats.record_collected();
+        if pipeline.is_closed() {
+            return Err(pipeline.refuse_closed());
         }
-        let unsettled = CountIfCancelled(&shared.stats);
-        let pushed = shared
-            .buffer
-            .push_or_wait(ended(span), &shared.closed)
+        let unsettled = CountIfCancelled(&pipeline.stats);
+        let pushed = pipeline
+            .queue
+            .push_or_wait(ended(span), &pipeline.closed)
             .await;
         std::mem::forget(unsettled);
-        match pushed {
-            Ok(()) => Ok(()),
-            Err(_) => {
-                shared.stats.record_dropped(DropReason::Shutdown, 1);
-                Err(CollectError::ShutDown)
-            }
-        }
+        pushed.map_err(|_| pipeline.refuse_closed())
     }
 
     /// Exports everything collected so far, waiting at most the configured flush timeout.
@@ -245,11 +221,7 @@ impl Collector {
             biased;
             outcome = outcome => match outcome {
                 Err(_) => Err(FlushError::ShutDown),
-                Ok(Outcome { dropped: 0, .. }) => Ok(()),
-                Ok(Outcome { dropped, .. }) => Err(FlushError::Undelivered {
-                    dropped,
-                    last_error: self.last_export_error().unwrap_or_default(),
-                }),
+                Ok(outcome) => outcome.flush_result(|| self.last_export_error()),
             },
             _ = timed_out => Err(FlushError::TimedOut {
                 still_buffered: self.stats().buffered,
@@ -263,7 +235,7 @@ impl Collector {
     /// afterwards nothing is buffered.
     pub async fn shutdown(&self) -> Result<(), ShutdownError> {
         let shared = &self.inner.shared;
-        if shared.closed.swap(true, Ordering::AcqRel) {
+        if shared.pipeline.close() {
             if shared.export_stopped.load(Ordering::Acquire) {
                 return Err(ShutdownError::ExportStopped {
                     dropped: self.stats().dropped_shutdown,
@@ -288,40 +260,24 @@ impl Collector {
             None
         };
         // No answer in time (the export thread is stuck or gone): count what is left here.
-        let outcome = outcome.unwrap_or_else(|| Outcome {
+        let mut outcome = outcome.unwrap_or_else(|| Outcome {
             dropped: 0,
-            dropped_at_deadline: shared.abandon_everything(),
+            dropped_at_deadline: shared.pipeline.abandon_everything(),
         });
         // Spans pushed by producers that raced with the closing flag.
-        let stragglers = shared.buffer.discard_all() as u64;
-        shared
-            .stats
-            .record_dropped(DropReason::Shutdown, stragglers);
-        match outcome {
-            Outcome {
-                dropped_at_deadline,
-                ..
-            } if dropped_at_deadline + stragglers > 0 => Err(ShutdownError::TimedOut {
-                dropped: dropped_at_deadline + stragglers,
-            }),
-            Outcome { dropped: 0, .. } => Ok(()),
-            Outcome { dropped, .. } => Err(ShutdownError::Undelivered {
-                dropped,
-                last_error: self.last_export_error().unwrap_or_default(),
-            }),
-        }
+        outcome.dropped_at_deadline += shared.pipeline.discard_queued();
+        outcome.shutdown_result(|| self.last_export_error())
     }
 
     /// The collector's counters: collected, exported, dropped by reason, batches, retries,
     /// bytes sent, and what is still buffered.
     pub fn stats(&self) -> Stats {
-        let shared = &self.inner.shared;
-        shared.stats.snapshot(shared.buffer.len() as u64)
+        self.inner.shared.pipeline.stats()
     }
 
     /// The most recent export failure, for logs and health checks.
     pub fn last_export_error(&self) -> Option<String> {
-        self.inner.shared.stats.last_error()
+        self.inner.shared.pipeline.stats.last_error()
     }
 
     /// What each destination did. With fan-out ([`Config::with_destination`]) each has its
@@ -356,13 +312,5 @@ struct CountIfCancelled<'a>(&'a StatsCounters);
 impl Drop for CountIfCancelled<'_> {
     fn drop(&mut self) {
         self.0.record_dropped(DropReason::BufferFull, 1);
-    }
-}
-
-fn ended(span: Span) -> Span {
-    if span.is_ended() {
-        span
-    } else {
-        span.end()
     }
 }

@@ -19,28 +19,14 @@ use super::transport::NativeTransport;
 use crate::batching::{BatchPolicy, NextStep};
 use crate::export::BatchExporter;
 use crate::model::Span;
-use crate::stats::{DropReason, StatsCounters};
+use crate::pipeline::{Outcome, Pipeline, SpanQueue};
 
 /// State shared by the collector handles and the export task.
 pub(crate) struct Shared {
-    pub(crate) buffer: SpanBuffer,
-    pub(crate) stats: Arc<StatsCounters>,
-    /// Set once by `shutdown`, or when the export thread ends; later spans are refused
-    /// and counted.
-    pub(crate) closed: AtomicBool,
+    /// The buffer, counters and closed flag (closed also when the export thread ends).
+    pub(crate) pipeline: Pipeline<SpanBuffer>,
     /// Set when the export thread ended without being asked to (a panic in it).
     pub(crate) export_stopped: AtomicBool,
-}
-
-impl Shared {
-    /// Counts every span still queued or in flight as dropped at shutdown; returns how
-    /// many. In-flight exports that answer later change nothing.
-    pub(crate) fn abandon_everything(&self) -> u64 {
-        let abandoned = self.stats.abandon_in_flight(DropReason::Shutdown);
-        let queued = self.buffer.discard_all() as u64;
-        self.stats.record_dropped(DropReason::Shutdown, queued);
-        abandoned + queued
-    }
 }
 
 /// A deadline `duration` from now, saturating: `Duration::MAX` means "never".
@@ -83,15 +69,16 @@ struct ReleaseOnExit(Arc<Shared>);
 impl Drop for ReleaseOnExit {
     fn drop(&mut self) {
         let shared = &self.0;
+        let pipeline = &shared.pipeline;
         if std::thread::panicking() {
             shared.export_stopped.store(true, Ordering::Release);
-            shared.stats.record_error(
+            pipeline.stats.record_error(
                 "the export thread stopped unexpectedly (a panic); buffered spans were counted as dropped".to_owned(),
             );
         }
-        shared.closed.store(true, Ordering::Release);
-        shared.abandon_everything();
-        shared.buffer.wake_waiting_producers();
+        pipeline.close();
+        pipeline.abandon_everything();
+        pipeline.queue.wake_waiting_producers();
     }
 }
 
@@ -146,15 +133,6 @@ pub(crate) enum Command {
     },
 }
 
-/// What a flush or shutdown could not deliver.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    /// Spans dropped by export failures while draining.
-    pub(crate) dropped: u64,
-    /// Spans dropped because the shutdown deadline passed.
-    pub(crate) dropped_at_deadline: u64,
-}
-
 /// The task: waits for work or commands and exports batches.
 pub(crate) struct ExportTask {
     pub(crate) shared: Arc<Shared>,
@@ -178,7 +156,7 @@ impl ExportTask {
         // from there.
         let mut oldest_seen: Option<Instant> = None;
         loop {
-            let queued = self.shared.buffer.len();
+            let queued = self.shared.pipeline.queue.len();
             let waited = if queued == 0 {
                 oldest_seen = None;
                 Duration::ZERO
@@ -192,7 +170,7 @@ impl ExportTask {
                     // The timeout is the delay between two consecutive exports: spans that
                     // arrived while this one was sent wait from its start, not from when
                     // the previous batch began.
-                    oldest_seen = (self.shared.buffer.len() > 0).then_some(started);
+                    oldest_seen = (self.shared.pipeline.queue.len() > 0).then_some(started);
                     command
                 }
                 // While a partial batch waits, wake on a full batch; while idle, on the
@@ -219,7 +197,7 @@ impl ExportTask {
 
     /// Waits until the queue reaches `wake_at` spans, `timeout` passes, or a command comes.
     async fn wait(&mut self, wake_at: usize, timeout: Duration) -> Option<Command> {
-        let buffer = &self.shared.buffer;
+        let buffer = &self.shared.pipeline.queue;
         if !buffer.arm_wake(wake_at) {
             return None;
         }
@@ -290,8 +268,8 @@ impl ExportTask {
     /// Exports what was queued when the flush began (not what keeps arriving after).
     async fn flush(&mut self) -> Outcome {
         let dropped_before = self.exporter.dropped_by_export();
-        let mut remaining = self.shared.buffer.len();
-        while remaining > 0 && self.shared.buffer.len() > 0 {
+        let mut remaining = self.shared.pipeline.queue.len();
+        while remaining > 0 && self.shared.pipeline.queue.len() > 0 {
             remaining = remaining.saturating_sub(self.policy.batch_size);
             export_batch(
                 &self.shared,
@@ -310,14 +288,14 @@ impl ExportTask {
 
     /// Exports everything until `deadline`; whatever is left then is dropped and counted.
     async fn shut_down(&mut self, deadline: Instant) -> Outcome {
-        self.shared.buffer.wake_waiting_producers();
+        self.shared.pipeline.queue.wake_waiting_producers();
         let dropped_before = self.exporter.dropped_by_export();
         let shared = &self.shared;
         let exporter = &mut self.exporter;
         let batch = &mut self.batch;
         let batch_size = self.policy.batch_size;
         let drained = tokio::time::timeout_at(deadline, async {
-            while shared.buffer.len() > 0 {
+            while shared.pipeline.queue.len() > 0 {
                 export_batch(shared, exporter, batch, batch_size).await;
             }
             exporter.settled().await;
@@ -331,7 +309,7 @@ impl ExportTask {
         // producers racing the close — is dropped and counted now, so the stats balance
         // with nothing buffered.
         self.batch.clear();
-        let dropped_at_deadline = self.shared.abandon_everything();
+        let dropped_at_deadline = self.shared.pipeline.abandon_everything();
         Outcome {
             dropped: self.exporter.dropped_by_export() - dropped_before,
             dropped_at_deadline,
@@ -346,8 +324,6 @@ async fn export_batch(
     batch: &mut Vec<Span>,
     batch_size: usize,
 ) {
-    batch.clear();
-    shared.buffer.take_batch(batch_size, batch);
-    shared.stats.take_in_flight(batch.len() as u64);
+    shared.pipeline.take_batch(batch_size, batch);
     exporter.export(batch).await;
 }

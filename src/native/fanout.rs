@@ -333,7 +333,7 @@ pub(crate) fn destination_stats(lanes: &[(String, Arc<StatsCounters>)]) -> Vec<D
         .iter()
         .map(|(endpoint, counters)| DestinationStats {
             endpoint: endpoint.clone(),
-            stats: counters.snapshot(0),
+            stats: counters.snapshot(|| 0),
             last_error: counters.last_error(),
         })
         .collect()

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use crate::model::Span;
+use crate::pipeline::SpanQueue;
 
 pub(crate) struct SpanBuffer {
     queue: RefCell<VecDeque<Span>>,
@@ -16,32 +17,6 @@ impl SpanBuffer {
             queue: RefCell::new(VecDeque::new()),
             capacity,
         }
-    }
-
-    pub(crate) fn capacity(&self) -> usize {
-        self.capacity
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.queue.borrow().len()
-    }
-
-    /// Adds a span, or gives it back if the buffer is full.
-    #[allow(clippy::result_large_err)]
-    pub(crate) fn push(&self, span: Span) -> Result<(), Span> {
-        let mut queue = self.queue.borrow_mut();
-        if queue.len() >= self.capacity {
-            return Err(span);
-        }
-        queue.push_back(span);
-        Ok(())
-    }
-
-    /// Moves up to `max` spans into `batch`.
-    pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
-        let mut queue = self.queue.borrow_mut();
-        let count = max.min(queue.len());
-        batch.extend(queue.drain(..count));
     }
 
     /// Moves spans from the front into `batch` while `fits` accepts them.
@@ -63,9 +38,33 @@ impl SpanBuffer {
             queue.push_front(span);
         }
     }
+}
 
-    /// Removes every queued span, for counting them as dropped; returns how many.
-    pub(crate) fn discard_all(&self) -> usize {
+impl SpanQueue for SpanBuffer {
+    fn push(&self, span: Span) -> Result<(), Span> {
+        let mut queue = self.queue.borrow_mut();
+        if queue.len() >= self.capacity {
+            return Err(span);
+        }
+        queue.push_back(span);
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.queue.borrow().len()
+    }
+
+    fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
+        let mut queue = self.queue.borrow_mut();
+        let count = max.min(queue.len());
+        batch.extend(queue.drain(..count));
+    }
+
+    fn discard_all(&self) -> usize {
         let mut queue = self.queue.borrow_mut();
         let count = queue.len();
         queue.clear();

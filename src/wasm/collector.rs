@@ -23,8 +23,9 @@ use crate::encoding::{
     compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
 };
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
-use crate::export::BatchExporter;
+use crate::export::{settle_request, settle_too_large, BatchExporter};
 use crate::model::Span;
+use crate::pipeline::{Outcome, Pipeline, SpanQueue};
 use crate::stats::{DropReason, Stats, StatsCounters};
 
 /// Collects finished spans and exports them in batches with `fetch`.
@@ -38,9 +39,7 @@ pub struct Collector {
 struct Inner {
     config: Config,
     policy: BatchPolicy,
-    buffer: SpanBuffer,
-    stats: Arc<StatsCounters>,
-    closed: Cell<bool>,
+    pipeline: Pipeline<SpanBuffer>,
     /// The exporter, taken by whichever task is exporting: `None` means busy.
     exporter: RefCell<Option<BatchExporter<FetchTransport>>>,
     exporter_returned: Signal,
@@ -69,11 +68,6 @@ struct KeepaliveSender {
     transport: FetchTransport,
     /// Body bytes of keepalive requests not yet settled.
     bytes_in_flight: Cell<usize>,
-}
-
-/// What a flush or shutdown task could not deliver.
-struct Outcome {
-    dropped: u64,
 }
 
 impl Collector {
@@ -116,14 +110,12 @@ impl Collector {
             dropped_by_export: 0,
         };
         let inner = Rc::new(Inner {
-            buffer: SpanBuffer::new(config.max_queue_size),
+            pipeline: Pipeline::new(SpanBuffer::new(config.max_queue_size), stats),
             policy: BatchPolicy {
                 batch_size: config.batch_size,
                 batch_timeout: config.batch_timeout,
             },
             config,
-            stats,
-            closed: Cell::new(false),
             exporter: RefCell::new(Some(exporter)),
             exporter_returned: Signal::default(),
             export_scheduled: Cell::new(false),
@@ -154,18 +146,7 @@ impl Collector {
     /// When the buffer is full the span is dropped, counted, and `Err(BufferFull)` returned.
     pub fn collect(&self, span: Span) -> Result<(), CollectError> {
         let inner = &self.inner;
-        inner.stats.record_collected();
-        if inner.closed.get() {
-            inner.stats.record_dropped(DropReason::Shutdown, 1);
-            return Err(CollectError::ShutDown);
-        }
-        let span = if span.is_ended() { span } else { span.end() };
-        if inner.buffer.push(span).is_err() {
-            inner.stats.record_dropped(DropReason::BufferFull, 1);
-            return Err(CollectError::BufferFull {
-                capacity: inner.buffer.capacity(),
-            });
-        }
+        inner.pipeline.accept(span)?;
         if inner.page_event.get().is_some() {
             schedule_keepalive(inner);
         } else {
@@ -177,7 +158,8 @@ impl Collector {
     /// Hands a span to the collector, waiting for an export to make room if the buffer is
     /// full: for callers who prefer backpressure to loss.
     pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
-        while self.inner.buffer.len() >= self.inner.buffer.capacity() && !self.inner.closed.get() {
+        let queue = &self.inner.pipeline.queue;
+        while queue.len() >= queue.capacity() && !self.inner.pipeline.is_closed() {
             schedule_export(&self.inner);
             self.inner.exporter_returned.notified().await;
         }
@@ -187,17 +169,13 @@ impl Collector {
     /// Exports everything collected so far, waiting at most the configured flush timeout
     /// (the export goes on in the background if the timeout passes).
     pub async fn flush(&self) -> Result<(), FlushError> {
-        if self.inner.closed.get() {
+        if self.inner.pipeline.is_closed() {
             return Err(FlushError::ShutDown);
         }
         let done = Slot::new();
         spawn_local(drain(Rc::clone(&self.inner), Rc::clone(&done), false));
         match first_of(done.take(), sleep(self.inner.config.flush_timeout)).await {
-            First::Left(Outcome { dropped: 0 }) => Ok(()),
-            First::Left(Outcome { dropped }) => Err(FlushError::Undelivered {
-                dropped,
-                last_error: self.last_export_error().unwrap_or_default(),
-            }),
+            First::Left(outcome) => outcome.flush_result(|| self.last_export_error()),
             First::Right(()) => Err(FlushError::TimedOut {
                 still_buffered: self.stats().buffered,
             }),
@@ -205,48 +183,44 @@ impl Collector {
     }
 
     /// Stops accepting spans and exports everything buffered, within the configured
-    /// shutdown timeout; what is still queued then is dropped and counted (requests already
-    /// in flight settle on their own).
+    /// shutdown timeout; what is still queued or in flight then is dropped and counted
+    /// (answers arriving later change nothing), so afterwards nothing is buffered.
     pub async fn shutdown(&self) -> Result<(), ShutdownError> {
         let inner = &self.inner;
-        if inner.closed.replace(true) {
+        if inner.pipeline.close() {
             return Err(ShutdownError::AlreadyShutDown);
         }
         inner.page_listeners.borrow_mut().take();
         inner.closing.notify();
         let done = Slot::new();
         spawn_local(drain(Rc::clone(inner), Rc::clone(&done), true));
-        match first_of(done.take(), sleep(inner.config.shutdown_timeout)).await {
-            First::Left(Outcome { dropped: 0 }) => Ok(()),
-            First::Left(Outcome { dropped }) => Err(ShutdownError::Undelivered {
-                dropped,
-                last_error: self.last_export_error().unwrap_or_default(),
-            }),
-            First::Right(()) => {
-                let dropped = inner.buffer.discard_all() as u64;
-                inner.stats.record_dropped(DropReason::Shutdown, dropped);
-                Err(ShutdownError::TimedOut { dropped })
-            }
-        }
+        let outcome = match first_of(done.take(), sleep(inner.config.shutdown_timeout)).await {
+            First::Left(outcome) => outcome,
+            First::Right(()) => Outcome {
+                dropped: 0,
+                dropped_at_deadline: inner.pipeline.abandon_everything(),
+            },
+        };
+        outcome.shutdown_result(|| self.last_export_error())
     }
 
     /// The collector's counters.
     pub fn stats(&self) -> Stats {
-        self.inner.stats.snapshot(self.inner.buffer.len() as u64)
+        self.inner.pipeline.stats()
     }
 
     /// The most recent export failure, for logs and health checks.
     pub fn last_export_error(&self) -> Option<String> {
-        self.inner.stats.last_error()
+        self.inner.pipeline.stats.last_error()
     }
 
     /// How many more spans the buffer takes now (0 once shut down).
     pub(crate) fn room(&self) -> usize {
-        if self.inner.closed.get() {
+        if self.inner.pipeline.is_closed() {
             return 0;
         }
-        let buffer = &self.inner.buffer;
-        buffer.capacity().saturating_sub(buffer.len())
+        let queue = &self.inner.pipeline.queue;
+        queue.capacity().saturating_sub(queue.len())
     }
 
     /// The configuration in use.
@@ -287,7 +261,10 @@ fn schedule_keepalive(inner: &Rc<Inner>) {
 
 /// Exports now if a batch is full, else arms the batch timer if spans wait.
 fn schedule_by_policy(inner: &Rc<Inner>) {
-    match inner.policy.next_step(inner.buffer.len(), Duration::ZERO) {
+    match inner
+        .policy
+        .next_step(inner.pipeline.queue.len(), Duration::ZERO)
+    {
         NextStep::Export => schedule_export(inner),
         NextStep::WaitFor(timeout) => arm_timer(inner, timeout),
         NextStep::Idle => {}
@@ -312,29 +289,27 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
         Compression::None => 1,
         Compression::Gzip => 4,
     };
+    let (queue, stats) = (&inner.pipeline.queue, &inner.pipeline.stats);
     let mut estimate = 0;
     let mut batch = Vec::new();
-    inner.buffer.take_while(
-        |span| {
-            estimate += protobuf_span_len(span) * expansion + 16;
-            estimate / shrinkage <= budget
-        },
-        &mut batch,
-    );
+    stats.take_in_flight_from(|| {
+        queue.take_while(
+            |span| {
+                estimate += protobuf_span_len(span) * expansion + 16;
+                estimate / shrinkage <= budget
+            },
+            &mut batch,
+        );
+        batch.len() as u64
+    });
     if event == PageEvent::Unloading {
-        let left_behind = inner.buffer.discard_all() as u64;
-        inner
-            .stats
-            .record_dropped(DropReason::PageUnload, left_behind);
+        stats.drop_from_queue(DropReason::PageUnload, || queue.discard_all() as u64);
     }
     if batch.is_empty() {
         return;
     }
-    inner.stats.take_in_flight(batch.len() as u64);
     let encoded = keepalive.encoder.encode_batch_within(&batch, budget);
-    inner
-        .stats
-        .settle_dropped(DropReason::TooLarge, encoded.too_large as u64);
+    settle_too_large(stats, encoded.too_large);
     let mut budget_left = budget;
     // Requests over what is left of the budget: kept for later while the page is only
     // hidden, dropped when it unloads.
@@ -349,8 +324,8 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
         let promise = match keepalive.transport.start_keepalive(&request.body) {
             Ok(promise) => promise,
             Err(error) => {
-                inner.stats.record_error(error.to_string());
-                inner.stats.settle_dropped(DropReason::PageUnload, spans);
+                stats.record_error(error.to_string());
+                stats.settle_dropped(DropReason::PageUnload, spans);
                 continue;
             }
         };
@@ -365,17 +340,13 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
                 Ok(response) => response_outcome(response, json).await,
                 Err(error) => Err(network_error(error)),
             };
-            match outcome {
-                Ok(partial) => {
-                    let rejected = partial.rejected_spans.min(spans);
-                    inner.stats.settle_exported(spans - rejected, bytes as u64);
-                    inner.stats.settle_dropped(DropReason::Rejected, rejected);
-                }
-                Err(error) => {
-                    inner.stats.record_error(error.to_string());
-                    inner.stats.settle_dropped(DropReason::PageUnload, spans);
-                }
-            }
+            let stats = &inner.pipeline.stats;
+            // A keepalive request is sent once: the page may be gone before a retry.
+            let answer = outcome.map_err(|error| {
+                stats.record_error(error.to_string());
+                DropReason::PageUnload
+            });
+            settle_request(stats, spans, bytes as u64, answer);
             let keepalive = &inner.keepalive;
             keepalive
                 .bytes_in_flight
@@ -399,6 +370,7 @@ fn keep_or_drop_unsent(
     }
     if event == PageEvent::Unloading {
         inner
+            .pipeline
             .stats
             .settle_dropped(DropReason::PageUnload, count as u64);
         return;
@@ -408,8 +380,8 @@ fn keep_or_drop_unsent(
     for range in unsent.into_iter().rev() {
         kept.splice(0..0, batch.drain(range));
     }
-    inner.stats.return_in_flight(count as u64);
-    inner.buffer.put_back(kept);
+    inner.pipeline.stats.return_in_flight(count as u64);
+    inner.pipeline.queue.put_back(kept);
 }
 
 /// Starts an export task unless one is already scheduled.
@@ -459,9 +431,7 @@ async fn export_one(
     exporter: &mut BatchExporter<FetchTransport>,
     batch: &mut Vec<Span>,
 ) {
-    batch.clear();
-    inner.buffer.take_batch(inner.policy.batch_size, batch);
-    inner.stats.take_in_flight(batch.len() as u64);
+    inner.pipeline.take_batch(inner.policy.batch_size, batch);
     exporter.export(batch).await;
 }
 
@@ -477,7 +447,7 @@ async fn export_due(inner: Rc<Inner>) {
         } else {
             Duration::ZERO
         };
-        match inner.policy.next_step(inner.buffer.len(), waited) {
+        match inner.policy.next_step(inner.pipeline.queue.len(), waited) {
             NextStep::Export => {
                 inner.timer_due.set(false);
                 export_one(&inner, &mut exporter, &mut batch).await;
@@ -497,13 +467,17 @@ async fn export_due(inner: Rc<Inner>) {
 async fn drain(inner: Rc<Inner>, done: Rc<Slot<Outcome>>, until_empty: bool) {
     let mut exporter = take_exporter(&inner).await;
     let dropped_before = exporter.dropped_by_export;
-    let mut remaining = inner.buffer.len();
+    let queue = &inner.pipeline.queue;
+    let mut remaining = queue.len();
     let mut batch = Vec::new();
-    while inner.buffer.len() > 0 && (until_empty || remaining > 0) {
+    while queue.len() > 0 && (until_empty || remaining > 0) {
         remaining = remaining.saturating_sub(inner.policy.batch_size);
         export_one(&inner, &mut exporter, &mut batch).await;
     }
     let dropped = exporter.dropped_by_export - dropped_before;
     return_exporter(&inner, exporter);
-    done.fill(Outcome { dropped });
+    done.fill(Outcome {
+        dropped,
+        dropped_at_deadline: 0,
+    });
 }
