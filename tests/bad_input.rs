@@ -130,6 +130,51 @@ async fn nan_infinities_and_empty_names_travel_over_protobuf() {
     assert_eq!(bits, doubles.map(f64::to_bits));
 }
 
+/// Over OTLP/JSON a NaN or infinite double used to be written as `"NaN"` in `doubleValue`,
+/// which serde-based receivers refuse, losing the whole batch. Now such a value travels as
+/// a string value and every span arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nan_and_infinities_do_not_cost_a_json_batch() {
+    let receiver = Receiver::start().await.unwrap();
+    let collector = collector_for(
+        &receiver,
+        Config::default().with_protocol(Protocol::HttpJson),
+    )
+    .await;
+    let span = Span::new("odd")
+        .with_attribute("nan", f64::NAN)
+        .with_attribute("inf", f64::INFINITY)
+        .with_attribute("-inf", f64::NEG_INFINITY)
+        .with_attribute("finite", 1.5)
+        .end();
+    collector.collect(span).unwrap();
+    collector.collect(Span::new("neighbour").end()).unwrap();
+    collector.flush().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!((stats.exported, stats.dropped()), (2, 0), "{stats:?}");
+    assert!(
+        receiver.decode_errors().is_empty(),
+        "{:?}",
+        receiver.decode_errors()
+    );
+    let spans = receiver.spans();
+    let odd = spans.iter().find(|span| span.name == "odd").unwrap();
+    let values: Vec<_> = odd
+        .attributes
+        .iter()
+        .map(|attribute| attribute.value.as_ref().and_then(|v| v.value.clone()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            Some(any_value::Value::StringValue("NaN".into())),
+            Some(any_value::Value::StringValue("Infinity".into())),
+            Some(any_value::Value::StringValue("-Infinity".into())),
+            Some(any_value::Value::DoubleValue(1.5)),
+        ]
+    );
+}
+
 fn nested(depth: usize) -> Value {
     let mut value = Value::from("leaf");
     for level in 0..depth {

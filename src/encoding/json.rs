@@ -64,17 +64,21 @@ fn push_quoted_int(value: impl std::fmt::Display, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// A double as a JSON number; NaN and infinities as the proto3 JSON strings.
-fn push_double(value: f64, out: &mut Vec<u8>) {
+/// A double attribute value. NaN and infinities become string values ("NaN", "Infinity",
+/// "-Infinity"): proto3 JSON allows them as strings in `doubleValue`, but common decoders
+/// (serde-based ones such as rotel's and opentelemetry-proto's) refuse such a request
+/// whole, and one odd value must not cost the other spans. Protobuf keeps them as doubles.
+fn push_double_value(value: f64, out: &mut Vec<u8>) {
     if value.is_nan() {
-        out.extend_from_slice(b"\"NaN\"");
+        out.extend_from_slice(b"{\"stringValue\":\"NaN\"");
     } else if value.is_infinite() {
         out.extend_from_slice(if value > 0.0 {
-            b"\"Infinity\""
+            b"{\"stringValue\":\"Infinity\""
         } else {
-            b"\"-Infinity\""
+            b"{\"stringValue\":\"-Infinity\""
         });
     } else {
+        out.extend_from_slice(b"{\"doubleValue\":");
         // The shortest text that reads back to the same double, from the platform (the
         // browser's own number formatting keeps float printing out of the wasm package).
         crate::platform::write_double(value, out);
@@ -130,8 +134,7 @@ fn push_any_value(value: &Value, out: &mut Vec<u8>) {
             push_quoted_int(int, out);
         }
         Value::Double(double) => {
-            out.extend_from_slice(b"{\"doubleValue\":");
-            push_double(*double, out);
+            push_double_value(*double, out);
         }
         Value::Bytes(bytes) => {
             out.extend_from_slice(b"{\"bytesValue\":");
@@ -376,12 +379,10 @@ mod tests {
 
     #[test]
     fn doubles_and_special_values() {
-        assert_eq!(text(|out| push_double(1.5, out)), "1.5");
-        assert_eq!(text(|out| push_double(1e300, out)), "1e300");
-        assert_eq!(text(|out| push_double(f64::NAN, out)), "\"NaN\"");
-        assert_eq!(
-            text(|out| push_double(f64::NEG_INFINITY, out)),
-            "\"-Infinity\""
-        );
+        let value = |double| text(|out| push_double_value(double, out));
+        assert_eq!(value(1.5), "{\"doubleValue\":1.5");
+        assert_eq!(value(1e300), "{\"doubleValue\":1e300");
+        assert_eq!(value(f64::NAN), "{\"stringValue\":\"NaN\"");
+        assert_eq!(value(f64::NEG_INFINITY), "{\"stringValue\":\"-Infinity\"");
     }
 }
