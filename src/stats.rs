@@ -19,7 +19,8 @@ pub enum DropReason {
     /// The last attempt allowed by the retry policy got no answer within the request
     /// timeout.
     TimedOut,
-    /// The span alone encodes to more than the request byte limit.
+    /// The span alone encodes to more than the request byte limit, or the backend refused
+    /// it alone as too large (HTTP 413; larger requests are split and sent again).
     TooLarge,
     /// The collector shut down (or its shutdown deadline passed) before the span was sent.
     Shutdown,
@@ -42,7 +43,7 @@ pub struct Stats {
     pub dropped_rejected: u64,
     /// Dropped because the last attempt timed out (earlier timeouts are retried).
     pub dropped_timed_out: u64,
-    /// Dropped because a single span exceeded the request byte limit.
+    /// Dropped because a single span exceeded the request byte limit or the backend's.
     pub dropped_too_large: u64,
     /// Dropped because shutdown ran out of time or the collector was already shut down.
     pub dropped_shutdown: u64,

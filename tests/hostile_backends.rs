@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, Protocol, RetryPolicy, Span, Stats};
-use otlp_test_receiver::{GrpcReceiver, HostileAnswer, HostileServer, Receiver};
+use otlp_test_receiver::{GrpcReceiver, HostileAnswer, HostileServer, Receiver, ReceiverOptions};
 
 fn retry_policy() -> RetryPolicy {
     RetryPolicy {
@@ -172,4 +172,48 @@ async fn an_oversized_grpc_response_counts_delivered_spans_once() {
     );
     assert_eq!(receiver.calls().len(), 1, "delivered spans were sent again");
     assert_settled(stats);
+}
+
+/// A backend (or the proxy before it) with a body limit answers 413: the request is split
+/// and the halves sent again, so every span that fits arrives exactly once; a span too
+/// large for the backend even alone is dropped as too large. (Before: the whole batch was
+/// dropped as rejected.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payload_too_large_answer_splits_the_batch_and_sends_the_halves() {
+    let receiver = Receiver::start_with(ReceiverOptions {
+        max_body_bytes: Some(30_000),
+        ..ReceiverOptions::default()
+    })
+    .await
+    .unwrap();
+    let collector = Collector::new(config(receiver.endpoint()).with_batch_size(200)).unwrap();
+    for i in 0..100 {
+        let span = Span::new(format!("part-{i}")).with_attribute("payload", "x".repeat(1000));
+        collector.collect(span.end()).unwrap();
+    }
+    let huge = Span::new("alone-too-large").with_attribute("payload", "x".repeat(40_000));
+    collector.collect(huge.end()).unwrap();
+    let flushed = collector.flush().await;
+    let stats = collector.stats();
+    assert_settled(stats);
+    assert_eq!(
+        (stats.exported, stats.dropped_too_large, stats.dropped()),
+        (100, 1, 1),
+        "{stats:?} {flushed:?}"
+    );
+    assert_eq!(stats.retries, 0, "a split is not a retry: {stats:?}");
+    let mut names: Vec<String> = receiver.spans().into_iter().map(|span| span.name).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 100, "each span exactly once");
+    assert_eq!(receiver.span_count(), 100);
+    assert!(receiver
+        .requests()
+        .iter()
+        .all(|request| request.body_len <= 30_000));
+    assert!(
+        flushed.is_err(),
+        "the span refused alone is reported: {flushed:?}"
+    );
+    collector.shutdown().await.unwrap();
 }

@@ -14,8 +14,7 @@ use crate::model::{Resource, Scope, Span};
 pub(crate) struct EncodedRequest {
     pub(crate) body: Bytes,
     /// Where this request's spans start in the encoded slice, so a caller that cannot send
-    /// it knows which spans to keep.
-    #[allow(dead_code)] // only the browser's page-hide path keeps spans it could not send
+    /// it knows which spans to keep or split.
     pub(crate) first_span: usize,
     pub(crate) span_count: usize,
 }

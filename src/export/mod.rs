@@ -70,6 +70,7 @@ impl SendError {
     fn drop_reason(&self) -> DropReason {
         match self {
             SendError::Timeout(_) => DropReason::TimedOut,
+            SendError::Status { status: 413, .. } => DropReason::TooLarge,
             _ if self.is_retryable() => DropReason::RetriesExhausted,
             _ => DropReason::Rejected,
         }
@@ -98,17 +99,38 @@ pub(crate) struct BatchExporter<T> {
 
 impl<T: Transport> BatchExporter<T> {
     /// Encodes and sends `batch` (emptying it), settling each span as exported or dropped.
+    ///
+    /// A request the backend refuses as too large (HTTP 413) is split in two and each half
+    /// sent on its own, down to single spans; what is refused even alone is dropped as too
+    /// large. The spans are kept until every request is settled, for that.
     pub(crate) async fn export(&mut self, batch: &mut Vec<Span>) {
         if batch.is_empty() {
             return;
         }
         let encoded = self.encoder.encode_batch(batch);
-        // The bodies hold everything now; free the spans before the network wait.
-        batch.clear();
         self.dropped_by_export += settle_too_large(&self.stats, encoded.too_large);
-        for request in &encoded.requests {
+        // Requests still to send, the next one last.
+        let mut pending = encoded.requests;
+        pending.reverse();
+        while let Some(request) = pending.pop() {
             let answer =
                 send_with_retry(&self.transport, &self.retry, &request.body, &[&self.stats]).await;
+            if answer.as_ref().err() == Some(&DropReason::TooLarge) && request.span_count > 1 {
+                let spans = &batch[request.first_span..request.first_span + request.span_count];
+                let (left, right) = spans.split_at(spans.len() / 2);
+                for (half, first_span) in [
+                    (right, request.first_span + left.len()),
+                    (left, request.first_span),
+                ] {
+                    let encoded = self.encoder.encode_batch(half);
+                    self.dropped_by_export += settle_too_large(&self.stats, encoded.too_large);
+                    pending.extend(encoded.requests.into_iter().rev().map(|mut part| {
+                        part.first_span += first_span;
+                        part
+                    }));
+                }
+                continue;
+            }
             self.dropped_by_export += settle_request(
                 &self.stats,
                 request.span_count as u64,
@@ -116,6 +138,7 @@ impl<T: Transport> BatchExporter<T> {
                 answer,
             );
         }
+        batch.clear();
     }
 }
 

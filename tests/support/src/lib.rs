@@ -103,6 +103,9 @@ pub struct ReceiverOptions {
     pub port: u16,
     /// A folder to serve with `GET` (the demo page), if any.
     pub static_dir: Option<std::path::PathBuf>,
+    /// Trace request bodies larger than this (as sent, before decompression) are refused
+    /// with 413 Payload Too Large, as a proxy's body limit would.
+    pub max_body_bytes: Option<usize>,
 }
 
 impl Default for ReceiverOptions {
@@ -111,12 +114,14 @@ impl Default for ReceiverOptions {
             keep_requests: true,
             port: 0,
             static_dir: None,
+            max_body_bytes: None,
         }
     }
 }
 
 struct State {
     keep_requests: bool,
+    max_body_bytes: Option<usize>,
     static_dir: Option<std::path::PathBuf>,
     /// `traceparent` headers of requests to the demo API.
     api_traceparents: Mutex<Vec<String>>,
@@ -137,6 +142,7 @@ impl Default for State {
     fn default() -> Self {
         State {
             keep_requests: true,
+            max_body_bytes: None,
             static_dir: None,
             api_traceparents: Mutex::default(),
             requests: Mutex::default(),
@@ -224,6 +230,7 @@ impl Receiver {
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             keep_requests: options.keep_requests,
+            max_body_bytes: options.max_body_bytes,
             static_dir: options.static_dir,
             ..State::default()
         });
@@ -496,6 +503,13 @@ async fn handle(
             ))
         }
     };
+    if state.max_body_bytes.is_some_and(|limit| body.len() > limit) {
+        return Ok(respond(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "text/plain",
+            b"request body too large".to_vec(),
+        ));
+    }
     let scripted = lock(&state.scripted).pop_front();
     let mut partial_success = None;
     match scripted {

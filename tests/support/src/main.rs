@@ -39,6 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         keep_requests: true,
         port,
         static_dir,
+        ..ReceiverOptions::default()
     })
     .await?;
     println!("OTLP/HTTP receiver listening on {}", receiver.endpoint());
