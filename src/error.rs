@@ -18,6 +18,16 @@ pub enum StartError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     HttpClient(String),
+    /// A certificate file could not be used.
+    #[error("{what} file {path:?}: {reason}")]
+    Tls {
+        /// What the file was for, e.g. "CA certificate".
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Why a span was not accepted by `collect`. Either way it is counted as dropped.

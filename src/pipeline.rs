@@ -34,14 +34,17 @@ pub(crate) struct Pipeline<Q> {
     /// Set once by `shutdown` (or, natively, when the export thread ends); later spans are
     /// refused and counted.
     pub(crate) closed: AtomicBool,
+    /// Switched off (`OTEL_SDK_DISABLED`): spans are accepted and forgotten, uncounted.
+    pub(crate) disabled: bool,
 }
 
 impl<Q: SpanQueue> Pipeline<Q> {
-    pub(crate) fn new(queue: Q, stats: Arc<StatsCounters>) -> Self {
+    pub(crate) fn new(queue: Q, stats: Arc<StatsCounters>, disabled: bool) -> Self {
         Pipeline {
             queue,
             stats,
             closed: AtomicBool::new(false),
+            disabled,
         }
     }
 
@@ -55,8 +58,11 @@ impl<Q: SpanQueue> Pipeline<Q> {
     }
 
     /// Counts `span` as collected and queues it (ending it if it is not ended), or counts
-    /// why it was refused.
+    /// why it was refused. A disabled pipeline drops it uncounted.
     pub(crate) fn accept(&self, span: Span) -> Result<(), CollectError> {
+        if self.disabled {
+            return Ok(());
+        }
         self.stats.record_collected();
         if self.is_closed() {
             return Err(self.refuse_closed());
@@ -197,6 +203,7 @@ mod tests {
         Pipeline::new(
             TestQueue(RefCell::default(), capacity),
             Arc::new(StatsCounters::default()),
+            false,
         )
     }
 
@@ -224,6 +231,16 @@ mod tests {
             (5, 2, 2, 1)
         );
         assert!(stats.is_balanced());
+    }
+
+    #[test]
+    fn a_disabled_pipeline_accepts_and_forgets() {
+        let mut pipeline = pipeline(1);
+        pipeline.disabled = true;
+        for _ in 0..3 {
+            assert_eq!(pipeline.accept(Span::new("s")), Ok(()));
+        }
+        assert_eq!(pipeline.stats(), Stats::default());
     }
 
     #[test]

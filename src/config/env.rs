@@ -146,6 +146,25 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
         }
     }
 
+    if let Some(path) = exporter_variable(source, "CERTIFICATE") {
+        config.ca_certificate = Some(path.value.into());
+    }
+    match (
+        exporter_variable(source, "CLIENT_CERTIFICATE"),
+        exporter_variable(source, "CLIENT_KEY"),
+    ) {
+        (Some(certificate), Some(key)) => {
+            config.client_certificate = Some((certificate.value.into(), key.value.into()));
+        }
+        (Some(alone), None) => {
+            return Err(alone.invalid("mutual TLS needs OTEL_EXPORTER_OTLP_CLIENT_KEY too"))
+        }
+        (None, Some(alone)) => {
+            return Err(alone.invalid("mutual TLS needs OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE too"))
+        }
+        (None, None) => {}
+    }
+
     if let Some(timeout) = exporter_variable(source, "TIMEOUT") {
         config.export_timeout = timeout.milliseconds()?;
     }
@@ -213,6 +232,10 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
         if let Some(limit) = lookup(source, name) {
             limits.max_attribute_value_length = Some(limit.limit()?);
         }
+    }
+    // The specification's boolean: true only for "true", in any case; anything else is false.
+    if let Some(disabled) = lookup(source, "OTEL_SDK_DISABLED") {
+        config.disabled = disabled.value.eq_ignore_ascii_case("true");
     }
     Ok(config)
 }

@@ -17,6 +17,7 @@ mod endpoint;
 mod env;
 
 use std::borrow::Cow;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::encoding::{Compression, Protocol};
@@ -145,6 +146,13 @@ pub struct Config {
     pub(crate) span_limits: SpanLimits,
     /// Backends that receive every batch too (fan-out), beside `endpoint`.
     pub(crate) extra_destinations: Vec<Destination>,
+    /// A PEM file of CA certificates to trust for `https` endpoints, beside the built-in
+    /// roots.
+    pub(crate) ca_certificate: Option<PathBuf>,
+    /// PEM files of a client certificate and its private key, for mutual TLS.
+    pub(crate) client_certificate: Option<(PathBuf, PathBuf)>,
+    /// Accept spans and do nothing with them (`OTEL_SDK_DISABLED`).
+    pub(crate) disabled: bool,
 }
 
 /// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
@@ -220,6 +228,9 @@ impl std::fmt::Debug for Config {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("span_limits", &self.span_limits)
             .field("extra_destinations", &self.extra_destinations)
+            .field("ca_certificate", &self.ca_certificate)
+            .field("client_certificate", &self.client_certificate)
+            .field("disabled", &self.disabled)
             .finish()
     }
 }
@@ -246,6 +257,9 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(30),
             span_limits: SpanLimits::default(),
             extra_destinations: Vec::new(),
+            ca_certificate: None,
+            client_certificate: None,
+            disabled: false,
         }
     }
 }
@@ -260,7 +274,8 @@ impl Config {
     /// Defaults overridden by `OTEL_*` variables looked up in `source`.
     ///
     /// Reads `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` (for HTTP the generic one gets
-    /// `/v1/traces` appended), `_HEADERS`, `_TIMEOUT`, `_PROTOCOL` and `_COMPRESSION`,
+    /// `/v1/traces` appended), `_HEADERS`, `_TIMEOUT`, `_PROTOCOL`, `_COMPRESSION`,
+    /// `_CERTIFICATE`, `_CLIENT_CERTIFICATE` and `_CLIENT_KEY`, `OTEL_SDK_DISABLED`,
     /// `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_SCHEDULE_DELAY`,
     /// `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
     /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS` and the `OTEL_SPAN_*_LIMIT` /
@@ -467,6 +482,39 @@ impl Config {
     /// The span limits.
     pub fn span_limits(&self) -> SpanLimits {
         self.span_limits
+    }
+
+    /// Trusts the CA certificates in the PEM file at `path` for `https` endpoints, beside
+    /// the built-in roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`). Read when the collector
+    /// starts; native builds only (browsers use their own certificate store).
+    pub fn with_ca_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_certificate = Some(path.into());
+        self
+    }
+
+    /// Presents the client certificate and private key in these PEM files to `https`
+    /// endpoints that ask for one: mutual TLS (`OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY`). Read when the collector starts; native builds only.
+    pub fn with_client_certificate(
+        mut self,
+        certificate: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.client_certificate = Some((certificate.into(), key.into()));
+        self
+    }
+
+    /// With `true`, the collector accepts spans and does nothing with them: nothing is
+    /// counted, buffered or sent (`OTEL_SDK_DISABLED=true`). For turning telemetry off
+    /// without changing the code that produces it.
+    pub fn with_disabled(mut self, disabled: bool) -> Self {
+        self.disabled = disabled;
+        self
+    }
+
+    /// Whether the collector is switched off (see [`with_disabled`](Self::with_disabled)).
+    pub fn is_disabled(&self) -> bool {
+        self.disabled
     }
 
     /// Checks every field; the error names the first bad one.

@@ -49,6 +49,11 @@ pub(crate) enum SendError {
     /// The request did not complete (refused, reset, …).
     #[error("network error: {0}")]
     Network(String),
+    /// The TLS handshake failed on a certificate: permanent until the certificates or the
+    /// configuration change, so never retried.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // browsers do TLS themselves
+    #[error("TLS: {0}")]
+    Certificate(String),
     /// No answer within the request timeout; the backend may still have taken the spans.
     #[error("request timed out after {} ms", .0.as_millis() as u64)]
     Timeout(Duration),
@@ -63,6 +68,7 @@ impl SendError {
                 code, retry_after, ..
             } => classify_grpc_code(*code, retry_after.is_some()) == StatusClass::Retryable,
             SendError::Network(_) | SendError::Timeout(_) => true,
+            SendError::Certificate(_) => false,
         }
     }
 
@@ -217,7 +223,7 @@ pub(crate) async fn send_with_retry<T: Transport>(
             SendError::Status { retry_after, .. } | SendError::Grpc { retry_after, .. } => {
                 *retry_after
             }
-            SendError::Network(_) | SendError::Timeout(_) => None,
+            SendError::Network(_) | SendError::Timeout(_) | SendError::Certificate(_) => None,
         };
         let elapsed =
             Duration::from_nanos(crate::platform::now_unix_nanos().saturating_sub(first_attempt));

@@ -101,7 +101,11 @@ impl Collector {
         let entered = runtime.enter();
         let stats = Arc::new(StatsCounters::default());
         let shared = Arc::new(Shared {
-            pipeline: Pipeline::new(SpanBuffer::new(config.max_queue_size), Arc::clone(&stats)),
+            pipeline: Pipeline::new(
+                SpanBuffer::new(config.max_queue_size),
+                Arc::clone(&stats),
+                config.disabled,
+            ),
             export_stopped: AtomicBool::new(false),
         });
         let (commands, command_receiver) = mpsc::unbounded_channel();
@@ -197,6 +201,9 @@ impl Collector {
     /// span as dropped for a full buffer.
     pub async fn collect_or_wait(&self, span: Span) -> Result<(), CollectError> {
         let pipeline = &self.inner.shared.pipeline;
+        if pipeline.disabled {
+            return Ok(());
+        }
         pipeline.stats.record_collected();
         if pipeline.is_closed() {
             return Err(pipeline.refuse_closed());

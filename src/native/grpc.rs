@@ -7,9 +7,10 @@ use std::time::Duration;
 use bytes::{Buf, BufMut, Bytes};
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Status};
 
+use super::tls::{certificate_problem, TlsFiles};
 use crate::config::Config;
 use crate::encoding::Compression;
 use crate::error::StartError;
@@ -42,8 +43,16 @@ impl GrpcTransport {
             .user_agent(concat!("otlp-collector/", env!("CARGO_PKG_VERSION")))
             .map_err(|error| invalid(&error))?;
         if config.endpoint.starts_with("https://") {
+            let tls = TlsFiles::read(config)?;
+            let mut tls_config = ClientTlsConfig::new().with_webpki_roots();
+            if let Some(pem) = tls.ca_certificate {
+                tls_config = tls_config.ca_certificate(Certificate::from_pem(pem));
+            }
+            if let Some((certificate, key)) = tls.client_identity {
+                tls_config = tls_config.identity(Identity::from_pem(certificate, key));
+            }
             endpoint = endpoint
-                .tls_config(ClientTlsConfig::new().with_webpki_roots())
+                .tls_config(tls_config)
                 .map_err(|error| invalid(&error))?;
         }
         let mut metadata = MetadataMap::new();
@@ -107,6 +116,9 @@ fn is_oversized_response(status: &Status) -> bool {
 /// A failed call as the shared retry logic sees it: its code, and the server's
 /// `RetryInfo` delay when the status details carry one.
 fn send_error(status: &Status) -> SendError {
+    if let Some(problem) = certificate_problem(status) {
+        return SendError::Certificate(problem);
+    }
     // Refused or reset connections surface as UNAVAILABLE with a transport error source.
     if status.code() == Code::Unavailable && std::error::Error::source(status).is_some() {
         return SendError::Network(format!("{}: {}", status.message(), describe(status)));

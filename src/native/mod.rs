@@ -10,6 +10,7 @@ mod grpc;
 mod gzip;
 mod http;
 mod number;
+mod tls;
 mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};

@@ -84,6 +84,11 @@ impl Collector {
                 "destinations: fan-out to several endpoints is available in native builds only",
             ));
         }
+        if config.ca_certificate.is_some() || config.client_certificate.is_some() {
+            return Err(StartError::Unsupported(
+                "certificate files: browsers and Node's fetch use their own certificate store",
+            ));
+        }
         if config.protocol == Protocol::Grpc {
             return Err(StartError::Unsupported(
                 "protocol grpc: browsers cannot read gRPC trailers; use http/protobuf",
@@ -110,7 +115,11 @@ impl Collector {
             dropped_by_export: 0,
         };
         let inner = Rc::new(Inner {
-            pipeline: Pipeline::new(SpanBuffer::new(config.max_queue_size), stats),
+            pipeline: Pipeline::new(
+                SpanBuffer::new(config.max_queue_size),
+                stats,
+                config.disabled,
+            ),
             policy: BatchPolicy {
                 batch_size: config.batch_size,
                 batch_timeout: config.batch_timeout,

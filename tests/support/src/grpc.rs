@@ -148,6 +148,11 @@ impl GrpcReceiver {
         format!("http://{}", self.addr)
     }
 
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Fails the next calls with these codes (no `RetryInfo`).
     pub fn fail_with(&self, codes: impl IntoIterator<Item = Code>) {
         lock(&self.state.scripted).extend(codes.into_iter().map(|code| Scripted::Fail(code, None)));
