@@ -24,6 +24,32 @@ extern "C" {
 /// How much of an error response body we keep for the error message.
 const ERROR_BODY_LIMIT: usize = 512;
 
+/// The most of any response body we read: an OTLP response is a few bytes, and a hostile
+/// or misconfigured server must not make the page buffer a huge (or endless) one.
+const RESPONSE_BODY_LIMIT: usize = 64 * 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A response body's `ReadableStream`.
+    type BodyStream;
+    #[wasm_bindgen(method, catch, js_name = getReader)]
+    fn get_reader(this: &BodyStream) -> Result<BodyReader, JsValue>;
+
+    /// Its default reader.
+    type BodyReader;
+    #[wasm_bindgen(method)]
+    fn read(this: &BodyReader) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn cancel(this: &BodyReader) -> js_sys::Promise;
+
+    /// One `read()` result.
+    type BodyChunk;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &BodyChunk) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &BodyChunk) -> Option<js_sys::Uint8Array>;
+}
+
 pub(crate) struct FetchTransport {
     url: String,
     /// JSON responses come back to JSON requests.
@@ -116,14 +142,8 @@ pub(crate) async fn response_outcome(
 ) -> Result<PartialSuccess, SendError> {
     let response: Response = response.unchecked_into();
     let status = response.status();
+    let body = read_prefix(&response, RESPONSE_BODY_LIMIT).await;
     if classify_status(status) == StatusClass::Accepted {
-        let body = match response.array_buffer() {
-            Ok(promise) => JsFuture::from(promise)
-                .await
-                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
         return Ok(PartialSuccess::from_response(&body, json));
     }
     // Readable cross-origin only if the server lists it in Access-Control-Expose-Headers.
@@ -133,15 +153,8 @@ pub(crate) async fn response_outcome(
         .ok()
         .flatten()
         .and_then(|value| parse_retry_after(&value, crate::platform::now_unix_nanos()));
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|text| text.as_string())
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    let mut body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
+    let shown = &body[..body.len().min(ERROR_BODY_LIMIT)];
+    let mut body = String::from_utf8_lossy(shown).into_owned();
     if status == 0 || (300..400).contains(&status) {
         body = "the endpoint redirected, and redirects are not followed: set the endpoint to the final URL".to_owned();
     }
@@ -150,6 +163,34 @@ pub(crate) async fn response_outcome(
         body,
         retry_after,
     })
+}
+
+/// Reads at most `limit` bytes of `response`'s body, then cancels the rest of it.
+async fn read_prefix(response: &Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    let stream = js_sys::Reflect::get(response, &JsValue::from_str("body")).unwrap_or_default();
+    if stream.is_null() || stream.is_undefined() {
+        return body;
+    }
+    let Ok(reader) = stream.unchecked_into::<BodyStream>().get_reader() else {
+        return body;
+    };
+    while body.len() < limit {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            return body;
+        };
+        let chunk: BodyChunk = chunk.unchecked_into();
+        if chunk.done() {
+            return body;
+        }
+        if let Some(bytes) = chunk.value() {
+            let take = (bytes.length() as usize).min(limit - body.len());
+            body.extend(bytes.subarray(0, take as u32).to_vec());
+        }
+    }
+    // Stops the download; the rest is never buffered.
+    let _ = JsFuture::from(reader.cancel()).await;
+    body
 }
 
 /// A JavaScript exception (e.g. `TypeError: Failed to fetch`) as a network error.

@@ -73,6 +73,57 @@ test('a Node process exits promptly after shutdown(): no timer is left armed', a
   assert.equal(stats.exported, 2, output);
 });
 
+/** A hostile server on loopback: answers every POST with `status` and a body that never
+ * ends (64 KiB chunks, capped at 1 GiB), counting what it managed to write. */
+async function startEndlessBodyServer(status) {
+  const { createServer } = await import('node:http');
+  const server = { written: 0 };
+  server.http = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(status, { 'content-type': 'application/x-protobuf' });
+      const chunk = Buffer.alloc(65536);
+      const pump = () => {
+        while (server.written < 2 ** 30) {
+          server.written += chunk.length;
+          if (!response.write(chunk)) return response.once('drain', pump);
+        }
+        response.end();
+      };
+      response.on('close', () => response.removeAllListeners('drain'));
+      pump();
+    });
+  });
+  await new Promise((resolve) => server.http.listen(0, '127.0.0.1', resolve));
+  server.url = `http://127.0.0.1:${server.http.address().port}/v1/traces`;
+  server.stop = () => { server.http.closeAllConnections(); server.http.close(); };
+  return server;
+}
+
+test('an endless response body is not read whole: the export settles and the download stops', async () => {
+  const require = createRequire(import.meta.url);
+  const { Collector } = require(path.join(packages, 'nodejs', 'otlp_collector.js'));
+  for (const status of [200, 400]) {
+    const server = await startEndlessBodyServer(status);
+    try {
+      const collector = new Collector({ endpoint: server.url, serviceName: 'endless', flushTimeoutMs: 10000 });
+      collector.startSpan('endless').end();
+      const started = Date.now();
+      await collector.flush().catch(() => {});
+      const took = Date.now() - started;
+      const stats = collector.stats();
+      const settled = status === 200 ? stats.exported : stats.droppedRejected;
+      assert.equal(settled, 1, `HTTP ${status}: ${JSON.stringify(stats)} after ${took} ms`);
+      assert.equal(stats.buffered, 0, JSON.stringify(stats));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.ok(server.written < 64 * 2 ** 20, `the server wrote ${server.written} bytes`);
+      await collector.shutdown().catch(() => {});
+    } finally {
+      server.stop();
+    }
+  }
+});
+
 test('the bundler package builds with webpack and runs in Chromium', async () => {
   const output = path.join(repoRoot, 'www', 'bundle');
   await rm(output, { recursive: true, force: true });
