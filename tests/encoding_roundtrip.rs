@@ -395,6 +395,57 @@ mod random_spans {
             })
     }
 
+    /// Values nested up to 32 levels (the limit is 16) and up to 8 wide, with finite
+    /// doubles and random text.
+    fn deep_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<String>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::Int),
+            any::<f64>()
+                .prop_filter("finite", |double| double.is_finite())
+                .prop_map(Value::Double),
+        ];
+        let random = leaf.prop_recursive(8, 96, 8, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..8).prop_map(Value::Array),
+                vec((any::<String>(), inner), 0..8).prop_map(|pairs| {
+                    Value::KvList(
+                        pairs
+                            .into_iter()
+                            .map(|(k, v)| KeyValue::new(k, v))
+                            .collect(),
+                    )
+                }),
+            ]
+        });
+        // Random values wrapped in up to 24 more levels, so many cross the limit.
+        (random, 0usize..24, any::<bool>()).prop_map(|(mut value, levels, as_list)| {
+            for _ in 0..levels {
+                value = if as_list {
+                    Value::KvList(vec![KeyValue::new("k", value)])
+                } else {
+                    Value::Array(vec![value])
+                };
+            }
+            value
+        })
+    }
+
+    /// Levels of arrays and key-value lists around the deepest leaf.
+    fn nesting(value: &Value) -> usize {
+        match value {
+            Value::Array(values) => 1 + values.iter().map(nesting).max().unwrap_or(0),
+            Value::KvList(pairs) => {
+                1 + pairs
+                    .iter()
+                    .map(|pair| nesting(&pair.value))
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 200,
@@ -410,6 +461,29 @@ mod random_spans {
                 let decoded = &request.resource_spans[0].scope_spans[0].spans;
                 let expected: Vec<trace::Span> = spans.iter().map(expected_span).collect();
                 prop_assert_eq!(decoded, &expected, "{:?}", protocol);
+            }
+        }
+
+        /// Deep and wide values: the encoders never fail or overflow, decoders read every
+        /// request, values within the nesting limit arrive intact, deeper ones are dropped
+        /// and counted.
+        #[test]
+        fn deep_and_wide_values_encode_and_decode_or_are_counted(values in vec(deep_value(), 1..5)) {
+            let mut span = Span::new("deep");
+            let mut kept = Vec::new();
+            for (index, value) in values.iter().enumerate() {
+                let key = format!("a{index}");
+                span.set_attribute(key.clone(), value.clone());
+                if nesting(value) <= otlp_collector::MAX_VALUE_NESTING {
+                    kept.push(KeyValue::new(key, value.clone()));
+                }
+            }
+            let span = span.end();
+            for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+                let request = round_trip(protocol, &Resource::new("deep"), &Scope::default(), std::slice::from_ref(&span));
+                let decoded = &request.resource_spans[0].scope_spans[0].spans[0];
+                prop_assert_eq!(&decoded.attributes, &proto_attributes(&kept), "{:?}", protocol);
+                prop_assert_eq!(decoded.dropped_attributes_count as usize, values.len() - kept.len());
             }
         }
     }

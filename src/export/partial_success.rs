@@ -58,13 +58,13 @@ fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
 /// `{"partialSuccess": {"rejectedSpans": "5" | 5, "errorMessage": "…"}}`, read by looking
 /// for the two keys (the response has no other fields that could contain them).
 fn from_json(body: &[u8]) -> Option<PartialSuccess> {
-    let text = std::str::from_utf8(body).ok()?;
+    // A body cut off by the bounded read may end inside a character: keep what is whole.
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(error) => std::str::from_utf8(body.get(..error.valid_up_to())?).ok()?,
+    };
     let rejected = json_value_after(text, "\"rejectedSpans\"")
-        .map(|value| value.trim_start_matches('"'))
-        .map(|value| {
-            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u64>().unwrap_or(0)
-        })
+        .and_then(json_count)
         .unwrap_or(0);
     let error_message = json_value_after(text, "\"errorMessage\"")
         .and_then(json_string)
@@ -86,6 +86,21 @@ fn json_value_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     let after_key = text.get(found + key.len()..)?;
     let after_colon = after_key.trim_start().strip_prefix(':')?;
     Some(after_colon.trim_start())
+}
+
+/// The count at the start of `text`, bare (`5`) or quoted (`"5"`, proto3 JSON's int64).
+/// A number the body ends in the middle of is not a count: `"1` may have been `"100"`.
+fn json_count(text: &str) -> Option<u64> {
+    let (quoted, rest) = match text.strip_prefix('"') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let terminator = *rest.as_bytes().get(digits)?;
+    if quoted && terminator != b'"' {
+        return None;
+    }
+    rest.get(..digits)?.parse().ok()
 }
 
 /// Decodes the JSON string literal at the start of `text`.
@@ -163,6 +178,17 @@ mod tests {
         );
         let json = br#"{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old and"#;
         assert_eq!(PartialSuccess::from_response(json, true).rejected_spans, 3);
+        // Cut inside the count: not a count (it may have been 100), rather than 1.
+        for cut in [
+            &br#"{"partialSuccess":{"rejectedSpans":"1"#[..],
+            br#"{"partialSuccess":{"rejectedSpans":1"#,
+        ] {
+            assert_eq!(PartialSuccess::from_response(cut, true).rejected_spans, 0);
+        }
+        // Cut inside a character of the message: the count still reads.
+        let mut json = br#"{"partialSuccess":{"rejectedSpans":7,"errorMessage":"caf"#.to_vec();
+        json.push(0xc3);
+        assert_eq!(PartialSuccess::from_response(&json, true).rejected_spans, 7);
     }
 
     #[test]
@@ -179,6 +205,63 @@ mod tests {
                 },
                 "{body}"
             );
+        }
+    }
+
+    // proptest and the official types are native-only dev-dependencies.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod random_bodies {
+        use super::*;
+        use opentelemetry_proto::tonic::collector::trace::v1::{
+            ExportTracePartialSuccess, ExportTraceServiceResponse,
+        };
+        use proptest::prelude::*;
+        use prost::Message;
+
+        fn response(rejected: i64, message: &str) -> ExportTraceServiceResponse {
+            ExportTraceServiceResponse {
+                partial_success: Some(ExportTracePartialSuccess {
+                    rejected_spans: rejected,
+                    error_message: message.to_owned(),
+                }),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_read_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let _ = PartialSuccess::from_response(&body, false);
+                let _ = PartialSuccess::from_response(&body, true);
+            }
+
+            #[test]
+            fn responses_from_the_official_types_read_back(
+                rejected in 0i64..i64::MAX,
+                message in "\\PC{0,40}",
+                cut in 0usize..64,
+            ) {
+                let expected = PartialSuccess { rejected_spans: rejected as u64, error_message: message.clone() };
+                let protobuf = response(rejected, &message).encode_to_vec();
+                prop_assert_eq!(PartialSuccess::from_response(&protobuf, false), expected.clone());
+                let json = serde_json::to_vec(&response(rejected, &message)).unwrap();
+                prop_assert_eq!(PartialSuccess::from_response(&json, true), expected);
+                // A body cut anywhere (a bounded read) is read without panicking, and any
+                // count it yields is the real one.
+                for (body, is_json) in [(&protobuf, false), (&json, true)] {
+                    let cut = body.len().saturating_sub(cut);
+                    let partial = PartialSuccess::from_response(&body[..cut], is_json);
+                    prop_assert!(
+                        partial.rejected_spans == 0 || partial.rejected_spans == rejected as u64,
+                        "{} read from {:?}", partial.rejected_spans, String::from_utf8_lossy(&body[..cut])
+                    );
+                }
+            }
+
+            #[test]
+            fn negative_counts_reject_nothing(rejected in i64::MIN..0) {
+                let protobuf = response(rejected, "odd").encode_to_vec();
+                prop_assert_eq!(PartialSuccess::from_response(&protobuf, false).rejected_spans, 0);
+            }
         }
     }
 }
