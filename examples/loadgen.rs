@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, Span};
-use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb, thread_cpu_seconds};
+use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb, thread_cpu_seconds, ThreadCpuSampler};
 use otlp_test_receiver::Receiver;
 
 struct Args {
@@ -150,6 +150,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, Box<dyn std::error::Error>>((collector, receiver))
     })?;
 
+    // The export thread exits at shutdown, taking its CPU time out of /proc: sample it.
+    let export_cpu = ThreadCpuSampler::start(EXPORT_THREADS);
     let started = Instant::now();
     let collector = Arc::new(collector);
     let producers: Vec<_> = (0..args.threads)
@@ -182,7 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total_s = started.elapsed().as_secs_f64();
     let stats = collector.stats();
     let (cpu_s, peak_rss_mb) = (cpu_seconds(), peak_rss_mb());
-    let export_cpu_s = thread_cpu_seconds(EXPORT_THREADS);
+    let export_cpu_s = export_cpu.stop();
     let receiver_cpu_s = thread_cpu_seconds(RECEIVER_THREADS);
     let producer_cpu_s = (cpu_s - export_cpu_s - receiver_cpu_s).max(0.0);
 

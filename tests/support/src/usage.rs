@@ -63,3 +63,35 @@ pub fn thread_cpu_seconds(prefix: &str) -> f64 {
     }
     ticks as f64 / ticks_per_second
 }
+
+/// Keeps sampling the CPU time of threads named `prefix…` until stopped: a thread that
+/// exits before the end of a run (the collector's export thread at shutdown) takes its
+/// time out of `/proc` with it, so the last sample is what it used (to within 25 ms).
+pub struct ThreadCpuSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<f64>,
+}
+
+impl ThreadCpuSampler {
+    /// Starts sampling on a thread of its own.
+    pub fn start(prefix: &'static str) -> ThreadCpuSampler {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        let sampler = std::thread::spawn(move || {
+            let mut last = 0.0f64;
+            while !stopped.load(Ordering::Relaxed) {
+                last = last.max(thread_cpu_seconds(prefix));
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            last.max(thread_cpu_seconds(prefix))
+        });
+        ThreadCpuSampler { stop, sampler }
+    }
+
+    /// Stops sampling; the largest CPU time seen, in seconds.
+    pub fn stop(self) -> f64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.sampler.join().unwrap_or(0.0)
+    }
+}
