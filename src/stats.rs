@@ -131,6 +131,8 @@ pub(crate) struct StatsCounters {
     /// count and its reset.
     abandoned: Mutex<bool>,
     last_error: Mutex<Option<String>>,
+    /// How many errors were recorded, so a watcher can tell a new one from the last.
+    errors: AtomicU64,
 }
 
 impl DropReason {
@@ -236,6 +238,13 @@ impl StatsCounters {
     pub(crate) fn record_error(&self, mut error: String) {
         truncate_message(&mut error);
         *lock(&self.last_error) = Some(error);
+        self.errors.fetch_add(1, Relaxed);
+    }
+
+    /// How many export errors were recorded so far.
+    #[allow(dead_code)] // only the browser package reports each error as it happens
+    pub(crate) fn errors_recorded(&self) -> u64 {
+        self.errors.load(Relaxed)
     }
 
     pub(crate) fn last_error(&self) -> Option<String> {

@@ -47,12 +47,8 @@ document.getElementById('fail').addEventListener('click', () => {
 });
 
 document.getElementById('flush').addEventListener('click', async () => {
-  try {
-    await collector.flush();
-    log('flush: everything collected so far was exported');
-  } catch (error) {
-    log(`flush: ${error.message}`);
-  }
+  const delivered = await collector.flush();
+  log(delivered ? 'flush: everything collected so far was exported' : 'flush: some spans were not delivered (see stats)');
 });
 
 // A module worker with a collector of its own; it answers each message with what it sent.

@@ -13,11 +13,8 @@ self.addEventListener('message', async () => {
   const step = collector.startSpan('worker step', { parent: task });
   step.end();
   task.end();
-  try {
-    await collector.flush();
-    self.postMessage({ exported: collector.stats().exported, traceparent: task.traceparent() });
-  } catch (error) {
-    self.postMessage({ error: error.message });
-  }
+  const delivered = await collector.flush();
+  if (delivered) self.postMessage({ exported: collector.stats().exported, traceparent: task.traceparent() });
+  else self.postMessage({ error: 'some spans were not delivered (see stats)' });
 });
 self.postMessage({ ready: true });

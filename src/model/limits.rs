@@ -72,6 +72,13 @@ impl Attributes {
         }
     }
 
+    /// Counts `count` entries refused before they got here (e.g. by the JavaScript API,
+    /// for values of a type OTLP cannot carry).
+    #[allow(dead_code)] // only the browser package refuses values before they are set
+    pub(crate) fn record_dropped(&mut self, count: u32) {
+        self.dropped = self.dropped.saturating_add(count);
+    }
+
     /// Re-applies limits to a list built without them (events and links are built before
     /// they are added to a span).
     pub(crate) fn enforce(&mut self, max_count: u32, max_value_length: Option<u32>) {

@@ -60,7 +60,14 @@ struct Inner {
     page_event: Cell<Option<PageEvent>>,
     /// A microtask will send what was collected during the page event.
     keepalive_scheduled: Cell<bool>,
+    /// Told of each new export error (the JavaScript API's `onError`).
+    error_listener: RefCell<Option<ErrorListener>>,
+    /// Errors recorded when the listener was last told.
+    errors_told: Cell<u64>,
 }
+
+/// Called with each export error's message.
+type ErrorListener = Box<dyn Fn(&str)>;
 
 /// What sends buffered spans when the page is hidden or unloading.
 struct KeepaliveSender {
@@ -135,6 +142,8 @@ impl Collector {
             page_listeners: RefCell::new(None),
             page_event: Cell::new(None),
             keepalive_scheduled: Cell::new(false),
+            error_listener: RefCell::new(None),
+            errors_told: Cell::new(0),
         });
         let watched = Rc::downgrade(&inner);
         let listeners = PageListeners::watch(move |event| {
@@ -235,6 +244,24 @@ impl Collector {
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Calls `listener` with each export error as it happens (after the request that
+    /// failed, or the last attempt of its retries).
+    pub(crate) fn on_export_error(&self, listener: impl Fn(&str) + 'static) {
+        *self.inner.error_listener.borrow_mut() = Some(Box::new(listener));
+    }
+}
+
+/// Tells the error listener, if any, of the last error when new ones were recorded.
+fn tell_new_errors(inner: &Inner) {
+    let stats = &inner.pipeline.stats;
+    let recorded = stats.errors_recorded();
+    if recorded == inner.errors_told.replace(recorded) {
+        return;
+    }
+    if let (Some(listener), Some(error)) = (&*inner.error_listener.borrow(), stats.last_error()) {
+        listener(&error);
     }
 }
 
@@ -356,6 +383,7 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
                 DropReason::PageUnload
             });
             settle_request(stats, spans, bytes as u64, answer);
+            tell_new_errors(&inner);
             let keepalive = &inner.keepalive;
             keepalive
                 .bytes_in_flight
@@ -442,6 +470,7 @@ async fn export_one(
 ) {
     inner.pipeline.take_batch(inner.policy.batch_size, batch);
     exporter.export(batch).await;
+    tell_new_errors(inner);
 }
 
 /// Exports full batches, and a partial one once the batch timer has fired.

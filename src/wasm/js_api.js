@@ -1,12 +1,19 @@
 // The JavaScript half of the JavaScript API (js_api.rs has the Rust half). `startSpan` and
 // everything done to an open span happen here, in plain JavaScript: ids, timestamps,
-// attributes, events and status never cross into WebAssembly, because a crossing costs
-// more than the work itself. `end()` appends the span as one record to a scratch buffer in
-// the module's memory (layout in span_record.rs); Rust collects the pending records a batch
-// per call (see `Collector._ended`). Bad values are refused here, at the call that passed
-// them, with an Error naming the attribute or option.
+// attributes, events, links and status never cross into WebAssembly, because a crossing
+// costs more than the work itself. `end()` appends the span as one record to a scratch
+// buffer in the module's memory (layout in span_record.rs); Rust collects the pending
+// records a batch per call (see `Collector._ended`).
+//
+// The contract, as OpenTelemetry's API has it: after `new Collector(options)` (which throws
+// on a bad option, naming it), no method throws into the application. A bad value, a call
+// on an ended span or a refused span is ignored or dropped, counted in `stats()`, and
+// reported through the `onError` option (else `console.warn`), a kind at a time (see
+// `Reporter`).
 
 const KIND_CODES = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
+// OpenTelemetry JS's `SpanKind` enum: INTERNAL 0, SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4.
+const OTEL_KIND_CODES = [1, 2, 3, 4, 5];
 const STATUS_UNSET = 0;
 const STATUS_OK = 1;
 const STATUS_ERROR = 2;
@@ -24,6 +31,13 @@ const NO_PARENT = 0;
 const LOCAL_PARENT = 1;
 const REMOTE_PARENT = 2;
 
+// What `drain` reports it refused (bits; js_api.rs sets the same ones).
+const REFUSED_BUFFER_FULL = 1;
+const REFUSED_SHUT_DOWN = 2;
+const REFUSED_BAD_RECORD = 4;
+
+const DEFAULT_MAX_QUEUE_SIZE = 2048;
+
 // Ids come from Math.random, as in the OpenTelemetry JS SDK: ids need to be unique, not
 // secret, and it costs a few nanoseconds where crypto.getRandomValues costs a call into
 // the browser.
@@ -38,44 +52,103 @@ const clock = globalThis.performance;
 const timeOrigin = clock && clock.timeOrigin;
 const nowMs = timeOrigin ? () => timeOrigin + clock.now() : () => Date.now();
 
+// A time as OpenTelemetry JS takes it — epoch milliseconds, a `performance.now()`-style
+// value (smaller than the time origin, so relative to it), a Date, or [seconds, nanos] —
+// as epoch milliseconds; undefined when it is none of those.
+function epochMs(time) {
+  let ms;
+  if (typeof time === 'number') {
+    ms = timeOrigin && time < timeOrigin ? timeOrigin + time : time;
+  } else if (time instanceof Date) {
+    ms = time.getTime();
+  } else if (Array.isArray(time) && time.length === 2) {
+    ms = time[0] * 1000 + time[1] / 1e6;
+  }
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 function hex(word) {
   return word.toString(16).padStart(8, '0');
 }
 
-function describe(value) {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number') return String(value);
-  return typeof value;
+const HEX_ID = /^[0-9a-f]+$/;
+
+// The 32-bit words of a lowercase hex id of `digits` digits, or null when it is not one
+// (or all zeros, which the W3C format reserves for "invalid").
+function idWords(text, digits) {
+  if (typeof text !== 'string' || text.length !== digits || !HEX_ID.test(text)) return null;
+  const words = [];
+  for (let i = 0; i < digits; i += 8) words.push(parseInt(text.slice(i, i + 8), 16));
+  return words.some((word) => word !== 0) ? words : null;
 }
 
-// An attribute value as given (arrays copied), or a thrown Error naming the attribute.
-function checkedValue(key, value) {
+// A value as error messages show it. Never throws: symbols and hostile objects included.
+function describe(value) {
+  try {
+    if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+    if (typeof value === 'number') return String(value);
+    if (value === null) return 'null';
+    if (Array.isArray(value)) return 'an array';
+    return typeof value;
+  } catch {
+    return 'a value';
+  }
+}
+
+// An attribute value as it will be recorded (arrays copied), or undefined when it is not a
+// string, number, boolean, or an array of one of those.
+function attributeValue(value) {
   const type = typeof value;
   if (type === 'string' || type === 'number' || type === 'boolean') return value;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (Array.isArray(item)) throw new Error(`attribute ${key}: arrays may not nest`);
-      checkedValue(key, item);
-    }
-    return value.slice();
+  if (!Array.isArray(value)) return undefined;
+  let itemType;
+  for (const item of value) {
+    const type = typeof item;
+    if (type !== 'string' && type !== 'number' && type !== 'boolean') return undefined;
+    // OpenTelemetry's arrays are homogeneous.
+    if (itemType !== undefined && type !== itemType) return undefined;
+    itemType = type;
   }
-  throw new Error(
-    `attribute ${key} must be a string, number, boolean or an array of those, got ${describe(value)}`,
-  );
+  return value.slice();
 }
 
-// `[key, value, key, value, …]` from an attributes object, every value checked first so
-// a bad one leaves the span unchanged.
-function checkedPairs(attributes) {
-  if (attributes === undefined || attributes === null) return [];
-  if (typeof attributes !== 'object' || Array.isArray(attributes)) {
-    throw new Error('attributes must be an object of key: value pairs');
+/**
+ * Reports problems to the application instead of throwing them into it: through the
+ * `onError` option, called with an `Error` whose `kind` names the problem and `count` says
+ * how many occurrences it stands for — at once for the first of a kind, then at most once a
+ * second per kind — or, without one, `console.warn` once per kind. A throwing `onError`
+ * is ignored.
+ */
+class Reporter {
+  constructor(onError) {
+    this._onError = typeof onError === 'function' ? onError : null;
+    this._interval = this._onError ? 1000 : Infinity;
+    // kind → { at: time of the last report, held: occurrences not reported since }
+    this._kinds = new Map();
   }
-  const pairs = [];
-  for (const key of Object.keys(attributes)) {
-    pairs.push(key, checkedValue(key, attributes[key]));
+
+  report(kind, message) {
+    try {
+      const now = Date.now();
+      let state = this._kinds.get(kind);
+      if (state === undefined) {
+        state = { at: -Infinity, held: 0 };
+        this._kinds.set(kind, state);
+      }
+      state.held++;
+      if (now - state.at < this._interval) return;
+      const count = state.held;
+      state.at = now;
+      state.held = 0;
+      const error = new Error(`otlp-collector: ${message}`);
+      error.kind = kind;
+      error.count = count;
+      if (this._onError) this._onError(error);
+      else if (typeof console !== 'undefined') console.warn(`${error.message} (reported once)`);
+    } catch {
+      // A reporter must not become the problem.
+    }
   }
-  return pairs;
 }
 
 // Records are appended to the scratch buffer of the ending span's collector, in the
@@ -226,9 +299,9 @@ function writePairs(pairs) {
   }
 }
 
-/** A span being recorded; `end()` hands it to its collector. */
+/** A span being recorded; `end()` hands it to its collector. No method throws. */
 export class Span {
-  constructor(collector, name, parent, kind, attributes) {
+  constructor(collector, name, parent, kind, start) {
     this._collector = collector;
     this._name = name;
     this._kind = kind;
@@ -241,6 +314,7 @@ export class Span {
       this._p1 = 0;
       this._parentState = NO_PARENT;
       this._flags = SAMPLED;
+      this._traceState = '';
     } else {
       this._t0 = parent.t0;
       this._t1 = parent.t1;
@@ -250,62 +324,221 @@ export class Span {
       this._p1 = parent.s1;
       this._parentState = parent.remote ? REMOTE_PARENT : LOCAL_PARENT;
       this._flags = parent.flags;
+      this._traceState = parent.traceState;
     }
     this._s0 = randomWord();
     this._s1 = randomWord() || 1;
-    this._start = nowMs();
-    this._attributes = attributes;
+    this._start = start;
+    this._attributes = null;
+    // Attribute values refused (counted in the span's dropped attributes).
+    this._refused = 0;
     this._events = null;
+    this._links = null;
     this._status = STATUS_UNSET;
     this._message = '';
     this._ended = false;
   }
 
-  _recording() {
-    if (this._ended) throw new Error('the span has already ended');
+  // Whether the span still records; a call on an ended one is counted and reported.
+  _recording(method) {
+    if (!this._ended) return true;
+    this._collector._ignored(`${method}() on a span that has already ended was ignored`);
+    return false;
   }
 
-  /** Sets one attribute: a string, number, boolean or an array of those. */
+  // `[key, value, …]` of the valid entries of an attributes object; the others are
+  // counted and reported.
+  _pairs(attributes) {
+    if (attributes === undefined || attributes === null) return null;
+    if (typeof attributes !== 'object' || Array.isArray(attributes)) {
+      this._collector._refused(`attributes must be an object of key: value pairs, got ${describe(attributes)}`);
+      return null;
+    }
+    const pairs = [];
+    for (const key of Object.keys(attributes)) {
+      const value = attributeValue(attributes[key]);
+      if (value === undefined) this._refuse(key, attributes[key]);
+      else pairs.push(key, value);
+    }
+    return pairs;
+  }
+
+  _refuse(key, value) {
+    this._refused++;
+    this._collector._refused(
+      `attribute ${describe(key)} was dropped: values must be a string, number, boolean or an array of one of those, got ${describe(value)}`,
+    );
+  }
+
+  /** Sets one attribute: a string, number, boolean or an array of one of those. */
   setAttribute(key, value) {
-    this._recording();
-    if (typeof key !== 'string') throw new Error(`attribute keys must be strings, got ${describe(key)}`);
-    const checked = checkedValue(key, value);
-    if (this._attributes === null) this._attributes = [key, checked];
-    else this._attributes.push(key, checked);
+    try {
+      if (!this._recording('setAttribute')) return this;
+      if (typeof key !== 'string' || key === '') {
+        this._refuse(key, value);
+        return this;
+      }
+      const checked = attributeValue(value);
+      if (checked === undefined) this._refuse(key, value);
+      else if (this._attributes === null) this._attributes = [key, checked];
+      else this._attributes.push(key, checked);
+    } catch (error) {
+      this._collector._internal(error);
+    }
+    return this;
   }
 
   /** Sets every property of `attributes`. */
   setAttributes(attributes) {
-    this._recording();
-    const pairs = checkedPairs(attributes);
-    if (this._attributes === null) this._attributes = pairs;
-    // A loop, not push(...pairs): spreading a very large object would overflow the stack.
-    else for (const item of pairs) this._attributes.push(item);
+    try {
+      if (!this._recording('setAttributes')) return this;
+      const pairs = this._pairs(attributes);
+      if (pairs === null) return this;
+      if (this._attributes === null) this._attributes = pairs;
+      // A loop, not push(...pairs): spreading a very large object would overflow the stack.
+      else for (const item of pairs) this._attributes.push(item);
+    } catch (error) {
+      this._collector._internal(error);
+    }
+    return this;
   }
 
-  /** Records an event now, with optional attributes. */
-  addEvent(name, attributes) {
-    this._recording();
-    if (typeof name !== 'string') throw new Error(`event names must be strings, got ${describe(name)}`);
-    const event = { name, time: nowMs(), pairs: checkedPairs(attributes) };
+  /** `addEvent(name, attributes?, time?)`, or `addEvent(name, time)`. */
+  addEvent(name, attributesOrTime, time) {
+    try {
+      if (!this._recording('addEvent')) return this;
+      let attributes = attributesOrTime;
+      if (epochMs(attributesOrTime) !== undefined) {
+        time = attributesOrTime;
+        attributes = undefined;
+      }
+      this._addEvent(this._text(name, 'event name'), attributes, time);
+    } catch (error) {
+      this._collector._internal(error);
+    }
+    return this;
+  }
+
+  _addEvent(name, attributes, time) {
+    const event = { name, time: this._collector._time(time), pairs: this._pairs(attributes) };
     if (this._events === null) this._events = [event];
     else this._events.push(event);
   }
 
-  /** `setStatus('unset' | 'ok' | 'error', message?)`; `ok` is final, `unset` is ignored. */
+  // `text` as a name: a string as is, anything else reported and turned into one.
+  _text(text, what) {
+    if (typeof text === 'string') return text;
+    this._collector._refused(`${what} must be a string, got ${describe(text)}`);
+    return typeof text === 'number' ? String(text) : 'unnamed';
+  }
+
+  /**
+   * `setStatus('ok' | 'error' | 'unset', message?)`, or OpenTelemetry's
+   * `setStatus({ code: 0 | 1 | 2, message? })`. `ok` is final; `unset` is ignored.
+   */
   setStatus(code, message) {
-    this._recording();
-    if (code !== 'unset' && code !== 'ok' && code !== 'error') {
-      throw new Error(`status must be 'unset', 'ok' or 'error', got ${describe(code)}`);
+    try {
+      if (!this._recording('setStatus')) return this;
+      if (code !== null && typeof code === 'object') {
+        message = code.message;
+        code = ['unset', 'ok', 'error'][code.code];
+      }
+      if (code !== 'unset' && code !== 'ok' && code !== 'error') {
+        this._collector._refused(`status must be 'unset', 'ok' or 'error', got ${describe(code)}`);
+        return this;
+      }
+      if (this._status === STATUS_OK || code === 'unset') return this;
+      if (code === 'ok') {
+        this._status = STATUS_OK;
+        this._message = '';
+      } else {
+        this._status = STATUS_ERROR;
+        this._message = typeof message === 'string' ? message : '';
+      }
+    } catch (error) {
+      this._collector._internal(error);
     }
-    if (this._status === STATUS_OK || code === 'unset') return;
-    if (code === 'ok') {
-      this._status = STATUS_OK;
-      this._message = '';
-    } else {
-      this._status = STATUS_ERROR;
-      this._message = message === undefined || message === null ? '' : String(message);
+    return this;
+  }
+
+  /** Renames the span. */
+  updateName(name) {
+    try {
+      if (this._recording('updateName')) this._name = this._text(name, 'span name');
+    } catch (error) {
+      this._collector._internal(error);
     }
+    return this;
+  }
+
+  /**
+   * Records an exception as an `exception` event with the semantic conventions'
+   * `exception.type`, `exception.message` and `exception.stacktrace`. Takes an Error, a
+   * string, or an object with `name`/`code`, `message` and `stack`; sets no status.
+   */
+  recordException(exception, time) {
+    try {
+      if (!this._recording('recordException')) return;
+      const attributes = {};
+      if (typeof exception === 'string') {
+        attributes['exception.message'] = exception;
+      } else if (exception !== null && typeof exception === 'object') {
+        const type = exception.name ?? exception.code;
+        if (typeof type === 'string' || typeof type === 'number') attributes['exception.type'] = String(type);
+        if (typeof exception.message === 'string') attributes['exception.message'] = exception.message;
+        if (typeof exception.stack === 'string') attributes['exception.stacktrace'] = exception.stack;
+      } else {
+        attributes['exception.message'] = describe(exception);
+      }
+      this._addEvent('exception', attributes, time);
+    } catch (error) {
+      this._collector._internal(error);
+    }
+  }
+
+  /**
+   * Links another span: `addLink({ context, attributes? })`, where `context` is one of our
+   * spans' `spanContext()` (or OpenTelemetry's: `traceId`, `spanId`, `traceFlags`,
+   * `traceState`).
+   */
+  addLink(link) {
+    try {
+      if (!this._recording('addLink')) return this;
+      const context = link !== null && typeof link === 'object' ? this._collector._context(link.context) : null;
+      if (context === null) {
+        this._collector._refused('a link was dropped: it needs { context: { traceId, spanId } } with valid hex ids');
+        return this;
+      }
+      const entry = { context, pairs: this._pairs(link.attributes) };
+      if (this._links === null) this._links = [entry];
+      else this._links.push(entry);
+    } catch (error) {
+      this._collector._internal(error);
+    }
+    return this;
+  }
+
+  /** Links every span of `links` (see `addLink`). */
+  addLinks(links) {
+    if (Array.isArray(links)) for (const link of links) this.addLink(link);
+    else this._collector._refused('addLinks takes an array of links');
+    return this;
+  }
+
+  /** Whether the span still records (it has not ended). */
+  isRecording() {
+    return !this._ended;
+  }
+
+  /** `{ traceId, spanId, traceFlags, traceState, isRemote }`, as OpenTelemetry has it. */
+  spanContext() {
+    return {
+      traceId: `${hex(this._t0)}${hex(this._t1)}${hex(this._t2)}${hex(this._t3)}`,
+      spanId: `${hex(this._s0)}${hex(this._s1)}`,
+      traceFlags: this._flags,
+      traceState: this._traceState === '' ? undefined : this._traceState,
+      isRemote: false,
+    };
   }
 
   /** The W3C `traceparent` header value for outgoing requests made within this span. */
@@ -314,13 +547,31 @@ export class Span {
     return `00-${hex(this._t0)}${hex(this._t1)}${hex(this._t2)}${hex(this._t3)}-${hex(this._s0)}${hex(this._s1)}-${flags}`;
   }
 
-  /** Ends the span and hands it to the collector. Throws if the collector refused it
-   * (a full buffer, a shut-down collector); the span is counted as dropped either way. */
-  end() {
-    this._recording();
-    this._ended = true;
-    const endMs = nowMs();
-    const collector = this._collector;
+  /** The W3C `tracestate` header value carried from the parent ('' when none). */
+  tracestate() {
+    return this._traceState;
+  }
+
+  /**
+   * Ends the span (now, or at `endTime`) and hands it to the collector. A refused span (a
+   * full buffer, a shut-down collector) is counted as dropped and reported.
+   */
+  end(endTime) {
+    try {
+      if (!this._recording('end')) return;
+      this._ended = true;
+      const collector = this._collector;
+      let endMs = collector._time(endTime);
+      if (endMs < this._start) endMs = this._start;
+      if (!collector._accepting()) return;
+      this._write(collector, endMs);
+      collector._ended();
+    } catch (error) {
+      this._collector._internal(error);
+    }
+  }
+
+  _write(collector, endMs) {
     const lengthAt = beginRecord(collector);
     writeU8(this._kind);
     writeU8(this._flags);
@@ -336,11 +587,13 @@ export class Span {
       writeIdWord(this._p0);
       writeIdWord(this._p1);
     }
+    writeString(this._traceState);
     writeF64(this._start);
     writeF64(endMs);
     writeSymbol(this._name);
     if (this._status === STATUS_ERROR) writeString(this._message);
     writePairs(this._attributes);
+    writeU32(this._refused);
     const events = this._events;
     if (events === null) {
       writeU32(0);
@@ -352,8 +605,24 @@ export class Span {
         writePairs(event.pairs);
       }
     }
+    const links = this._links;
+    if (links === null) {
+      writeU32(0);
+    } else {
+      writeU32(links.length);
+      for (const { context, pairs } of links) {
+        writeIdWord(context.t0);
+        writeIdWord(context.t1);
+        writeIdWord(context.t2);
+        writeIdWord(context.t3);
+        writeIdWord(context.s0);
+        writeIdWord(context.s1);
+        writeU8(context.flags);
+        writeString(context.traceState);
+        writePairs(pairs);
+      }
+    }
     finishRecord(collector, lengthAt);
-    collector._ended();
   }
 }
 
@@ -363,73 +632,172 @@ const DRAIN_BYTES = 1 << 20;
 
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
-  constructor(core, memory) {
+  constructor(core, memory, options) {
     this._core = core;
     this._memory = memory;
     // Bytes of records appended and not yet collected.
     this._pending = 0;
-    // Spans the buffer takes before a record must be collected at once (to learn
-    // whether it fits, so `end()` can throw when it does not).
+    // Spans the buffer takes before a record is collected at once (to count a refusal
+    // when the span ends, not later).
     this._room = core.room();
+    this._maxQueueSize = (options && options.maxQueueSize) || DEFAULT_MAX_QUEUE_SIZE;
+    this._reporter = new Reporter(options && options.onError);
+    // Counted here, merged into stats(): attribute values and arguments refused, and
+    // calls ignored (on ended spans, after shutdown or free).
+    this._refusedValues = 0;
+    this._ignoredCalls = 0;
+    this._shutdown = null;
+    this._freed = false;
     this._drainQueued = false;
     this._queuedDrain = () => {
       this._drainQueued = false;
       this._drain();
     };
+    core.onExportError((message) => this._reporter.report('export-failed', `export failed: ${message}`));
   }
 
-  /** `startSpan(name, { kind, attributes, parent })`. */
+  /**
+   * `startSpan(name, { kind, attributes, parent, links, startTime })`. `parent` is a span,
+   * a `traceparent` string, `{ traceparent, tracestate }`, or a span context
+   * (`{ traceId, spanId, traceFlags, traceState }`).
+   */
   startSpan(name, options) {
-    if (typeof name !== 'string') throw new Error(`span names must be strings, got ${describe(name)}`);
+    try {
+      return this._startSpan(name, options);
+    } catch (error) {
+      this._internal(error);
+      return new Span(this, 'unnamed', null, KIND_CODES.internal, nowMs());
+    }
+  }
+
+  _startSpan(name, options) {
+    const spanName = typeof name === 'string' ? name : this._nameFrom(name);
     if (options === undefined || options === null) {
-      return new Span(this, name, null, KIND_CODES.internal, null);
+      return new Span(this, spanName, null, KIND_CODES.internal, nowMs());
     }
-    if (typeof options !== 'object') throw new Error('startSpan options must be an object');
-    const { kind, attributes, parent } = options;
+    if (typeof options !== 'object') {
+      this._refused(`startSpan options must be an object, got ${describe(options)}`);
+      return new Span(this, spanName, null, KIND_CODES.internal, nowMs());
+    }
+    const { kind, attributes, parent, links, startTime } = options;
     let kindCode = KIND_CODES.internal;
-    if (kind !== undefined && kind !== null) {
-      if (typeof kind !== 'string') throw new Error('option kind must be a string');
-      if (!Object.hasOwn(KIND_CODES, kind)) {
-        throw new Error(
-          `option kind must be 'internal', 'server', 'client', 'producer' or 'consumer', got '${kind}'`,
-        );
-      }
-      kindCode = KIND_CODES[kind];
+    if (typeof kind === 'string' && Object.hasOwn(KIND_CODES, kind)) kindCode = KIND_CODES[kind];
+    else if (typeof kind === 'number' && OTEL_KIND_CODES[kind] !== undefined) kindCode = OTEL_KIND_CODES[kind];
+    else if (kind !== undefined && kind !== null) {
+      this._refused(`option kind must be 'internal', 'server', 'client', 'producer' or 'consumer', got ${describe(kind)}`);
     }
-    const pairs = attributes === undefined || attributes === null ? null : checkedPairs(attributes);
-    const context = parent === undefined || parent === null ? null : this._parentContext(parent);
-    return new Span(this, name, context, kindCode, pairs);
+    let context = null;
+    if (parent !== undefined && parent !== null) {
+      context = this._context(parent);
+      if (context === null) this._refused('option parent must be a span, a traceparent string or a span context; the span starts a new trace');
+    }
+    const span = new Span(this, spanName, context, kindCode, this._time(startTime));
+    if (attributes !== undefined && attributes !== null) span.setAttributes(attributes);
+    if (links !== undefined && links !== null) span.addLinks(links);
+    return span;
   }
 
-  /** Exports everything collected so far; resolves when done, rejects with what was lost. */
+  _nameFrom(name) {
+    this._refused(`span names must be strings, got ${describe(name)}`);
+    return typeof name === 'number' ? String(name) : 'unnamed';
+  }
+
+  /**
+   * Exports everything collected so far. Resolves to true when all of it was delivered,
+   * false otherwise (what went wrong is reported and counted); never rejects.
+   */
   flush() {
+    if (this._shutdown !== null) return this._shutdown;
+    if (this._freed) return Promise.resolve(false);
     this._drain();
-    return this._core.flush();
+    return this._settled(this._core.flush());
   }
 
-  /** Stops accepting spans and exports what is buffered. */
+  /** Stops accepting spans and exports what is buffered; resolves like `flush`. Calling it
+   * again returns the first call's promise. */
   shutdown() {
+    if (this._shutdown !== null) return this._shutdown;
+    if (this._freed) return Promise.resolve(false);
     this._drain();
-    const done = this._core.shutdown();
+    this._shutdown = this._settled(this._core.shutdown());
     this._room = 0;
-    return done;
+    return this._shutdown;
   }
 
-  /** The counters: collected, exported, dropped by reason, batches, retries, bytesSent, buffered. */
+  _settled(promise) {
+    return promise.then(
+      () => true,
+      (error) => {
+        this._reporter.report('export-failed', String(error && error.message));
+        return false;
+      },
+    );
+  }
+
+  /** The counters: collected, exported, dropped by reason, batches, retries, bytesSent,
+   * buffered, and the calls refused (`refusedValues`) or ignored (`ignoredCalls`). */
   stats() {
-    this._drain();
-    return this._core.stats();
+    let stats = {};
+    try {
+      if (!this._freed) {
+        this._drain();
+        stats = this._core.stats();
+      }
+    } catch (error) {
+      this._internal(error);
+    }
+    stats.refusedValues = this._refusedValues;
+    stats.ignoredCalls = this._ignoredCalls;
+    return stats;
   }
 
-  /** Releases the WebAssembly side now instead of when garbage-collected. */
+  /** Releases the WebAssembly side now instead of when garbage-collected; later calls are
+   * ignored and counted. */
   free() {
-    this._drain();
-    if (core === this._core) core = null;
-    this._core.free();
+    if (this._freed) return;
+    try {
+      this._drain();
+      if (core === this._core) core = null;
+      this._freed = true;
+      this._core.free();
+    } catch (error) {
+      this._internal(error);
+    }
+  }
+
+  // The span end time (or any time option) `time`, or now when it is absent or invalid.
+  _time(time) {
+    if (time === undefined || time === null) return nowMs();
+    const ms = epochMs(time);
+    if (ms !== undefined) return ms;
+    this._refused(`times must be epoch or performance.now() milliseconds, a Date or [seconds, nanoseconds], got ${describe(time)}; now was used`);
+    return nowMs();
+  }
+
+  // Whether an ending span can be recorded; after free() it is only counted.
+  _accepting() {
+    if (!this._freed) return true;
+    this._ignored('a span ended after free() was dropped');
+    return false;
+  }
+
+  _refused(message) {
+    this._refusedValues++;
+    this._reporter.report('invalid-argument', message);
+  }
+
+  _ignored(message) {
+    this._ignoredCalls++;
+    this._reporter.report('ignored-call', message);
+  }
+
+  // A bug of ours (or a hostile object's getter) met inside a method: reported, not thrown.
+  _internal(error) {
+    this._reporter.report('internal', `an internal error was caught: ${error && error.message}`);
   }
 
   // A span's record was appended. Collect it later with the others, unless the buffer may
-  // be full or the pending records are many: then now, and throw if it was refused.
+  // be full or the pending records are many: then now, so a refusal is counted at once.
   _ended() {
     if (this._room > 0 && this._pending < DRAIN_BYTES) {
       this._room--;
@@ -439,46 +807,75 @@ export class Collector {
       }
       return;
     }
-    const problem = this._drain();
-    if (problem !== undefined) throw new Error(problem);
+    this._drain();
   }
 
-  // Collects the pending records; returns why the last one was refused, if it was.
+  // Collects the pending records, and reports what was refused.
   _drain() {
-    if (this._pending === 0) return undefined;
-    const problem = this._core.drain(this._pending);
+    if (this._pending === 0 || this._freed) return;
+    const refused = this._core.drain(this._pending);
     this._pending = 0;
     this._room = this._core.room();
-    return problem;
+    if (refused & REFUSED_BUFFER_FULL) {
+      this._reporter.report(
+        'buffer-full',
+        `the span buffer is full (maxQueueSize ${this._maxQueueSize}): spans were dropped and counted in stats().droppedBufferFull; raise maxQueueSize or lower batchTimeoutMs`,
+      );
+    }
+    if (refused & REFUSED_SHUT_DOWN) {
+      this._reporter.report('shut-down', 'spans ended after shutdown() were dropped and counted in stats().droppedShutdown');
+    }
+    if (refused & REFUSED_BAD_RECORD) {
+      this._reporter.report('internal', 'a span record could not be read (a bug: please report it)');
+    }
   }
 
-  // The parent's ids: from one of our spans directly, else from a `traceparent` header
-  // (a string, or what the object's `traceparent()` returns), parsed in Rust.
-  _parentContext(parent) {
-    if (parent instanceof Span) {
+  // The parent or link context of `value`: one of our spans, a `traceparent` string (or an
+  // object with a `traceparent()` method), `{ traceparent, tracestate }`, or a span context
+  // `{ traceId, spanId, traceFlags, traceState }`; null when it is none of those.
+  _context(value) {
+    if (value instanceof Span) {
       return {
-        t0: parent._t0, t1: parent._t1, t2: parent._t2, t3: parent._t3,
-        s0: parent._s0, s1: parent._s1, flags: parent._flags, remote: false,
+        t0: value._t0, t1: value._t1, t2: value._t2, t3: value._t3,
+        s0: value._s0, s1: value._s1, flags: value._flags, traceState: value._traceState, remote: false,
       };
     }
-    let header = parent;
-    if (typeof parent !== 'string') {
-      if (typeof parent.traceparent !== 'function') {
-        throw new Error('option parent must be a Span or a traceparent string');
-      }
-      header = parent.traceparent();
-      if (typeof header !== 'string') throw new Error("option parent's traceparent() must return a string");
+    if (typeof value === 'string') return this._parseTraceparent(value, '');
+    if (value === null || typeof value !== 'object') return null;
+    if (typeof value.traceparent === 'string') {
+      return this._parseTraceparent(value.traceparent, typeof value.tracestate === 'string' ? value.tracestate : '');
     }
+    if (typeof value.traceparent === 'function') {
+      const tracestate = typeof value.tracestate === 'function' ? value.tracestate() : '';
+      return this._parseTraceparent(value.traceparent(), typeof tracestate === 'string' ? tracestate : '');
+    }
+    const trace = idWords(value.traceId, 32);
+    const span = idWords(value.spanId, 16);
+    if (trace === null || span === null) return null;
+    const flags = Number.isInteger(value.traceFlags) ? value.traceFlags & 0xff : SAMPLED;
+    let traceState = value.traceState;
+    if (traceState !== undefined && traceState !== null && typeof traceState !== 'string') {
+      traceState = typeof traceState.serialize === 'function' ? traceState.serialize() : '';
+    }
+    return {
+      t0: trace[0], t1: trace[1], t2: trace[2], t3: trace[3], s0: span[0], s1: span[1],
+      flags, traceState: typeof traceState === 'string' ? traceState : '', remote: value.isRemote !== false,
+    };
+  }
+
+  _parseTraceparent(header, traceState) {
+    if (typeof header !== 'string' || this._freed) return null;
     const words = this._core.parseTraceparent(header);
-    if (typeof words === 'string') throw new Error(`option parent: ${words}`);
+    if (typeof words === 'string') return null;
     return {
       t0: words[0], t1: words[1], t2: words[2], t3: words[3],
-      s0: words[4], s1: words[5], flags: words[6], remote: true,
+      s0: words[4], s1: words[5], flags: words[6], traceState, remote: true,
     };
   }
 }
 
-/** Called by `new Collector(options)` (js_api.rs) with the Rust core and the module's memory. */
-export function createCollector(core, memory) {
-  return new Collector(core, memory);
+/** Called by `new Collector(options)` (js_api.rs) with the Rust core, the module's memory
+ * and the options. */
+export function createCollector(core, memory, options) {
+  return new Collector(core, memory, options);
 }

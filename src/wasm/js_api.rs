@@ -1,14 +1,15 @@
 //! The JavaScript API: `new Collector(options)` with `startSpan`, `flush`, `stats`,
-//! `shutdown`, and spans with `setAttribute`, `setAttributes`, `addEvent`, `setStatus`,
-//! `traceparent` and `end`.
+//! `shutdown`, and spans with OpenTelemetry's methods (`setAttribute(s)`, `addEvent`,
+//! `addLink(s)`, `setStatus`, `updateName`, `recordException`, `spanContext`, `end`, …) plus
+//! `traceparent`/`tracestate`. After the constructor, no method throws (see `js_api.js`).
 //!
 //! It has two halves. `js_api.js` is the part JavaScript calls per span: a `Collector`
 //! object whose `startSpan` and spans are plain JavaScript, because a call into WebAssembly
 //! costs more than recording a span. An ended span is appended as one record to a scratch
 //! buffer inside this module's memory (layout in `span_record.rs`); [`CollectorCore::drain`]
 //! collects what is there in one call, from a microtask after the ending code returns, or
-//! at once when the buffer may be full (so `end()` can throw) or before `flush`, `stats`
-//! and `shutdown`. This file is the Rust half: the core that owns the [`Collector`], and the
+//! at once when the buffer may be full (so a refusal is counted as the span ends) or before
+//! `flush`, `stats` and `shutdown`. This file is the Rust half: the core that owns the [`Collector`], and the
 //! bindings through which Rust code (and our tests) reach the JavaScript objects.
 
 use js_sys::{Object, Promise, Reflect};
@@ -19,10 +20,18 @@ use super::collector::Collector;
 use super::js_options::{config_from_options, error};
 use super::span_record::{read_span, split_records};
 use super::symbols;
+use crate::error::CollectError;
 use crate::model::SpanContext;
 
 /// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
+
+/// `drain` refused a span because the buffer was full.
+const REFUSED_BUFFER_FULL: u32 = 1;
+/// `drain` refused a span because the collector had shut down.
+const REFUSED_SHUT_DOWN: u32 = 2;
+/// `drain` could not read a record (a mismatch between `js_api.js` and `span_record.rs`).
+const REFUSED_BAD_RECORD: u32 = 4;
 
 #[wasm_bindgen(module = "/src/wasm/js_api.js")]
 extern "C" {
@@ -31,7 +40,7 @@ extern "C" {
     pub type JsCollector;
 
     #[wasm_bindgen(js_name = createCollector)]
-    fn create_collector(core: CollectorCore, memory: JsValue) -> JsCollector;
+    fn create_collector(core: CollectorCore, memory: JsValue, options: &JsValue) -> JsCollector;
 
     /// `startSpan(name, { kind, attributes, parent })`.
     #[wasm_bindgen(method, catch, js_name = startSpan)]
@@ -41,7 +50,7 @@ extern "C" {
         options: JsValue,
     ) -> Result<JsSpan, JsValue>;
 
-    /// Exports everything collected so far; resolves when done, rejects with what was lost.
+    /// Exports everything collected so far; resolves to whether all of it was delivered.
     #[wasm_bindgen(method)]
     pub fn flush(this: &JsCollector) -> Promise;
 
@@ -57,8 +66,8 @@ extern "C" {
     #[wasm_bindgen(js_name = Span, typescript_type = "Span")]
     pub type JsSpan;
 
-    /// Sets one attribute; throws an `Error` naming it when the value is not a string,
-    /// number, boolean or array of those.
+    /// Sets one attribute; a value that is not a string, number, boolean or an array of
+    /// one of those is dropped, counted and reported (never thrown).
     #[wasm_bindgen(method, catch, js_name = setAttribute)]
     pub fn set_attribute(this: &JsSpan, key: &str, value: JsValue) -> Result<(), JsValue>;
 
@@ -78,7 +87,7 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn traceparent(this: &JsSpan) -> Result<String, JsValue>;
 
-    /// Ends the span and hands it to the collector; throws when the collector refused it.
+    /// Ends the span and hands it to the collector; a refusal is counted and reported.
     #[wasm_bindgen(method, catch)]
     pub fn end(this: &JsSpan) -> Result<(), JsValue>;
 }
@@ -101,7 +110,7 @@ pub fn new_collector(options: JsValue) -> Result<JsCollector, JsValue> {
         collector,
         scratch: vec![0; SCRATCH_BYTES],
     };
-    Ok(create_collector(core, wasm_bindgen::memory()))
+    Ok(create_collector(core, wasm_bindgen::memory(), &options))
 }
 
 /// The Rust half of a JavaScript `Collector`: the collector itself and the scratch buffer
@@ -142,28 +151,35 @@ impl CollectorCore {
         symbols::intern(text).map_or(-1, |id| id as i32)
     }
 
-    /// Collects the spans recorded in the first `length` scratch bytes. Returns why the
-    /// last one was refused, if it was; every refused span is counted as dropped.
-    pub fn drain(&self, length: usize) -> Option<String> {
+    /// Collects the spans recorded in the first `length` scratch bytes; every refused span
+    /// is counted as dropped. Returns what was refused, as bits `js_api.js` turns into
+    /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
+    pub fn drain(&self, length: usize) -> u32 {
         let Some(records) = self.scratch.get(..length) else {
-            return Some(format!(
-                "{length} bytes of span records claimed, the scratch buffer has {}",
-                self.scratch.len()
-            ));
+            return REFUSED_BAD_RECORD;
         };
         let limits = self.collector.config().span_limits();
-        let mut last_refusal = None;
+        let mut refused = 0;
         for record in split_records(records) {
-            last_refusal = match record.and_then(|record| read_span(record, limits)) {
-                Ok(span) => self
-                    .collector
-                    .collect(span)
-                    .err()
-                    .map(|problem| problem.to_string()),
-                Err(problem) => Some(problem.to_string()),
+            refused |= match record.and_then(|record| read_span(record, limits)) {
+                Ok(span) => match self.collector.collect(span) {
+                    Ok(()) => 0,
+                    Err(CollectError::BufferFull { .. }) => REFUSED_BUFFER_FULL,
+                    Err(CollectError::ShutDown) => REFUSED_SHUT_DOWN,
+                },
+                Err(_) => REFUSED_BAD_RECORD,
             };
         }
-        last_refusal
+        refused
+    }
+
+    /// Calls `listener` with the message of each export error as it happens.
+    #[wasm_bindgen(js_name = onExportError)]
+    pub fn on_export_error(&self, listener: js_sys::Function) {
+        self.collector.on_export_error(move |message| {
+            // What the listener does is JavaScript's business; it cannot reach us.
+            let _ = listener.call1(&JsValue::UNDEFINED, &JsValue::from_str(message));
+        });
     }
 
     /// How many more spans the buffer takes now (0 once shut down).
@@ -254,12 +270,43 @@ impl CollectorCore {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-/** An attribute value: a string, number (whole numbers become ints), boolean, or an array of those. */
-export type AttributeValue = string | number | boolean | Array<string | number | boolean>;
+/** An attribute value: a string, number (whole numbers become ints), boolean, or an array of one of those. */
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+
+/** Attributes: key → value. Other values are dropped, counted (`refusedValues`) and reported. */
+export type Attributes = Record<string, AttributeValue>;
+
+/** A time: epoch milliseconds, a `performance.now()` value, a Date, or [seconds, nanoseconds]. */
+export type TimeInput = number | Date | [number, number];
+
+/** What identifies a span, as OpenTelemetry JS has it. */
+export interface SpanContext {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  /** W3C trace flags (1: sampled). */
+  traceFlags: number;
+  /** The W3C `tracestate` value, if any. */
+  traceState?: string;
+  isRemote?: boolean;
+}
+
+/** A link to another span. */
+export interface Link {
+  context: SpanContext;
+  attributes?: Attributes;
+}
+
+/** A problem the collector reports instead of throwing: `kind` is one of 'invalid-argument', 'ignored-call', 'buffer-full', 'shut-down', 'export-failed', 'internal'; `count` how many occurrences it stands for. */
+export interface CollectorError extends Error {
+  kind: 'invalid-argument' | 'ignored-call' | 'buffer-full' | 'shut-down' | 'export-failed' | 'internal';
+  count: number;
+}
 
 /** `new Collector(options)`: where and how to export. Every field is optional. */
 export interface CollectorOptions {
-  /** Full URL of the traces endpoint, e.g. `http://localhost:4318/v1/traces`. */
+  /** Full URL of the traces endpoint; default `http://localhost:4318/v1/traces`. */
   endpoint?: string;
   serviceName?: string;
   protocol?: 'http/protobuf' | 'http/json';
@@ -269,15 +316,20 @@ export interface CollectorOptions {
   maxQueueSize?: number;
   exportTimeoutMs?: number;
   headers?: Record<string, string>;
-  resourceAttributes?: Record<string, AttributeValue>;
+  resourceAttributes?: Attributes;
+  /** Called with each problem (the first of a kind at once, then at most once a second per kind); without it, `console.warn` once per kind. */
+  onError?: (error: CollectorError) => void;
 }
 
 /** `startSpan` options. */
 export interface SpanOptions {
-  kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-  attributes?: Record<string, AttributeValue>;
-  /** A span, or a `traceparent` header value from an incoming request. */
-  parent?: Span | string;
+  /** A name, or OpenTelemetry JS's `SpanKind` number. */
+  kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer' | 0 | 1 | 2 | 3 | 4;
+  attributes?: Attributes;
+  /** A span, a `traceparent` header value, `{ traceparent, tracestate }` from incoming headers, or a span context. */
+  parent?: Span | string | { traceparent: string; tracestate?: string } | SpanContext;
+  links?: Link[];
+  startTime?: TimeInput;
 }
 
 /** The counters: every collected span is exported, dropped (by reason) or still buffered. */
@@ -287,36 +339,51 @@ export interface CollectorStats {
   droppedRejected: number; droppedTimedOut: number; droppedTooLarge: number;
   droppedShutdown: number; droppedPageUnload: number;
   batches: number; retries: number; bytesSent: number; buffered: number;
+  /** Attribute values and arguments refused (dropped, the call otherwise done). */
+  refusedValues: number;
+  /** Calls ignored: on ended spans, after `free()`. */
+  ignoredCalls: number;
 }
 
-/** Collects spans in the browser and exports them over OTLP/HTTP with `fetch`. */
+/** Collects spans and exports them over OTLP/HTTP with `fetch`. After construction, no method throws. */
 export class Collector {
   /** Throws an `Error` naming the option when one is invalid. */
   constructor(options?: CollectorOptions);
-  /** Starts a span now. */
+  /** Starts a span (now, or at `options.startTime`). */
   startSpan(name: string, options?: SpanOptions): Span;
-  /** Exports everything collected so far; resolves when done, rejects with what was lost. */
-  flush(): Promise<void>;
-  /** Stops accepting spans and exports what is buffered. */
-  shutdown(): Promise<void>;
+  /** Exports everything collected so far; resolves to true when all of it was delivered, false otherwise (reported); never rejects. */
+  flush(): Promise<boolean>;
+  /** Stops accepting spans and exports what is buffered; resolves like `flush`. */
+  shutdown(): Promise<boolean>;
   stats(): CollectorStats;
   /** Releases the WebAssembly side now instead of when garbage-collected. */
   free(): void;
 }
 
-/** A span being recorded; `end()` hands it to its collector. */
+/** A span being recorded; `end()` hands it to its collector. No method throws. */
 export interface Span {
   /** Sets one attribute; an existing key is overwritten. */
-  setAttribute(key: string, value: AttributeValue): void;
+  setAttribute(key: string, value: AttributeValue): this;
   /** Sets every property of `attributes`. */
-  setAttributes(attributes: Record<string, AttributeValue>): void;
-  /** Records an event now, with optional attributes. */
-  addEvent(name: string, attributes?: Record<string, AttributeValue>): void;
-  /** `ok` is final; `unset` is ignored; `error` takes a message. */
-  setStatus(code: 'unset' | 'ok' | 'error', message?: string): void;
+  setAttributes(attributes: Attributes): this;
+  /** Records an event (now, or at `time`). */
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this;
+  /** Links another span. */
+  addLink(link: Link): this;
+  addLinks(links: Link[]): this;
+  /** `ok` is final; `unset` is ignored; `error` takes a message. OpenTelemetry's `{ code, message }` works too. */
+  setStatus(code: 'unset' | 'ok' | 'error' | { code: 0 | 1 | 2; message?: string }, message?: string): this;
+  updateName(name: string): this;
+  /** Records an `exception` event (type, message, stacktrace). */
+  recordException(exception: unknown, time?: TimeInput): void;
+  /** True until the span ends. */
+  isRecording(): boolean;
+  spanContext(): SpanContext;
   /** The W3C `traceparent` header value, for outgoing requests made within this span. */
   traceparent(): string;
-  /** Ends the span; throws if the collector refused it (it is counted as dropped). */
-  end(): void;
+  /** The W3C `tracestate` header value carried from the parent ('' when none). */
+  tracestate(): string;
+  /** Ends the span (now, or at `endTime`). */
+  end(endTime?: TimeInput): void;
 }
 "#;

@@ -7,7 +7,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::number::number_to_string;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::encoding::{Compression, Protocol};
 use crate::model::Value;
 
@@ -152,10 +152,49 @@ pub(crate) fn config_from_options(options: &JsValue) -> Result<Config, JsValue> 
         let value = attribute_value(&key, &value)?;
         config = config.with_resource_attribute(key, value);
     }
+    let on_error = get(options, "onError")?;
+    if !(on_error.is_undefined() || on_error.is_null() || on_error.is_function()) {
+        return Err(error(format!(
+            "option onError must be a function, got {}",
+            describe(&on_error)
+        )));
+    }
     config
         .validate()
-        .map_err(|problem| error(problem.to_string()))?;
+        .map_err(|problem| error(in_js_terms(problem)))?;
     Ok(config)
+}
+
+/// A configuration error in the words of the JavaScript options.
+fn in_js_terms(problem: ConfigError) -> String {
+    let option = |field: &str| match field {
+        "max_queue_size" => "maxQueueSize",
+        "batch_size" => "batchSize",
+        "batch_timeout" => "batchTimeoutMs",
+        "export_timeout" => "exportTimeoutMs",
+        _ => "an option",
+    };
+    match problem {
+        ConfigError::Zero { field } => {
+            format!("option {} must be greater than zero", option(field))
+        }
+        ConfigError::TooLarge { field, value, max } => {
+            format!("option {} ({value}) must be at most {max}", option(field))
+        }
+        ConfigError::BatchLargerThanQueue {
+            batch_size,
+            max_queue_size,
+        } => format!(
+            "option batchSize ({batch_size}) must not exceed maxQueueSize ({max_queue_size})"
+        ),
+        ConfigError::InvalidEndpoint { url, reason } => {
+            format!("option endpoint '{url}' is not a usable URL: {reason}")
+        }
+        ConfigError::InvalidHeader { name, reason } => {
+            format!("option headers: header '{name}' is invalid: {reason}")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Converts a JavaScript attribute value: string, number (whole numbers become ints,

@@ -6,10 +6,12 @@
 //!
 //! ```text
 //! u8 kind (OTLP code) · u8 trace flags · u8 parent (0 none, 1 local, 2 remote) · u8 status
-//! trace id (16) · span id (8) · [parent span id (8)]
+//! trace id (16) · span id (8) · [parent span id (8)] · string trace state ('' for none)
 //! f64 start ms · f64 end ms (since the Unix epoch)
 //! symbol name · [string status message, when the status is error]
-//! attributes · u32 event count · events (symbol name, f64 time ms, attributes)
+//! attributes · u32 attributes refused in JavaScript (counted as dropped)
+//! u32 event count · events (symbol name, f64 time ms, attributes)
+//! u32 link count · links (trace id (16), span id (8), u8 flags, string trace state, attributes)
 //! attributes = u32 count · (symbol key, value)…
 //! value      = u8 tag: 0 string · 1 bool (u8) · 2 int (f64) · 3 double (f64) · 4 array (u32 count · value…)
 //! string     = u32 byte length · UTF-8
@@ -22,7 +24,8 @@ use std::borrow::Cow;
 
 use super::symbols::symbol;
 use crate::model::{
-    Attributes, Event, Span, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId, Value,
+    Attributes, Event, Link, Span, SpanContext, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId,
+    Value,
 };
 
 /// Why a record could not be read: a mismatch between `js_api.js` and this reader, never
@@ -96,6 +99,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         )),
         value => return Err(unknown("parent state", value, parent_at)),
     };
+    let trace_state = reader.string()?;
     let start = unix_nanos(reader.f64()?);
     let end = unix_nanos(reader.f64()?);
     let name = reader.symbol()?;
@@ -114,6 +118,9 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         extras: None,
     }
     .with_limits(limits);
+    if !trace_state.is_empty() {
+        span = span.with_trace_state(trace_state);
+    }
     match status {
         0 => {}
         1 => span.set_status(SpanStatus::Ok),
@@ -125,6 +132,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         let value = reader.value(true)?;
         span.set_attribute(key, value);
     }
+    span.attributes.record_dropped(reader.u32()?);
     for _ in 0..reader.u32()? {
         let mut event = Event::new(reader.symbol()?).with_time(unix_nanos(reader.f64()?));
         for _ in 0..reader.u32()? {
@@ -132,6 +140,24 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
             event = event.with_attribute(key, reader.value(true)?);
         }
         span.add_event(event);
+    }
+    for _ in 0..reader.u32()? {
+        let trace_id = TraceId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
+        let span_id = SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
+        let trace_flags = reader.u8()?;
+        let trace_state = reader.string()?;
+        let mut link = Link::new(SpanContext {
+            trace_id,
+            span_id,
+            trace_flags,
+            trace_state: (!trace_state.is_empty()).then(|| trace_state.into()),
+            is_remote: false,
+        });
+        for _ in 0..reader.u32()? {
+            let key = reader.symbol()?;
+            link = link.with_attribute(key, reader.value(true)?);
+        }
+        span.add_link(link);
     }
     Ok(span.end_at(end))
 }

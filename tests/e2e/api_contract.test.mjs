@@ -1,0 +1,191 @@
+// The JavaScript API's contract, tried the way an application can break it: after
+// `new Collector(options)`, no method throws — whatever it is given, whenever it is called
+// — and everything refused is counted in stats() and reported through onError. Runs
+// against the nodejs package (the same js_api.js as the browser build) and the loopback
+// receiver, which decodes with the official opentelemetry-proto types.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { startReceiver } from './harness.mjs';
+
+const packages = process.env.OTLP_PKG_DIR;
+let receiver;
+let Collector;
+
+before(async () => {
+  assert.ok(packages, 'OTLP_PKG_DIR is not set: run through tests/run_all.sh');
+  receiver = await startReceiver();
+  ({ Collector } = createRequire(import.meta.url)(path.join(packages, 'nodejs', 'otlp_collector.js')));
+});
+
+after(() => receiver?.stop());
+
+// Spans the receiver decoded whose name starts with `prefix` (or, given a function, that
+// it accepts with their resource).
+async function receivedSpans(prefix) {
+  const received = await (await fetch(`${receiver.url}/received`)).json();
+  assert.deepEqual(received.decodeErrors, []);
+  const wanted = typeof prefix === 'function' ? prefix : (span) => span.name.startsWith(prefix);
+  return received.requests.flatMap((request) => request.resourceSpans.flatMap((resource) =>
+    resource.scopeSpans.flatMap((scope) => scope.spans.filter((span) => wanted(span, resource.resource)))));
+}
+
+const serviceName = (resource) =>
+  resource.attributes.find((attribute) => attribute.key === 'service.name')?.value.stringValue;
+
+function balanced(stats) {
+  return stats.collected === stats.exported + stats.dropped + stats.buffered;
+}
+
+// Values an application might pass by mistake, or on purpose.
+const throwing = new Proxy({}, {
+  get() { throw new Error('hostile getter'); },
+  ownKeys() { throw new Error('hostile ownKeys'); },
+});
+const hostile = [
+  undefined, null, {}, [], [[1]], [1, 'mixed'], Symbol('s'), 'x'.repeat(1 << 20), NaN, -1,
+  Infinity, 10n, () => 1, new Date(NaN), throwing, Object.create(null),
+];
+
+test('no span or collector method throws, whatever it is given and whenever it is called', async () => {
+  const errors = [];
+  const prefix = `contract-${Date.now()}`;
+  const service = `contract-${Date.now()}`;
+  const collector = new Collector({
+    endpoint: `${receiver.url}/v1/traces`, serviceName: service, maxQueueSize: 8, batchSize: 8,
+    batchTimeoutMs: 60000, onError: (error) => errors.push(error),
+  });
+  const calls = (span) => [
+    (v) => span.setAttribute(v, v), (v) => span.setAttribute('k', v), (v) => span.setAttributes(v),
+    (v) => span.addEvent(v, v, v), (v) => span.addEvent('e', v), (v) => span.addLink(v),
+    (v) => span.addLinks(v), (v) => span.setStatus(v, v), (v) => span.updateName(v),
+    (v) => span.recordException(v, v), () => span.isRecording(), () => span.spanContext(),
+    () => span.traceparent(), () => span.tracestate(),
+  ];
+  for (const value of hostile) {
+    const span = collector.startSpan(`${prefix}-open`, { kind: value, attributes: value, parent: value, links: value, startTime: value });
+    for (const call of calls(span)) assert.doesNotThrow(() => call(value));
+    assert.doesNotThrow(() => collector.startSpan(value, value));
+    assert.doesNotThrow(() => span.end(value));
+    // On an ended span: ignored and counted.
+    for (const call of calls(span)) assert.doesNotThrow(() => call(value));
+    assert.doesNotThrow(() => span.end());
+  }
+  // A full buffer (8 spans): ending more drops and counts them, without throwing.
+  for (let i = 0; i < 20; i++) assert.doesNotThrow(() => collector.startSpan(`${prefix}-full`).end());
+  let stats = collector.stats();
+  assert.ok(stats.droppedBufferFull > 0, JSON.stringify(stats));
+  assert.ok(stats.refusedValues > 0 && stats.ignoredCalls > 0, JSON.stringify(stats));
+  assert.ok(balanced(stats), JSON.stringify(stats));
+
+  assert.equal(await collector.flush(), true);
+  const open = collector.startSpan(`${prefix}-after-shutdown`);
+  assert.equal(await collector.shutdown(), true);
+  assert.equal(await collector.shutdown(), true, 'a second shutdown answers like the first');
+  assert.equal(await collector.flush(), true);
+  assert.doesNotThrow(() => open.end());
+  assert.doesNotThrow(() => collector.startSpan(`${prefix}-late`).end());
+  stats = collector.stats();
+  assert.equal(stats.droppedShutdown, 2, JSON.stringify(stats));
+  assert.ok(balanced(stats) && stats.buffered === 0, JSON.stringify(stats));
+  assert.doesNotThrow(() => collector.free());
+  assert.doesNotThrow(() => collector.free());
+  assert.doesNotThrow(() => collector.startSpan('after-free', { parent: '00-x' }).end());
+  assert.doesNotThrow(() => collector.stats());
+  assert.equal(typeof await collector.flush(), 'boolean');
+
+  const kinds = new Set(errors.map((error) => error.kind));
+  for (const kind of ['invalid-argument', 'ignored-call', 'buffer-full', 'shut-down']) {
+    assert.ok(kinds.has(kind), `no ${kind} report in ${[...kinds]}`);
+  }
+  for (const error of errors) {
+    assert.ok(error instanceof Error && error.count >= 1);
+    assert.doesNotMatch(error.message, /max_queue_size|collect_or_wait|Rust|wasm-bindgen/, error.message);
+  }
+  const full = errors.find((error) => error.kind === 'buffer-full');
+  assert.match(full.message, /maxQueueSize 8/);
+  // Rate-limited: thousands of refusals, a handful of calls.
+  assert.ok(errors.length < 20, `${errors.length} onError calls`);
+  // Every span that left arrived, its refused values counted in dropped attributes.
+  const arrived = await receivedSpans((span, resource) => serviceName(resource) === service);
+  assert.equal(arrived.length, stats.exported);
+  assert.ok(arrived.some((span) => span.droppedAttributesCount > 0));
+});
+
+test('a throwing onError, and no onError at all, still never reach the application', async () => {
+  const collector = new Collector({
+    endpoint: `${receiver.url}/v1/traces`, onError: () => { throw new Error('the app is broken'); },
+  });
+  assert.doesNotThrow(() => collector.startSpan('x').setAttribute('k', {}).end());
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (message) => warnings.push(message);
+  try {
+    const quiet = new Collector({ endpoint: `${receiver.url}/v1/traces` });
+    for (let i = 0; i < 100; i++) quiet.startSpan('x').setAttribute('k', undefined).end();
+    assert.equal(warnings.length, 1, 'console.warn once per kind');
+    await quiet.shutdown();
+  } finally {
+    console.warn = warn;
+  }
+  await collector.shutdown();
+});
+
+test('a refused export resolves flush to false, reported, never rejected', async () => {
+  const errors = [];
+  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces`, onError: (error) => errors.push(error) });
+  const script = await fetch(`${receiver.url}/script`, { method: 'POST', body: '[{"status": 400}]' });
+  assert.equal(script.status, 204);
+  collector.startSpan('refused').end();
+  // Not awaited at first on purpose: were it to reject, the rejection would be unhandled
+  // and end the Node process.
+  const flushed = collector.flush();
+  assert.equal(await flushed, false);
+  assert.ok(errors.some((error) => error.kind === 'export-failed' && /HTTP 400/.test(error.message)),
+    errors.map((error) => error.message).join('\n'));
+  const stats = collector.stats();
+  assert.equal(stats.droppedRejected, 1, JSON.stringify(stats));
+  assert.equal(await collector.shutdown(), true, 'nothing was left to lose');
+});
+
+test('OpenTelemetry-style spans: times, exceptions, links, names, context and tracestate', async () => {
+  const prefix = `otel-style-${Date.now()}`;
+  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces`, protocol: 'http/json' });
+  const start = Date.now() - 5000;
+  const parent = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=abc' };
+  const span = collector.startSpan(`${prefix}-draft`, { kind: 1, parent, startTime: new Date(start) });
+  assert.equal(span.isRecording(), true);
+  span.updateName(`${prefix}-request`);
+  span.recordException(new TypeError('bad input'));
+  const other = collector.startSpan(`${prefix}-other`);
+  span.addLink({ context: other.spanContext(), attributes: { why: 'follows' } });
+  span.setStatus({ code: 2, message: 'failed' });
+  const context = span.spanContext();
+  assert.equal(context.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(context.traceState, 'vendor=abc');
+  assert.equal(span.tracestate(), 'vendor=abc');
+  span.end(performance.now() - 1000);
+  assert.equal(span.isRecording(), false);
+  other.end();
+  assert.equal(await collector.shutdown(), true);
+
+  const [received] = (await receivedSpans(prefix)).filter((s) => s.name === `${prefix}-request`);
+  assert.ok(received, 'the renamed span arrived');
+  assert.equal(received.kind, 2, 'SpanKind.SERVER');
+  assert.equal(received.parentSpanId, '00f067aa0ba902b7');
+  assert.equal(received.traceState, 'vendor=abc');
+  const startMs = Number(BigInt(received.startTimeUnixNano) / 1000000n);
+  const endMs = Number(BigInt(received.endTimeUnixNano) / 1000000n);
+  assert.ok(Math.abs(startMs - start) <= 1, `${startMs} vs ${start}`);
+  assert.ok(Math.abs(endMs - (Date.now() - 1000)) < 1000, `end ${endMs}`);
+  const exception = received.events.find((event) => event.name === 'exception');
+  const attribute = (key) => exception.attributes.find((a) => a.key === key)?.value.stringValue;
+  assert.equal(attribute('exception.type'), 'TypeError');
+  assert.equal(attribute('exception.message'), 'bad input');
+  assert.match(attribute('exception.stacktrace'), /TypeError: bad input/);
+  assert.equal(received.links.length, 1);
+  assert.equal(received.links[0].spanId, other.spanContext().spanId);
+  assert.equal(received.status.code, 2);
+  assert.equal(received.status.message, 'failed');
+});
