@@ -69,16 +69,16 @@ WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(
 check_ran "$chrome_log" Chromium browser browser_lifecycle
 rm -f "$node_log" "$chrome_log"
 
-step "npm package for the demo page (www/pkg) and its size"
-bash www/build.sh 2>&1 | tee -a "$log" | tail -n 3
+step "the npm package (www/build.sh): one tarball for browsers, bundlers and Node; its size"
+package_output="$(mktemp)"
+# The build's progress (stderr) is shown as it goes; its report (stdout) ends with the path.
+bash www/build.sh 2>&1 > "$package_output" | tee -a "$log"
+tee -a "$log" < "$package_output"
+export OTLP_PKG_TARBALL="$(tail -n 1 "$package_output")"
+rm -f "$package_output"
+[ -f "$OTLP_PKG_TARBALL" ] || { echo "www/build.sh did not print the tarball's path"; exit 1; }
 
-step "npm packages for Node (--target nodejs) and bundlers (--target bundler)"
-export OTLP_PKG_DIR="$target_dir/pkg"
-for package_target in nodejs bundler; do
-    wasm-pack build --profile wasm-release --target "$package_target" --out-dir "$OTLP_PKG_DIR/$package_target"
-done
-
-step "JavaScript end to end: www/ and the webpack bundle in Chromium (playwright-core), the nodejs package in Node"
+step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, and the www/ demo"
 (cd tests/e2e && npm ci --no-audit --no-fund)
 (cd tests/e2e && node --test) 2>&1 | tee -a "$log"
 

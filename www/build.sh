@@ -1,23 +1,54 @@
 #!/usr/bin/env bash
-# Builds the npm package for the demo page into www/pkg (--target web, size-optimised) and
-# prints what a page downloads: the .wasm and its JS glue, raw and gzip -9.
+# Builds the npm package — one size-optimised .wasm and its ES-module glue (wasm-pack
+# --target web), the browser and Node entries, types, README and LICENSE from npm/ — packs
+# it with `npm pack`, and copies it to www/pkg for the demo page. Prints what a page
+# downloads (raw and gzip -9) and, as its last line, the tarball's path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/install_toolchain.sh
 
-printf '\n==> wasm-pack build --target web (profile wasm-release, wasm-opt -Oz)\n'
-rm -rf www/pkg
-wasm-pack build --profile wasm-release --target web --out-dir www/pkg
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+version="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "otlp-collector"))')"
+out="$target_dir/npm"
+built="$out/wasm-pack"
+package="$out/otlp-collector"
 
-wasm=www/pkg/otlp_collector_bg.wasm
-glue=www/pkg/otlp_collector.js
+printf '\n==> wasm-pack build --target web (profile wasm-release, wasm-opt -Oz)\n' >&2
+rm -rf "$built" "$package"
+wasm-pack build --profile wasm-release --target web --no-pack --out-dir "$built" >&2
+
+mkdir -p "$package/web" "$package/node"
+cp "$built/otlp_collector.js" "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/web/"
+cp -r "$built/snippets" "$package/web/"
+cp npm/node/index.js "$package/node/"
+cp npm/index.d.ts npm/README.md LICENSE "$package/"
+python3 - "$version" npm/package.json "$package/package.json" <<'EOF'
+import json, sys
+version, template, output = sys.argv[1:]
+manifest = json.load(open(template))
+manifest["version"] = version
+json.dump(manifest, open(output, "w"), indent=2)
+open(output, "a").write("\n")
+EOF
+
+rm -rf www/pkg
+cp -r "$package" www/pkg
+
+# What a page downloads: the .wasm, the glue, the snippet it imports (js_api.js) and the entry.
+wasm="$package/web/otlp_collector_bg.wasm"
 wasm_gz=$(gzip -9c "$wasm" | wc -c)
-# The glue is the generated module plus the snippet modules it imports (js_api.js).
 glue_bytes=0
 glue_gz=0
-for file in "$glue" $(find www/pkg/snippets -name '*.js' 2>/dev/null); do
+for file in $(find "$package/web" -name '*.js'); do
     glue_bytes=$((glue_bytes + $(wc -c < "$file")))
     glue_gz=$((glue_gz + $(gzip -9c "$file" | wc -c)))
 done
-printf '\npackage size: %s bytes .wasm (%s gzip) + %s bytes JS glue (%s gzip) = %s bytes gzip\n' \
+printf '\npackage size: %s bytes .wasm (%s gzip) + %s bytes JS (%s gzip) = %s bytes gzip\n' \
     "$(wc -c < "$wasm")" "$wasm_gz" "$glue_bytes" "$glue_gz" "$((wasm_gz + glue_gz))"
+
+tarball="$(npm pack "$package" --pack-destination "$out" --silent | tail -n 1)"
+printf 'package files:\n' >&2
+tar -tzvf "$out/$tarball" | awk '{ printf "  %8s  %s\n", $3, $6 }' >&2
+echo "$out/$tarball"

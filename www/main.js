@@ -1,11 +1,10 @@
 // The demo page: spans from button clicks, a traced fetch, live stats.
-import init, { Collector } from './pkg/otlp_collector.js';
+import { Collector } from './pkg/web/index.js';
 
 const log = (line) => {
   document.getElementById('log').textContent += `${new Date().toLocaleTimeString()}  ${line}\n`;
 };
 
-await init();
 const collector = new Collector({
   endpoint: new URL('/v1/traces', location.href).href,
   serviceName: 'shop-web',

@@ -1,8 +1,7 @@
 // The same package in a Web Worker (no window, no document): a collector of its own
 // exports a span and its child, then tells the page what it sent.
-import init, { Collector } from './pkg/otlp_collector.js';
+import { Collector } from './pkg/web/index.js';
 
-await init();
 const collector = new Collector({
   endpoint: new URL('/v1/traces', location.href).href,
   serviceName: 'shop-web-worker',

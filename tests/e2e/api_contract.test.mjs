@@ -1,22 +1,21 @@
 // The JavaScript API's contract, tried the way an application can break it: after
 // `new Collector(options)`, no method throws — whatever it is given, whenever it is called
 // — and everything refused is counted in stats() and reported through onError. Runs
-// against the nodejs package (the same js_api.js as the browser build) and the loopback
+// against the installed package in Node (the same module as in browsers) and the loopback
 // receiver, which decodes with the official opentelemetry-proto types.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startReceiver } from './harness.mjs';
+import { installPackage, startReceiver } from './harness.mjs';
 
-const packages = process.env.OTLP_PKG_DIR;
 let receiver;
 let Collector;
 
 before(async () => {
-  assert.ok(packages, 'OTLP_PKG_DIR is not set: run through tests/run_all.sh');
   receiver = await startReceiver();
-  ({ Collector } = createRequire(import.meta.url)(path.join(packages, 'nodejs', 'otlp_collector.js')));
+  const project = await installPackage();
+  ({ Collector } = createRequire(path.join(project, 'package.json'))('otlp-collector'));
 });
 
 after(() => receiver?.stop());

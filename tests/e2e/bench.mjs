@@ -2,14 +2,13 @@
 // OpenTelemetry JS web SDK, measured on one page in headless Chromium, rounds alternating,
 // with the ratio and what the receiver got from each. Then the whole cost on the page's
 // thread: each library alone on a page, profiled (Chromium's sampling profiler), the time
-// the thread was busy — spans, hand-over, encoding, sending, garbage collection — per span. Needs the bundler package in
-// OTLP_PKG_DIR (tests/run_all.sh builds it):
+// the thread was busy — spans, hand-over, encoding, sending, garbage collection — per span. Needs the package tarball in
+// OTLP_PKG_TARBALL (tests/run_all.sh builds it with www/build.sh):
 //   node tests/e2e/bench.mjs
 import path from 'node:path';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
 
-const packages = process.env.OTLP_PKG_DIR ?? path.join(repoRoot, 'target', 'pkg');
 const output = path.join(repoRoot, 'www', 'compare');
 await rm(output, { recursive: true, force: true });
 await bundle({
@@ -17,7 +16,6 @@ await bundle({
   outputDir: output,
   publicPath: '/compare/',
   filename: 'bench.js',
-  packagesDir: packages,
 });
 await mkdir(output, { recursive: true });
 await writeFile(path.join(output, 'index.html'),

@@ -1,6 +1,11 @@
 // What the JavaScript tests share: the project's loopback receiver serving www/, Debian's
-// Chromium, and webpack bundles of the bundler package.
-import { spawn } from 'node:child_process';
+// Chromium, the npm package installed from its tarball into a fresh project, a static file
+// server, and webpack bundles.
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import webpack from 'webpack';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -38,16 +43,59 @@ export async function launchChromium() {
   });
 }
 
-/** Bundles `entry` with webpack into `outputDir` (served at `publicPath`), resolving
- * `otlp-collector` to the bundler package in `packagesDir`. Throws on build errors. */
-export async function bundle({ entry, outputDir, publicPath, filename, packagesDir }) {
+let installed = null;
+
+/** Installs the package tarball (OTLP_PKG_TARBALL, the last line `bash www/build.sh`
+ * prints) into a fresh project, as `npm install ./otlp-collector-X.tgz` would; resolves to
+ * the project's folder. Once per process. */
+export function installPackage() {
+  installed ??= (async () => {
+    const tarball = process.env.OTLP_PKG_TARBALL;
+    if (!tarball) throw new Error('OTLP_PKG_TARBALL is not set: run through tests/run_all.sh');
+    const project = await mkdtemp(path.join(tmpdir(), 'otlp-app-'));
+    await writeFile(path.join(project, 'package.json'), '{ "name": "app", "private": true }\n');
+    await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: project });
+    return project;
+  })();
+  return installed;
+}
+
+const CONTENT_TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
+  '.json': 'application/json', '.css': 'text/css',
+};
+
+/** Serves the files under `root` on a free loopback port; resolves to { url, stop }. */
+export async function serveStatic(root) {
+  const server = createServer(async (request, response) => {
+    const file = path.join(root, decodeURIComponent(new URL(request.url, 'http://x').pathname));
+    if (!file.startsWith(root)) return response.writeHead(403).end();
+    try {
+      const body = await readFile(file.endsWith('/') ? path.join(file, 'index.html') : file);
+      const type = CONTENT_TYPES[path.extname(file) || '.html'] ?? 'application/octet-stream';
+      response.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => { server.closeAllConnections(); server.close(); },
+  };
+}
+
+/** Bundles `entry` with webpack, as configured by default (production mode, nothing for
+ * WebAssembly or top-level await), into `outputDir` served at `publicPath`; `otlp-collector`
+ * resolves to the installed package. Throws on build errors. */
+export async function bundle({ entry, outputDir, publicPath, filename }) {
+  const project = await installPackage();
   const stats = await new Promise((resolve, reject) => {
     webpack({
       mode: 'production',
       entry,
       output: { path: outputDir, filename, publicPath },
-      resolve: { alias: { 'otlp-collector': path.join(packagesDir, 'bundler') } },
-      experiments: { asyncWebAssembly: true, topLevelAwait: true },
+      resolve: { alias: { 'otlp-collector': path.join(project, 'node_modules', 'otlp-collector') } },
       performance: { hints: false },
     }, (error, result) => (error ? reject(error) : resolve(result)));
   });

@@ -1,21 +1,25 @@
-// The npm package imports the three ways users load it: `--target nodejs` with require in
-// Node, `--target bundler` through webpack in Chromium, and `--target web` by ES-module
-// import in a page (the www/ demo, tested in demo.test.mjs). tests/run_all.sh builds the
-// nodejs and bundler packages into OTLP_PKG_DIR first.
+// The one npm package, installed from its tarball (`npm install ./otlp-collector-X.tgz` into
+// a fresh project) and used the ways web teams load it, with no configuration for
+// WebAssembly: a Vite app and a webpack app built by those bundlers, and a plain
+// `<script type="module">` page, each run in headless Chromium on its own origin and
+// exporting to the loopback receiver; Node by `import` and by `require`, each exiting
+// promptly after `shutdown()`; and the TypeScript declarations checked with `tsc`.
+// tests/run_all.sh builds the tarball (www/build.sh) and passes it in OTLP_PKG_TARBALL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
-import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
-import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
+import { bundle, installPackage, launchChromium, serveStatic, startReceiver } from './harness.mjs';
 
-const packages = process.env.OTLP_PKG_DIR;
 let receiver;
+let project;
 
 before(async () => {
-  assert.ok(packages, 'OTLP_PKG_DIR is not set: run through tests/run_all.sh');
   receiver = await startReceiver();
+  project = await installPackage();
 });
 
 after(() => receiver?.stop());
@@ -26,35 +30,106 @@ async function receivedNames() {
     resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.name))));
 }
 
-test('the nodejs package loads with require and exports from Node', async () => {
-  const require = createRequire(import.meta.url);
-  const { Collector } = require(path.join(packages, 'nodejs', 'otlp_collector.js'));
-  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces`, serviceName: 'node-app' });
-  const span = collector.startSpan('node-span', { attributes: { runtime: 'node' } });
-  span.end();
-  await collector.flush();
-  assert.equal(collector.stats().exported, 1);
-  assert.ok((await receivedNames()).includes('node-span'));
-  assert.throws(() => new Collector({ protocol: 'grpc' }), /protocol/);
-  await collector.shutdown();
+// What every app does: one span to the receiver, then the stats on `window.appResult`.
+const appCode = (receiverUrl, name) => `
+import { Collector } from 'otlp-collector';
+const collector = new Collector({ endpoint: ${JSON.stringify(`${receiverUrl}/v1/traces`)}, serviceName: ${JSON.stringify(name)} });
+collector.startSpan(${JSON.stringify(`${name}-span`)}, { attributes: { app: ${JSON.stringify(name)} } }).end();
+const delivered = await collector.flush();
+window.appResult = { delivered, stats: collector.stats() };
+`;
+
+// Loads `url` in Chromium and waits for the app's result; the page's errors fail the test.
+async function runInChromium(url) {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    const result = await page.waitForFunction(() => window.appResult, null, { timeout: 20_000 })
+      .catch((error) => { throw new Error(`${error.message}; page errors: ${errors.join('; ')}`); });
+    return await result.jsonValue();
+  } finally {
+    await browser.close();
+  }
+}
+
+test('the package has one entry per platform, types, a README for JavaScript and a LICENSE', async () => {
+  const installed = path.join(project, 'node_modules', 'otlp-collector');
+  const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
+  assert.equal(manifest.name, 'otlp-collector');
+  assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'default']);
+  // Only the entries run code on import (they instantiate the module); bundlers may drop
+  // the rest when unused.
+  assert.deepEqual(manifest.sideEffects, ['./web/index.js', './node/index.js']);
+  assert.match(await readFile(path.join(installed, 'LICENSE'), 'utf8'), /Apache License/);
+  const readme = await readFile(path.join(installed, 'README.md'), 'utf8');
+  assert.match(readme, /npm install otlp-collector/);
+  assert.match(readme, /wasm-unsafe-eval/);
+  assert.doesNotMatch(readme, /cargo|Cargo\.toml/, 'the README is written for JavaScript users');
 });
 
-test('a Node process exits promptly after shutdown(): no timer is left armed', async () => {
-  // Before, the flush, shutdown and request timeouts (10-30 s) and the batch timer stayed
-  // armed after the work they bounded had finished, keeping Node alive.
-  const script = `
-    const { Collector } = require(${JSON.stringify(path.join(packages, 'nodejs', 'otlp_collector.js'))});
-    (async () => {
-      const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)},
-        serviceName: 'node-exit', batchTimeoutMs: 20000 });
-      collector.startSpan('flushed').end();
-      await collector.flush();
-      collector.startSpan('left-for-shutdown').end();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await collector.shutdown();
-      console.log('SHUT DOWN ' + JSON.stringify(collector.stats()));
-    })();`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+test('a Vite app builds with the package and exports from Chromium', async () => {
+  const { build } = await import('vite');
+  const root = path.join(project, 'vite-app');
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>vite app</title><script type="module" src="./main.js"></script>');
+  await writeFile(path.join(root, 'main.js'), appCode(receiver.url, 'vite-app'));
+  await build({ root, logLevel: 'warn', build: { outDir: path.join(root, 'dist') } });
+  const server = await serveStatic(path.join(root, 'dist'));
+  try {
+    const { delivered, stats } = await runInChromium(`${server.url}/`);
+    assert.equal(delivered, true);
+    assert.equal(stats.exported, 1);
+    assert.ok((await receivedNames()).includes('vite-app-span'));
+  } finally {
+    server.stop();
+  }
+});
+
+test('a webpack app builds with the package, unconfigured, and exports from Chromium', async () => {
+  const root = path.join(project, 'webpack-app');
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, 'entry.js'), appCode(receiver.url, 'webpack-app'));
+  await bundle({ entry: path.join(root, 'entry.js'), outputDir: path.join(root, 'dist'), publicPath: '/', filename: 'app.js' });
+  await writeFile(path.join(root, 'dist', 'index.html'),
+    '<!doctype html><meta charset="utf-8"><script src="/app.js"></script>');
+  const server = await serveStatic(path.join(root, 'dist'));
+  try {
+    const { delivered, stats } = await runInChromium(`${server.url}/`);
+    assert.equal(delivered, true);
+    assert.equal(stats.exported, 1);
+    assert.ok((await receivedNames()).includes('webpack-app-span'));
+  } finally {
+    server.stop();
+  }
+});
+
+test('a plain page imports the package with an import map and exports from Chromium', async () => {
+  const root = path.join(project, 'plain-page');
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "otlp-collector": "/node_modules/otlp-collector/web/index.js" } }</script>
+<script type="module">${appCode(receiver.url, 'plain-page')}</script>`);
+  const server = await serveStatic(root);
+  try {
+    const { delivered, stats } = await runInChromium(`${server.url}/`);
+    assert.equal(delivered, true);
+    assert.equal(stats.exported, 1);
+    assert.ok((await receivedNames()).includes('plain-page-span'));
+  } finally {
+    server.stop();
+  }
+});
+
+// Runs `code` in a Node process in the project (a file named `file`), and resolves to its
+// output and how long the process lived after printing SHUT DOWN.
+async function runNode(file, code) {
+  await writeFile(path.join(project, file), code);
+  const child = spawn(process.execPath, [file], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
   let shutDownAt = 0;
   let output = '';
   child.stdout.on('data', (chunk) => {
@@ -67,10 +142,76 @@ test('a Node process exits promptly after shutdown(): no timer is left armed', a
   });
   assert.equal(exited.code, 0, output);
   assert.ok(shutDownAt > 0, output);
-  const lingered = exited.at - shutDownAt;
-  assert.ok(lingered < 2000, `Node stayed alive ${lingered} ms after shutdown()`);
-  const stats = JSON.parse(output.slice(output.indexOf('{')));
-  assert.equal(stats.exported, 2, output);
+  return { output, lingered: exited.at - shutDownAt };
+}
+
+const nodeApp = (name) => `
+  const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)},
+    serviceName: ${JSON.stringify(name)}, batchTimeoutMs: 20000 });
+  collector.startSpan(${JSON.stringify(`${name}-flushed`)}).end();
+  await collector.flush();
+  collector.startSpan(${JSON.stringify(`${name}-at-shutdown`)}).end();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await collector.shutdown();
+  console.log('SHUT DOWN ' + JSON.stringify(collector.stats()));`;
+
+for (const [flavour, file, header, wrap] of [
+  ['ESM import', 'esm-app.mjs', "import { Collector } from 'otlp-collector';", (body) => body],
+  ['CommonJS require', 'cjs-app.cjs', "const { Collector } = require('otlp-collector');", (body) => `(async () => {${body}\n})();`],
+]) {
+  test(`Node (${flavour}) exports and exits promptly after shutdown(): no timer is left armed`, async () => {
+    const name = `node-${file.split('-')[0]}`;
+    const { output, lingered } = await runNode(file, `${header}\n${wrap(nodeApp(name))}\n`);
+    assert.ok(lingered < 2000, `Node stayed alive ${lingered} ms after shutdown()`);
+    const stats = JSON.parse(output.slice(output.indexOf('{')));
+    assert.equal(stats.exported, 2, output);
+    const names = await receivedNames();
+    assert.ok(names.includes(`${name}-flushed`) && names.includes(`${name}-at-shutdown`));
+  });
+}
+
+test('the TypeScript declarations check against a usage of every option and method', async () => {
+  const usage = `
+import { Collector, type CollectorError, type CollectorStats, type SpanContext } from 'otlp-collector';
+const collector = new Collector({
+  endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'ts', protocol: 'http/json', compression: 'gzip',
+  batchSize: 10, batchTimeoutMs: 100, maxQueueSize: 100, exportTimeoutMs: 1000,
+  headers: { 'x-api-key': 'k' }, resourceAttributes: { env: 'test', ids: [1, 2] },
+  onError: (error: CollectorError) => console.log(error.kind, error.count, error.message),
+});
+const parent = collector.startSpan('parent', { kind: 'server', attributes: { a: 1, b: 'x', c: true, d: ['x'] } });
+const child = collector.startSpan('child', {
+  kind: 2, parent, startTime: performance.now(),
+  links: [{ context: parent.spanContext(), attributes: { why: 'because' } }],
+});
+collector.startSpan('remote', { parent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+collector.startSpan('remote', { parent: { traceparent: child.traceparent(), tracestate: child.tracestate() } });
+child.setAttribute('k', 1).setAttributes({ l: [true] }).addEvent('e').addEvent('e', { x: 1 }, Date.now())
+  .addEvent('e', new Date()).addLink({ context: parent.spanContext() }).addLinks([])
+  .setStatus('error', 'm').setStatus({ code: 2, message: 'm' }).updateName('renamed');
+child.recordException(new Error('x'), [1, 2]);
+const recording: boolean = child.isRecording();
+const context: SpanContext = child.spanContext();
+const header: string = child.traceparent() + child.tracestate() + context.traceId + String(recording);
+child.end(Date.now());
+parent.end();
+const stats: CollectorStats = collector.stats();
+const done: Promise<boolean> = collector.flush();
+void done.then(() => collector.shutdown()).then((ok: boolean) => console.log(ok, stats.refusedValues, header));
+collector.free();
+`;
+  await writeFile(path.join(project, 'usage.ts'), usage);
+  await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
+      lib: ['es2022', 'dom'], types: [],
+    },
+    files: ['usage.ts'],
+  }));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const checked = await promisify(execFile)(process.execPath, [tsc, '-p', project], { cwd: project })
+    .catch((error) => error);
+  assert.equal(checked.code ?? 0, 0, `${checked.stdout}${checked.stderr}`);
 });
 
 /** A hostile server on loopback: answers every POST with `status` and a body that never
@@ -101,15 +242,14 @@ async function startEndlessBodyServer(status) {
 }
 
 test('an endless response body is not read whole: the export settles and the download stops', async () => {
-  const require = createRequire(import.meta.url);
-  const { Collector } = require(path.join(packages, 'nodejs', 'otlp_collector.js'));
+  const { Collector } = createRequire(path.join(project, 'package.json'))('otlp-collector');
   for (const status of [200, 400]) {
     const server = await startEndlessBodyServer(status);
     try {
-      const collector = new Collector({ endpoint: server.url, serviceName: 'endless', flushTimeoutMs: 10000 });
+      const collector = new Collector({ endpoint: server.url, serviceName: 'endless', onError: () => {} });
       collector.startSpan('endless').end();
       const started = Date.now();
-      await collector.flush().catch(() => {});
+      await collector.flush();
       const took = Date.now() - started;
       const stats = collector.stats();
       const settled = status === 200 ? stats.exported : stats.droppedRejected;
@@ -117,35 +257,9 @@ test('an endless response body is not read whole: the export settles and the dow
       assert.equal(stats.buffered, 0, JSON.stringify(stats));
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.ok(server.written < 64 * 2 ** 20, `the server wrote ${server.written} bytes`);
-      await collector.shutdown().catch(() => {});
+      await collector.shutdown();
     } finally {
       server.stop();
     }
-  }
-});
-
-test('the bundler package builds with webpack and runs in Chromium', async () => {
-  const output = path.join(repoRoot, 'www', 'bundle');
-  await rm(output, { recursive: true, force: true });
-  await bundle({
-    entry: path.join(import.meta.dirname, 'bundler', 'entry.js'),
-    outputDir: output,
-    publicPath: '/bundle/',
-    filename: 'app.js',
-    packagesDir: packages,
-  });
-  await mkdir(output, { recursive: true });
-  await writeFile(path.join(output, 'index.html'),
-    '<!doctype html><meta charset="utf-8"><script src="/bundle/app.js"></script>');
-
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${receiver.url}/bundle/index.html`);
-    const result = await page.waitForFunction(() => window.bundleResult, null, { timeout: 20_000 });
-    assert.equal((await result.jsonValue()).exported, 1);
-    assert.ok((await receivedNames()).includes('bundled-span'));
-  } finally {
-    await browser.close();
   }
 });

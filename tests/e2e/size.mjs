@@ -1,15 +1,14 @@
 // Prints what a page downloads for tracing with otlp-collector and with the OpenTelemetry JS
 // web SDK, both bundled the same way (webpack, production mode: minified, tree-shaken), each
-// file gzip -9: a collector that sends one span to an OTLP/HTTP endpoint. Needs the bundler
-// package in OTLP_PKG_DIR (tests/run_all.sh builds it):
+// file gzip -9: a collector that sends one span to an OTLP/HTTP endpoint. Needs the package
+// tarball in OTLP_PKG_TARBALL (tests/run_all.sh builds it with www/build.sh):
 //   node tests/e2e/size.mjs
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { bundle, repoRoot } from './harness.mjs';
+import { bundle } from './harness.mjs';
 
-const packages = process.env.OTLP_PKG_DIR ?? path.join(repoRoot, 'target', 'pkg');
 const entries = {
   otlpCollector: path.join(import.meta.dirname, 'size', 'otlp-collector.js'),
   otelJs: path.join(import.meta.dirname, 'size', 'opentelemetry-js.js'),
@@ -19,7 +18,7 @@ const entries = {
 async function measure(entry) {
   const outputDir = await mkdtemp(path.join(tmpdir(), 'otlp-size-'));
   try {
-    await bundle({ entry, outputDir, publicPath: '/', filename: 'main.js', packagesDir: packages });
+    await bundle({ entry, outputDir, publicPath: '/', filename: 'main.js' });
     const sizes = { js: 0, jsGzip: 0, wasm: 0, wasmGzip: 0 };
     for (const file of await readdir(outputDir)) {
       const bytes = await readFile(path.join(outputDir, file));

@@ -1,0 +1,118 @@
+// TypeScript declarations of the otlp-collector package: the same API from every entry
+// (browsers and bundlers: web/index.js; Node, import or require: node/index.js).
+/** An attribute value: a string, number (whole numbers become ints), boolean, or an array of one of those. */
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+
+/** Attributes: key → value. Other values are dropped, counted (`refusedValues`) and reported. */
+export type Attributes = Record<string, AttributeValue>;
+
+/** A time: epoch milliseconds, a `performance.now()` value, a Date, or [seconds, nanoseconds]. */
+export type TimeInput = number | Date | [number, number];
+
+/** What identifies a span, as OpenTelemetry JS has it. */
+export interface SpanContext {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  /** W3C trace flags (1: sampled). */
+  traceFlags: number;
+  /** The W3C `tracestate` value, if any. */
+  traceState?: string;
+  isRemote?: boolean;
+}
+
+/** A link to another span. */
+export interface Link {
+  context: SpanContext;
+  attributes?: Attributes;
+}
+
+/** A problem the collector reports instead of throwing: `kind` is one of 'invalid-argument', 'ignored-call', 'buffer-full', 'shut-down', 'export-failed', 'internal'; `count` how many occurrences it stands for. */
+export interface CollectorError extends Error {
+  kind: 'invalid-argument' | 'ignored-call' | 'buffer-full' | 'shut-down' | 'export-failed' | 'internal';
+  count: number;
+}
+
+/** `new Collector(options)`: where and how to export. Every field is optional. */
+export interface CollectorOptions {
+  /** Full URL of the traces endpoint; default `http://localhost:4318/v1/traces`. */
+  endpoint?: string;
+  serviceName?: string;
+  protocol?: 'http/protobuf' | 'http/json';
+  compression?: 'gzip' | 'none';
+  batchSize?: number;
+  batchTimeoutMs?: number;
+  maxQueueSize?: number;
+  exportTimeoutMs?: number;
+  headers?: Record<string, string>;
+  resourceAttributes?: Attributes;
+  /** Called with each problem (the first of a kind at once, then at most once a second per kind); without it, `console.warn` once per kind. */
+  onError?: (error: CollectorError) => void;
+}
+
+/** `startSpan` options. */
+export interface SpanOptions {
+  /** A name, or OpenTelemetry JS's `SpanKind` number. */
+  kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer' | 0 | 1 | 2 | 3 | 4;
+  attributes?: Attributes;
+  /** A span, a `traceparent` header value, `{ traceparent, tracestate }` from incoming headers, or a span context. */
+  parent?: Span | string | { traceparent: string; tracestate?: string } | SpanContext;
+  links?: Link[];
+  startTime?: TimeInput;
+}
+
+/** The counters: every collected span is exported, dropped (by reason) or still buffered. */
+export interface CollectorStats {
+  collected: number; exported: number; dropped: number;
+  droppedBufferFull: number; droppedExportFailed: number; droppedRetriesExhausted: number;
+  droppedRejected: number; droppedTimedOut: number; droppedTooLarge: number;
+  droppedShutdown: number; droppedPageUnload: number;
+  batches: number; retries: number; bytesSent: number; buffered: number;
+  /** Attribute values and arguments refused (dropped, the call otherwise done). */
+  refusedValues: number;
+  /** Calls ignored: on ended spans, after `free()`. */
+  ignoredCalls: number;
+}
+
+/** Collects spans and exports them over OTLP/HTTP with `fetch`. After construction, no method throws. */
+export class Collector {
+  /** Throws an `Error` naming the option when one is invalid. */
+  constructor(options?: CollectorOptions);
+  /** Starts a span (now, or at `options.startTime`). */
+  startSpan(name: string, options?: SpanOptions): Span;
+  /** Exports everything collected so far; resolves to true when all of it was delivered, false otherwise (reported); never rejects. */
+  flush(): Promise<boolean>;
+  /** Stops accepting spans and exports what is buffered; resolves like `flush`. */
+  shutdown(): Promise<boolean>;
+  stats(): CollectorStats;
+  /** Releases the WebAssembly side now instead of when garbage-collected. */
+  free(): void;
+}
+
+/** A span being recorded; `end()` hands it to its collector. No method throws. */
+export interface Span {
+  /** Sets one attribute; an existing key is overwritten. */
+  setAttribute(key: string, value: AttributeValue): this;
+  /** Sets every property of `attributes`. */
+  setAttributes(attributes: Attributes): this;
+  /** Records an event (now, or at `time`). */
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this;
+  /** Links another span. */
+  addLink(link: Link): this;
+  addLinks(links: Link[]): this;
+  /** `ok` is final; `unset` is ignored; `error` takes a message. OpenTelemetry's `{ code, message }` works too. */
+  setStatus(code: 'unset' | 'ok' | 'error' | { code: 0 | 1 | 2; message?: string }, message?: string): this;
+  updateName(name: string): this;
+  /** Records an `exception` event (type, message, stacktrace). */
+  recordException(exception: unknown, time?: TimeInput): void;
+  /** True until the span ends. */
+  isRecording(): boolean;
+  spanContext(): SpanContext;
+  /** The W3C `traceparent` header value, for outgoing requests made within this span. */
+  traceparent(): string;
+  /** The W3C `tracestate` header value carried from the parent ('' when none). */
+  tracestate(): string;
+  /** Ends the span (now, or at `endTime`). */
+  end(endTime?: TimeInput): void;
+}
