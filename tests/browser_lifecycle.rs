@@ -11,7 +11,8 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const KEEPALIVE_BUDGET: f64 = 65_536.0;
+/// What the collector keeps keepalive bodies under (the browsers' cap is 64 KiB).
+const KEEPALIVE_BUDGET: f64 = 60_000.0;
 
 mod wasm_support;
 
@@ -269,4 +270,81 @@ async fn a_partial_success_on_a_keepalive_request_is_counted_and_reported() {
         error.contains("rejected 3 spans") && error.contains("span too old"),
         "{error}"
     );
+}
+
+fn collector_with(prefix: &str, count: usize, config: Config) -> Collector {
+    let collector = Collector::new(
+        config
+            .with_endpoint(traces_endpoint())
+            .with_batch_timeout(std::time::Duration::from_secs(60)),
+    )
+    .unwrap();
+    for i in 0..count {
+        let span = Span::new(format!("{prefix}-{i}"))
+            .with_attribute("payload", "x".repeat(1000))
+            .end();
+        collector.collect(span).unwrap();
+    }
+    collector
+}
+
+#[wasm_bindgen_test]
+async fn a_closing_page_sends_json_to_another_origin_through_its_preflight() {
+    let origin = get(&get(&js_sys::global(), "location"), "origin")
+        .as_string()
+        .unwrap();
+    assert_ne!(
+        origin,
+        wasm_support::receiver(),
+        "the receiver is cross-origin"
+    );
+    let prefix = unique("pagehide-json");
+    let collector = collector_with(
+        &prefix,
+        20,
+        Config::default().with_protocol(otlp_collector::Protocol::HttpJson),
+    );
+    dispatch(&js_sys::global(), "pagehide");
+    sleep(1000).await;
+    let stats = collector.stats();
+    assert!(stats.exported > 0, "{stats:?}");
+    assert_eq!(stats.exported + stats.dropped_page_unload, 20, "{stats:?}");
+    assert!(stats.is_balanced(), "{stats:?}");
+    assert_eq!(received_with_sizes(&prefix).await.0 as u64, stats.exported);
+}
+
+#[wasm_bindgen_test]
+async fn at_most_nine_keepalive_requests_leave_a_closing_page() {
+    // Requests of at most 3,000 bytes: the byte budget would allow 20, the count allows 9.
+    let prefix = unique("pagehide-count");
+    let collector = collector_with(&prefix, 60, Config::default().with_max_request_bytes(3000));
+    dispatch(&js_sys::global(), "pagehide");
+    sleep(1000).await;
+    let stats = collector.stats();
+    let received = wasm_support::received().await;
+    let requests = Array::from(&get(&received, "requests"))
+        .iter()
+        .filter(|request| !wasm_support::spans_in(request, &prefix).is_empty())
+        .count();
+    assert!((1..=9).contains(&requests), "{requests} keepalive requests");
+    assert!(stats.dropped_page_unload > 0, "{stats:?}");
+    assert_eq!(stats.exported + stats.dropped_page_unload, 60, "{stats:?}");
+    assert!(stats.is_balanced(), "{stats:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_keepalive_request_is_retried_once_while_the_page_lives() {
+    let prefix = unique("keepalive-retry");
+    let collector = collector_with(&prefix, 5, Config::default());
+    wasm_support::script(r#"[{"status": 503}]"#).await;
+    hide_page();
+    sleep(1500).await;
+    let stats = collector.stats();
+    assert_eq!(
+        (stats.exported, stats.retries, stats.buffered),
+        (5, 1, 0),
+        "{stats:?} {:?}",
+        collector.last_export_error()
+    );
+    assert_eq!(received_with_sizes(&prefix).await.0, 5);
 }

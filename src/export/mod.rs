@@ -73,7 +73,7 @@ impl SendError {
     }
 
     /// How the request's spans are counted when this was its last attempt.
-    fn drop_reason(&self) -> DropReason {
+    pub(crate) fn drop_reason(&self) -> DropReason {
         match self {
             SendError::Timeout(_) => DropReason::TimedOut,
             SendError::Status { status: 413, .. } => DropReason::TooLarge,

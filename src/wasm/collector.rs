@@ -14,7 +14,7 @@ use std::time::Duration;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::buffer::SpanBuffer;
-use super::lifecycle::{PageEvent, PageListeners, KEEPALIVE_BUDGET};
+use super::lifecycle::{PageEvent, PageListeners, KEEPALIVE_BUDGET, MAX_KEEPALIVE_REQUESTS};
 use super::runtime::{first_of, sleep, First, Signal, Slot};
 use super::transport::{network_error, response_outcome, FetchTransport};
 use crate::batching::{BatchPolicy, NextStep};
@@ -23,7 +23,7 @@ use crate::encoding::{
     compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
 };
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
-use crate::export::{settle_request, settle_too_large, BatchExporter};
+use crate::export::{settle_request, settle_too_large, BatchExporter, Transport};
 use crate::model::Span;
 use crate::pipeline::{Outcome, Pipeline, SpanQueue};
 use crate::stats::{DropReason, Stats, StatsCounters};
@@ -75,6 +75,8 @@ struct KeepaliveSender {
     transport: FetchTransport,
     /// Body bytes of keepalive requests not yet settled.
     bytes_in_flight: Cell<usize>,
+    /// Keepalive requests not yet settled.
+    requests_in_flight: Cell<usize>,
 }
 
 impl Collector {
@@ -113,6 +115,7 @@ impl Collector {
             encoder: encoder.clone(),
             transport: FetchTransport::new(&config),
             bytes_in_flight: Cell::new(0),
+            requests_in_flight: Cell::new(0),
         };
         let exporter = BatchExporter {
             transport: FetchTransport::new(&config),
@@ -353,7 +356,7 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
     for request in encoded.requests {
         let spans = request.span_count as u64;
         let bytes = request.body.len();
-        if bytes > budget_left {
+        if bytes > budget_left || keepalive.requests_in_flight.get() >= MAX_KEEPALIVE_REQUESTS {
             unsent.push(request.first_span..request.first_span + request.span_count);
             continue;
         }
@@ -366,31 +369,51 @@ fn send_before_page_goes(inner: &Rc<Inner>, event: PageEvent) {
             }
         };
         budget_left -= bytes;
-        keepalive
-            .bytes_in_flight
-            .set(keepalive.bytes_in_flight.get() + bytes);
+        keepalive.reserve(bytes);
         let inner = Rc::clone(inner);
         spawn_local(async move {
             let json = inner.config.protocol.is_json();
-            let outcome = match JsFuture::from(promise).await {
+            let mut outcome = match JsFuture::from(promise).await {
                 Ok(response) => response_outcome(response, json).await,
                 Err(error) => Err(network_error(error)),
             };
+            inner.keepalive.release(bytes);
             let stats = &inner.pipeline.stats;
-            // A keepalive request is sent once: the page may be gone before a retry.
+            // Still running, so the page is still alive: a failure worth retrying gets one
+            // more try, as an ordinary request (keepalive ones may fail for their quota).
+            if let Err(error) = outcome.as_ref().map(|_| ()) {
+                if error.is_retryable() {
+                    stats.record_error(error.to_string());
+                    stats.record_retry();
+                    outcome = inner.keepalive.transport.send(request.body).await;
+                }
+            }
             let answer = outcome.map_err(|error| {
                 stats.record_error(error.to_string());
-                DropReason::PageUnload
+                error.drop_reason()
             });
             settle_request(stats, spans, bytes as u64, answer);
             tell_new_errors(&inner);
-            let keepalive = &inner.keepalive;
-            keepalive
-                .bytes_in_flight
-                .set(keepalive.bytes_in_flight.get().saturating_sub(bytes));
         });
     }
     keep_or_drop_unsent(inner, event, batch, unsent);
+}
+
+impl KeepaliveSender {
+    /// A keepalive request of `bytes` started.
+    fn reserve(&self, bytes: usize) {
+        self.bytes_in_flight.set(self.bytes_in_flight.get() + bytes);
+        self.requests_in_flight
+            .set(self.requests_in_flight.get() + 1);
+    }
+
+    /// A keepalive request of `bytes` finished.
+    fn release(&self, bytes: usize) {
+        self.bytes_in_flight
+            .set(self.bytes_in_flight.get().saturating_sub(bytes));
+        self.requests_in_flight
+            .set(self.requests_in_flight.get().saturating_sub(1));
+    }
 }
 
 /// Spans whose requests did not fit the keepalive budget: back to the buffer while the page

@@ -1,7 +1,8 @@
 //! Page lifecycle: a page can be hidden or closed at any moment, and ordinary requests die
 //! with it. On `visibilitychange` to hidden and on `pagehide` the collector sends what it
 //! has buffered with `fetch(…, { keepalive: true })`, which the browser finishes after the
-//! page is gone. Keepalive requests share a 64 KiB in-flight budget, counted in body bytes.
+//! page is gone. Browsers cap keepalive requests at 64 KiB of bodies in flight in total and
+//! limit how many may be pending; we keep to what OpenTelemetry JS and Grafana Faro use.
 //!
 //! In Node and in workers there is no `document`: only what exists is listened to.
 
@@ -9,8 +10,12 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Bytes of keepalive request bodies a browser lets a page have in flight.
-pub(crate) const KEEPALIVE_BUDGET: usize = 64 * 1024;
+/// Bytes of keepalive request bodies in flight at most: under the browsers' 64 KiB, with
+/// room for what else a page may send with keepalive (as OpenTelemetry JS and Faro do).
+pub(crate) const KEEPALIVE_BUDGET: usize = 60_000;
+
+/// Keepalive requests pending at most (OpenTelemetry JS's and Faro's limit).
+pub(crate) const MAX_KEEPALIVE_REQUESTS: usize = 9;
 
 /// Why the page may be going away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
