@@ -55,6 +55,19 @@ async function runInChromium(url) {
   }
 }
 
+// Serves `root`, loads it in Chromium, and checks the app's span was delivered.
+async function assertServedAppExports(root, name) {
+  const server = await serveStatic(root);
+  try {
+    const { delivered, stats } = await runInChromium(`${server.url}/`);
+    assert.equal(delivered, true);
+    assert.equal(stats.exported, 1);
+    assert.ok((await receivedNames()).includes(`${name}-span`));
+  } finally {
+    server.stop();
+  }
+}
+
 test('the package has one entry per platform, types, a README for JavaScript and a LICENSE', async () => {
   const installed = path.join(project, 'node_modules', 'otlp-collector');
   const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
@@ -78,15 +91,7 @@ test('a Vite app builds with the package and exports from Chromium', async () =>
     '<!doctype html><meta charset="utf-8"><title>vite app</title><script type="module" src="./main.js"></script>');
   await writeFile(path.join(root, 'main.js'), appCode(receiver.url, 'vite-app'));
   await build({ root, logLevel: 'warn', build: { outDir: path.join(root, 'dist') } });
-  const server = await serveStatic(path.join(root, 'dist'));
-  try {
-    const { delivered, stats } = await runInChromium(`${server.url}/`);
-    assert.equal(delivered, true);
-    assert.equal(stats.exported, 1);
-    assert.ok((await receivedNames()).includes('vite-app-span'));
-  } finally {
-    server.stop();
-  }
+  await assertServedAppExports(path.join(root, 'dist'), 'vite-app');
 });
 
 test('a webpack app builds with the package, unconfigured, and exports from Chromium', async () => {
@@ -96,15 +101,7 @@ test('a webpack app builds with the package, unconfigured, and exports from Chro
   await bundle({ entry: path.join(root, 'entry.js'), outputDir: path.join(root, 'dist'), publicPath: '/', filename: 'app.js' });
   await writeFile(path.join(root, 'dist', 'index.html'),
     '<!doctype html><meta charset="utf-8"><script src="/app.js"></script>');
-  const server = await serveStatic(path.join(root, 'dist'));
-  try {
-    const { delivered, stats } = await runInChromium(`${server.url}/`);
-    assert.equal(delivered, true);
-    assert.equal(stats.exported, 1);
-    assert.ok((await receivedNames()).includes('webpack-app-span'));
-  } finally {
-    server.stop();
-  }
+  await assertServedAppExports(path.join(root, 'dist'), 'webpack-app');
 });
 
 test('a plain page imports the package with an import map and exports from Chromium', async () => {
@@ -114,15 +111,7 @@ test('a plain page imports the package with an import map and exports from Chrom
   await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": { "otlp-collector": "/node_modules/otlp-collector/web/index.js" } }</script>
 <script type="module">${appCode(receiver.url, 'plain-page')}</script>`);
-  const server = await serveStatic(root);
-  try {
-    const { delivered, stats } = await runInChromium(`${server.url}/`);
-    assert.equal(delivered, true);
-    assert.equal(stats.exported, 1);
-    assert.ok((await receivedNames()).includes('plain-page-span'));
-  } finally {
-    server.stop();
-  }
+  await assertServedAppExports(root, 'plain-page');
 });
 
 // Runs `code` in a Node process in the project (a file named `file`), and resolves to its
