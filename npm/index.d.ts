@@ -69,6 +69,8 @@ export interface CollectorStats {
   droppedRejected: number; droppedTimedOut: number; droppedTooLarge: number;
   droppedShutdown: number; droppedPageUnload: number;
   batches: number; retries: number; bytesSent: number; buffered: number;
+  /** Spans whose trace was not sampled (a parent's `traceparent` with flags 00): never exported, outside the invariant. */
+  sampledOut: number;
   /** Attribute values and arguments refused (dropped, the call otherwise done). */
   refusedValues: number;
   /** Calls ignored: on ended spans, after `free()`. */

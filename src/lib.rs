@@ -43,6 +43,7 @@ mod export;
 mod model;
 mod pipeline;
 mod retry;
+mod sampling;
 mod stats;
 
 pub use config::{
@@ -52,6 +53,7 @@ pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
 pub use model::*;
 pub use retry::RetryPolicy;
+pub use sampling::Sampler;
 pub use stats::{DestinationStats, DropReason, Stats};
 
 cfg_if::cfg_if! {

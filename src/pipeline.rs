@@ -58,9 +58,14 @@ impl<Q: SpanQueue> Pipeline<Q> {
     }
 
     /// Counts `span` as collected and queues it (ending it if it is not ended), or counts
-    /// why it was refused. A disabled pipeline drops it uncounted.
+    /// why it was refused. An unsampled span is counted apart (`sampled_out`) and dropped;
+    /// a disabled pipeline drops every span uncounted.
     pub(crate) fn accept(&self, span: Span) -> Result<(), CollectError> {
         if self.disabled {
+            return Ok(());
+        }
+        if !span.is_recording() {
+            self.stats.record_sampled_out();
             return Ok(());
         }
         self.stats.record_collected();

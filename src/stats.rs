@@ -57,6 +57,8 @@ pub struct Stats {
     pub bytes_sent: u64,
     /// Spans accepted but not yet exported or dropped.
     pub buffered: u64,
+    /// Spans the sampler left out (never collected, so outside the invariant).
+    pub sampled_out: u64,
 }
 
 impl Stats {
@@ -117,6 +119,7 @@ fn truncate_message(message: &mut String) {
 #[derive(Debug, Default)]
 pub(crate) struct StatsCounters {
     collected: AtomicU64,
+    sampled_out: AtomicU64,
     exported: AtomicU64,
     dropped: [AtomicU64; 7],
     batches: AtomicU64,
@@ -152,6 +155,11 @@ impl DropReason {
 impl StatsCounters {
     pub(crate) fn record_collected(&self) {
         self.collected.fetch_add(1, Relaxed);
+    }
+
+    /// An unsampled span was handed over (and forgotten).
+    pub(crate) fn record_sampled_out(&self) {
+        self.sampled_out.fetch_add(1, Relaxed);
     }
 
     /// Several spans arrived at once (a destination's share of a batch).
@@ -275,6 +283,7 @@ impl StatsCounters {
             retries: self.retries.load(Relaxed),
             bytes_sent: self.bytes_sent.load(Relaxed),
             buffered: queued + self.in_flight.load(Relaxed),
+            sampled_out: self.sampled_out.load(Relaxed),
         }
     }
 }

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::encoding::{Compression, Protocol};
 use crate::model::Value;
+use crate::sampling::Sampler;
 
 /// Where configuration variables come from: the process environment, a map in a test, a
 /// browser's options object, …
@@ -232,6 +233,29 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
         if let Some(limit) = lookup(source, name) {
             limits.max_attribute_value_length = Some(limit.limit()?);
         }
+    }
+    if let Some(sampler) = lookup(source, "OTEL_TRACES_SAMPLER") {
+        let ratio = || -> Result<f64, ConfigError> {
+            // The specification's default when the argument is absent.
+            let Some(argument) = lookup(source, "OTEL_TRACES_SAMPLER_ARG") else {
+                return Ok(1.0);
+            };
+            match argument.value.parse::<f64>() {
+                Ok(ratio) if (0.0..=1.0).contains(&ratio) => Ok(ratio),
+                _ => Err(argument.invalid("expected a ratio from 0 to 1, e.g. 0.25")),
+            }
+        };
+        config.sampler = match sampler.value.as_str() {
+            "always_on" => Sampler::AlwaysOn,
+            "always_off" => Sampler::AlwaysOff,
+            "traceidratio" => Sampler::TraceIdRatio(ratio()?),
+            "parentbased_always_on" => Sampler::ParentBasedAlwaysOn,
+            "parentbased_always_off" => Sampler::ParentBasedAlwaysOff,
+            "parentbased_traceidratio" => Sampler::ParentBasedTraceIdRatio(ratio()?),
+            _ => return Err(sampler.invalid(
+                "expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio",
+            )),
+        };
     }
     // The specification's boolean: true only for "true", in any case; anything else is false.
     if let Some(disabled) = lookup(source, "OTEL_SDK_DISABLED") {

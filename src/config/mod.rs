@@ -21,8 +21,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::encoding::{Compression, Protocol};
-use crate::model::{Key, Resource, Scope, SpanLimits, Value};
+use crate::model::{Key, Resource, Scope, Span, SpanContext, SpanLimits, Value, SAMPLED_FLAG};
 use crate::retry::RetryPolicy;
+use crate::sampling::Sampler;
 
 pub use env::ConfigSource;
 
@@ -62,6 +63,9 @@ pub enum ConfigError {
     /// The retry policy cannot be followed.
     #[error("retry policy: {0}")]
     InvalidRetry(&'static str),
+    /// The sampler's settings are out of range.
+    #[error("sampler: {0}")]
+    InvalidSampler(&'static str),
     /// The batch could never fill because the buffer is smaller.
     #[error("batch_size ({batch_size}) must not exceed max_queue_size ({max_queue_size})")]
     BatchLargerThanQueue {
@@ -153,6 +157,8 @@ pub struct Config {
     pub(crate) client_certificate: Option<(PathBuf, PathBuf)>,
     /// Accept spans and do nothing with them (`OTEL_SDK_DISABLED`).
     pub(crate) disabled: bool,
+    /// Which spans are recorded and exported, decided when each starts.
+    pub(crate) sampler: Sampler,
 }
 
 /// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
@@ -231,6 +237,7 @@ impl std::fmt::Debug for Config {
             .field("ca_certificate", &self.ca_certificate)
             .field("client_certificate", &self.client_certificate)
             .field("disabled", &self.disabled)
+            .field("sampler", &self.sampler)
             .finish()
     }
 }
@@ -260,6 +267,7 @@ impl Default for Config {
             ca_certificate: None,
             client_certificate: None,
             disabled: false,
+            sampler: Sampler::default(),
         }
     }
 }
@@ -517,6 +525,37 @@ impl Config {
         self.disabled
     }
 
+    /// Decides which spans are recorded and exported, as each starts
+    /// (`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`); `ParentBasedAlwaysOn` by default.
+    pub fn with_sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = sampler;
+        self
+    }
+
+    /// The sampler in use.
+    pub fn sampler(&self) -> Sampler {
+        self.sampler
+    }
+
+    /// Starts a span with this configuration's span limits, as a child of `parent` (local
+    /// or remote) or a new trace, sampled by its sampler: an unsampled span records
+    /// nothing and is never exported.
+    pub(crate) fn start_span(
+        &self,
+        parent: Option<&SpanContext>,
+        name: impl Into<Cow<'static, str>>,
+    ) -> Span {
+        let mut span = match parent {
+            Some(parent) => Span::child_of(parent, name),
+            None => Span::new(name),
+        }
+        .with_limits(self.span_limits);
+        if !self.sampler.should_sample(parent, span.trace_id) {
+            span.trace_flags &= !SAMPLED_FLAG;
+        }
+        span
+    }
+
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let positive = [
@@ -547,6 +586,13 @@ impl Config {
         ];
         if let Some(&(field, value, max)) = bounded.iter().find(|(_, value, max)| value > max) {
             return Err(ConfigError::TooLarge { field, value, max });
+        }
+        if let Some(ratio) = self.sampler.ratio() {
+            if !(0.0..=1.0).contains(&ratio) {
+                return Err(ConfigError::InvalidSampler(
+                    "the ratio must be a number from 0 to 1",
+                ));
+            }
         }
         if !(self.retry.multiplier >= 1.0 && self.retry.multiplier.is_finite()) {
             return Err(ConfigError::InvalidRetry(

@@ -366,6 +366,9 @@ impl Span {
     /// Sets an attribute. An existing key is overwritten; a new key beyond the limit is
     /// dropped and counted; text longer than the value length limit is truncated.
     pub fn set_attribute(&mut self, key: impl Into<Key>, value: impl Into<Value>) {
+        if !self.is_recording() {
+            return;
+        }
         let limits = self.limits();
         self.attributes.set(
             key.into(),
@@ -377,6 +380,9 @@ impl Span {
 
     /// Adds an event; beyond the event limit it is dropped and counted.
     pub fn add_event(&mut self, mut event: Event) {
+        if !self.is_recording() {
+            return;
+        }
         let limits = self.limits();
         let max_events = limits.max_events as usize;
         let extras = self.extras_mut();
@@ -393,6 +399,9 @@ impl Span {
 
     /// Adds a link; beyond the link limit it is dropped and counted.
     pub fn add_link(&mut self, mut link: Link) {
+        if !self.is_recording() {
+            return;
+        }
         let limits = self.limits();
         let max_links = limits.max_links as usize;
         let extras = self.extras_mut();
@@ -450,6 +459,12 @@ impl Span {
     /// Whether [`Span::end`] has been called.
     pub fn is_ended(&self) -> bool {
         self.end_time_unix_nano != 0
+    }
+
+    /// Whether the span was sampled: an unsampled one records no attributes, events or
+    /// links and is never exported (its children, by default, are not sampled either).
+    pub fn is_recording(&self) -> bool {
+        self.trace_flags & SAMPLED_FLAG != 0
     }
 
     /// The trace id.

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::encoding::{Compression, Gzip, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
-use crate::model::Span;
+use crate::model::{Span, SpanContext};
 use crate::pipeline::{ended, Outcome, Pipeline};
 use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 
@@ -181,9 +181,16 @@ impl Collector {
         fired
     }
 
-    /// Starts a root span with the collector's span limits.
+    /// Starts a root span (a new trace) with the collector's span limits and sampler.
     pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
-        Span::new(name).with_limits(self.inner.config.span_limits)
+        self.inner.config.start_span(None, name)
+    }
+
+    /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote
+    /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
+    /// sampler follows the parent's decision by default.
+    pub fn start_child_of(&self, parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Span {
+        self.inner.config.start_span(Some(parent), name)
     }
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.

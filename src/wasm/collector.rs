@@ -24,7 +24,7 @@ use crate::encoding::{
 };
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::{settle_request, settle_too_large, BatchExporter, Transport};
-use crate::model::Span;
+use crate::model::{Span, SpanContext};
 use crate::pipeline::{Outcome, Pipeline, SpanQueue};
 use crate::stats::{DropReason, Stats, StatsCounters};
 
@@ -158,9 +158,16 @@ impl Collector {
         Ok(Collector { inner })
     }
 
-    /// Starts a root span with the collector's span limits.
+    /// Starts a root span (a new trace) with the collector's span limits and sampler.
     pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
-        Span::new(name).with_limits(self.inner.config.span_limits)
+        self.inner.config.start_span(None, name)
+    }
+
+    /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote
+    /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
+    /// sampler follows the parent's decision by default.
+    pub fn start_child_of(&self, parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Span {
+        self.inner.config.start_span(Some(parent), name)
     }
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.

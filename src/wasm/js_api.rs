@@ -255,6 +255,7 @@ impl CollectorCore {
             ("retries", stats.retries),
             ("bytesSent", stats.bytes_sent),
             ("buffered", stats.buffered),
+            ("sampledOut", stats.sampled_out),
         ];
         for (name, value) in fields {
             // Setting a property on a fresh plain object cannot fail.
