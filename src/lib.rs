@@ -40,8 +40,11 @@ mod config;
 pub mod encoding;
 mod error;
 mod export;
+#[cfg(feature = "tracing")]
+mod layer;
 mod model;
 mod pipeline;
+mod propagation;
 mod retry;
 mod sampling;
 mod stats;
@@ -51,7 +54,10 @@ pub use config::{
 };
 pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
+#[cfg(feature = "tracing")]
+pub use layer::{OtlpLayer, OtlpSpanExt};
 pub use model::*;
+pub use propagation::{extract_context, inject_context};
 pub use retry::RetryPolicy;
 pub use sampling::Sampler;
 pub use stats::{DestinationStats, DropReason, Stats};

@@ -23,10 +23,14 @@ cargo fmt --all --check
 
 step "native tests: unit, encoding round-trips and pipeline against the loopback receiver, doc tests"
 # otlp-compare (benches/compare) builds the OpenTelemetry Rust SDK; it is a benchmark, not a test.
-cargo test --workspace --exclude otlp-compare 2>&1 | tee -a "$log"
+# Every feature on (the `tracing` layer's tests and doc examples need it); the default build
+# is checked for both targets below.
+cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log"
+cargo build --quiet --lib
 
-step "the library builds for wasm32"
+step "the library builds for wasm32, with and without the tracing layer"
 cargo build --lib --target wasm32-unknown-unknown
+cargo build --lib --target wasm32-unknown-unknown --features tracing
 
 step "start the loopback receiver for the wasm tests"
 cargo build --quiet -p otlp-test-receiver
@@ -62,11 +66,12 @@ node_log="$(mktemp)"
 wasm-pack test --node -- --test browser 2>&1 | tee "$node_log" | tee -a "$log"
 check_ran "$node_log" Node browser
 
-step "wasm tests in headless Chromium: tests/browser.rs and tests/browser_lifecycle.rs"
+step "wasm tests in headless Chromium: tests/browser.rs, browser_lifecycle.rs and browser_tracing.rs (the tracing layer)"
 chrome_log="$(mktemp)"
 WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
-    -- --test browser --test browser_lifecycle 2>&1 | tee "$chrome_log" | tee -a "$log"
-check_ran "$chrome_log" Chromium browser browser_lifecycle
+    -- --test browser --test browser_lifecycle --test browser_tracing --features tracing 2>&1 |
+    tee "$chrome_log" | tee -a "$log"
+check_ran "$chrome_log" Chromium browser browser_lifecycle browser_tracing
 rm -f "$node_log" "$chrome_log"
 
 step "the npm package (www/build.sh): one tarball for browsers, bundlers and Node; its size"

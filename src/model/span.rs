@@ -461,6 +461,28 @@ impl Span {
         self.end_time_unix_nano != 0
     }
 
+    /// Makes `parent` this span's parent (its trace, span id and `tracestate`), sampled or
+    /// not as `sampled` says; for a remote parent that becomes known after the span started.
+    #[allow(dead_code)] // only the `tracing` layer reparents spans
+    pub(crate) fn reparent(&mut self, parent: &SpanContext, sampled: bool) {
+        self.trace_id = parent.trace_id;
+        self.parent_span_id = Some(parent.span_id);
+        self.parent_is_remote = Some(parent.is_remote);
+        self.trace_flags = if sampled {
+            parent.trace_flags | SAMPLED_FLAG
+        } else {
+            parent.trace_flags & !SAMPLED_FLAG
+        };
+        match &parent.trace_state {
+            Some(state) => self.extras_mut().trace_state = Some(state.clone()),
+            None => {
+                if let Some(extras) = &mut self.extras {
+                    extras.trace_state = None;
+                }
+            }
+        }
+    }
+
     /// Whether the span was sampled: an unsampled one records no attributes, events or
     /// links and is never exported (its children, by default, are not sampled either).
     pub fn is_recording(&self) -> bool {

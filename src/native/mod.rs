@@ -15,4 +15,8 @@ mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
 pub use collector::Collector;
+
+/// The collector as the `tracing` layer holds it (already `Send + Sync` natively).
+#[cfg(feature = "tracing")]
+pub(crate) struct LayerCollector(pub(crate) Collector);
 pub(crate) use number::write_double;
