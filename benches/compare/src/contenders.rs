@@ -30,7 +30,7 @@ enum Ours {
 }
 
 /// Runs `produce(thread, count)` on `threads` threads, then `finish`; prints the figures.
-fn measure(
+pub(crate) fn measure(
     spans: u64,
     threads: u64,
     produce: impl Fn(u64) + Send + Sync + 'static,

@@ -7,6 +7,11 @@
 //!
 //! `cargo run --release -p otlp-compare -- [--spans N] [--threads T]`
 //!
+//! With `--workload tracing`, the same comparison for services instrumented with `tracing`
+//! (see `tracing_workload.rs`): otlp-collector's layer against tracing-opentelemetry + the
+//! SDK, and the bare `tracing` registry as the floor, every span sampled and 10 %:
+//! `cargo run --release -p otlp-compare -- --workload tracing [--requests N] [--threads T]`
+//!
 //! The receiver's decoding runs here, in the parent: the contenders' CPU and memory figures
 //! are their own.
 
@@ -16,6 +21,7 @@ use std::time::{Duration, Instant};
 use otlp_test_receiver::Receiver;
 
 mod contenders;
+mod tracing_workload;
 
 /// What one contender process reports.
 struct Run {
@@ -52,36 +58,21 @@ fn arg(args: &[String], flag: &str, default: u64) -> Result<u64, String> {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let spans = arg(&args, "--spans", 1_000_000)?;
-    let threads = arg(&args, "--threads", 2)?.max(1);
-    if let Some(index) = args.iter().position(|a| a == "--contender") {
-        let name = args.get(index + 1).ok_or("--contender needs a name")?;
-        let endpoint = args
-            .iter()
-            .position(|a| a == "--endpoint")
-            .and_then(|i| args.get(i + 1))
-            .ok_or("--endpoint needs a URL")?;
-        return contenders::run(name, endpoint, spans, threads);
-    }
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let receiver = runtime.block_on(Receiver::start_counting())?;
+/// Runs each contender named in `names` in its own process with `extra` arguments, and
+/// returns its figures with the spans the receiver got from it (waiting up to 3 s for
+/// `expected`).
+fn run_contenders(
+    receiver: &Receiver,
+    names: &[&str],
+    extra: &[String],
+    expected: u64,
+) -> Result<Vec<(Run, u64)>, Box<dyn std::error::Error>> {
     let mut rows = Vec::new();
-    for name in contenders::NAMES {
+    for name in names {
         let before = receiver.span_count();
         let output = Command::new(std::env::current_exe()?)
             .args(["--contender", name, "--endpoint", &receiver.endpoint()])
-            .args([
-                "--spans",
-                &spans.to_string(),
-                "--threads",
-                &threads.to_string(),
-            ])
+            .args(extra)
             .output()?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         let run = stdout
@@ -92,12 +83,103 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Let the receiver finish decoding what is in flight.
         let settle = Instant::now();
         let mut received = receiver.span_count() - before;
-        while received < spans && settle.elapsed() < Duration::from_secs(3) {
+        while received < expected && settle.elapsed() < Duration::from_secs(3) {
             std::thread::sleep(Duration::from_millis(50));
             received = receiver.span_count() - before;
         }
         rows.push((run, received));
     }
+    Ok(rows)
+}
+
+/// The `tracing` workload's comparison (see `tracing_workload.rs`).
+fn compare_tracing(requests: u64, threads: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let receiver = runtime.block_on(Receiver::start_counting())?;
+    let spans = requests * tracing_workload::SPANS_PER_REQUEST;
+    let extra = [
+        "--workload".to_owned(),
+        "tracing".to_owned(),
+        "--requests".to_owned(),
+        requests.to_string(),
+        "--threads".to_owned(),
+        threads.to_string(),
+    ];
+    let rows = run_contenders(&receiver, &tracing_workload::NAMES, &extra, spans)?;
+    println!(
+        "{requests} requests (a span with 10 children, 4 fields each, 1 event) from {threads} threads = {spans} spans, HTTP/protobuf to one loopback receiver:\n"
+    );
+    println!(
+        "{:<68} {:>12} {:>12} {:>14} {:>12}",
+        "contender", "ns per span", "delivered", "CPU µs/sent", "peak RSS MB"
+    );
+    let per_span_ns = |run: &Run| run.produce_s * 1e9 * threads as f64 / spans as f64;
+    for (run, received) in &rows {
+        println!(
+            "{:<68} {:>12.0} {:>12} {:>14} {:>12.1}",
+            run.name,
+            per_span_ns(run),
+            received,
+            if *received > 0 {
+                format!("{:.2}", run.cpu_s * 1e6 / *received as f64)
+            } else {
+                "-".to_owned()
+            },
+            run.peak_rss_mb
+        );
+    }
+    let ns = |index: usize| per_span_ns(&rows[index].0);
+    println!();
+    println!(
+        "per span on the application's threads: tracing-opentelemetry / otlp-collector {:.2}x (all sampled), {:.2}x (10 %); otlp-collector / bare registry {:.2}x (all sampled), {:.2}x (10 %); spans lost by otlp-collector (all sampled): {}",
+        ns(2) / ns(0),
+        ns(3) / ns(1),
+        ns(0) / ns(4),
+        ns(1) / ns(4),
+        spans - rows[0].1.min(spans)
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let spans = arg(&args, "--spans", 1_000_000)?;
+    let threads = arg(&args, "--threads", 2)?.max(1);
+    let tracing = args
+        .windows(2)
+        .any(|pair| pair[0] == "--workload" && pair[1] == "tracing");
+    let requests = arg(&args, "--requests", 100_000)?;
+    if let Some(index) = args.iter().position(|a| a == "--contender") {
+        let name = args.get(index + 1).ok_or("--contender needs a name")?;
+        let endpoint = args
+            .iter()
+            .position(|a| a == "--endpoint")
+            .and_then(|i| args.get(i + 1))
+            .ok_or("--endpoint needs a URL")?;
+        if tracing {
+            return tracing_workload::run(name, endpoint, requests, threads);
+        }
+        return contenders::run(name, endpoint, spans, threads);
+    }
+    if tracing {
+        return compare_tracing(requests, threads);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let receiver = runtime.block_on(Receiver::start_counting())?;
+    let extra = [
+        "--spans".to_owned(),
+        spans.to_string(),
+        "--threads".to_owned(),
+        threads.to_string(),
+    ];
+    let rows = run_contenders(&receiver, &contenders::NAMES, &extra, spans)?;
 
     println!("{spans} spans with 4 attributes from {threads} threads, HTTP/protobuf to one loopback receiver:\n");
     println!(
