@@ -10,25 +10,8 @@
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
-
 use otlp_collector::{Collector, Config, Event, SpanKind, SpanStatus};
-use otlp_test_receiver::{describe_span, Receiver};
-
-fn endpoint_configured() -> bool {
-    [
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    ]
-    .iter()
-    .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
-}
-
-fn local_collector_listening() -> bool {
-    let address = SocketAddr::from(([127, 0, 0, 1], 4318));
-    TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok()
-}
+use otlp_test_receiver::{describe_span, embedded_unless_a_backend_is_configured};
 
 /// One checkout request: a server span with a database child, a payment call and an event.
 fn checkout(collector: &Collector, order: i64) -> Result<(), Box<dyn std::error::Error>> {
@@ -63,18 +46,10 @@ fn checkout(collector: &Collector, order: i64) -> Result<(), Box<dyn std::error:
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::from_env()?.with_service_name("checkout");
-    let embedded = if endpoint_configured() || local_collector_listening() {
-        None
-    } else {
-        let receiver = Receiver::start().await?;
+    let embedded = embedded_unless_a_backend_is_configured().await?;
+    if let Some(receiver) = &embedded {
         config = config.with_endpoint(receiver.endpoint());
-        println!("no OTLP endpoint configured and nothing on localhost:4318:");
-        println!(
-            "started an embedded loopback receiver at {}",
-            receiver.endpoint()
-        );
-        Some(receiver)
-    };
+    }
     println!(
         "exporting to {} as {}",
         config.endpoint(),

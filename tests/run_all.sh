@@ -93,10 +93,15 @@ step "browser span cost, side by side: otlp-collector vs the OpenTelemetry JS we
 step "what a page downloads, side by side: both bundled by webpack (production), gzip -9"
 (cd tests/e2e && node size.mjs) 2>&1 | tee -a "$log"
 
-step "examples: simple_collector (embedded receiver) and a loadgen smoke run"
+step "examples: simple_collector and tracing_service (embedded receiver) and a loadgen smoke run"
 env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
     cargo run --quiet --example simple_collector 2>&1 | tee -a "$log"
 grep -q "dropped 0" "$log"
+example_log="$(mktemp)"
+env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
+    cargo run --quiet --example tracing_service --features tracing 2>&1 | tee "$example_log" | tee -a "$log"
+grep -q "exported 12, dropped 0" "$example_log"
+rm -f "$example_log"
 cargo run --release --quiet --example loadgen -- --spans 200000 --threads 2 2>&1 | tee -a "$log"
 grep -q '"dropped":0' "$log"
 

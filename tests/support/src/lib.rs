@@ -664,3 +664,29 @@ pub fn describe_span(span: &trace::Span) -> String {
         span.attributes.len()
     )
 }
+
+/// For the examples: `None` when spans have somewhere to go — an `OTEL_EXPORTER_OTLP_*`
+/// endpoint is set, or something listens on localhost:4318 — else a loopback receiver
+/// started here (its endpoint is what to export to), so spans visibly flow on a machine
+/// with no backend installed.
+pub async fn embedded_unless_a_backend_is_configured() -> std::io::Result<Option<Receiver>> {
+    let configured = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()));
+    let local = SocketAddr::from(([127, 0, 0, 1], 4318));
+    let listening =
+        std::net::TcpStream::connect_timeout(&local, Duration::from_millis(200)).is_ok();
+    if configured || listening {
+        return Ok(None);
+    }
+    let receiver = Receiver::start().await?;
+    println!("no OTLP endpoint configured and nothing on localhost:4318:");
+    println!(
+        "started an embedded loopback receiver at {}",
+        receiver.endpoint()
+    );
+    Ok(Some(receiver))
+}
