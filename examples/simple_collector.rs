@@ -11,7 +11,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use otlp_collector::{Collector, Config, Event, SpanKind, SpanStatus};
-use otlp_test_receiver::{describe_span, embedded_unless_a_backend_is_configured};
+use otlp_test_receiver::{embedded_unless_a_backend_is_configured, print_received};
 
 /// One checkout request: a server span with a database child, a payment call and an event.
 fn checkout(collector: &Collector, order: i64) -> Result<(), Box<dyn std::error::Error>> {
@@ -72,11 +72,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.dropped()
     );
 
-    if let Some(receiver) = embedded {
-        println!("the receiver decoded {} spans:", receiver.span_count());
-        for span in receiver.spans() {
-            println!("  {}", describe_span(&span));
-        }
-    }
+    print_received(embedded.as_ref());
     Ok(())
 }

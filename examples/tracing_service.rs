@@ -16,7 +16,7 @@ use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 use otlp_collector::{Collector, Config, OtlpSpanExt};
-use otlp_test_receiver::{describe_span, embedded_unless_a_backend_is_configured};
+use otlp_test_receiver::{embedded_unless_a_backend_is_configured, print_received};
 use tracing::Instrument;
 use tracing_subscriber::prelude::*;
 
@@ -139,11 +139,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.exported,
         stats.dropped()
     );
-    if let Some(receiver) = embedded {
-        println!("the receiver decoded {} spans:", receiver.span_count());
-        for span in receiver.spans() {
-            println!("  {}", describe_span(&span));
-        }
-    }
+    print_received(embedded.as_ref());
     Ok(())
 }

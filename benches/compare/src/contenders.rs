@@ -118,11 +118,6 @@ fn run_sdk(
     threads: u64,
     tuned: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(endpoint)
-        .build()?;
     let batch = if tuned {
         BatchConfigBuilder::default()
             .with_max_queue_size(65_536)
@@ -132,17 +127,14 @@ fn run_sdk(
     } else {
         BatchConfigBuilder::default().build()
     };
-    let processor = BatchSpanProcessor::builder(exporter)
-        .with_batch_config(batch)
-        .build();
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(processor)
-        .with_resource(
-            opentelemetry_sdk::Resource::builder()
-                .with_service_name("compare-opentelemetry-sdk")
-                .build(),
-        )
-        .build();
+    let provider = sdk_provider(
+        endpoint,
+        batch,
+        opentelemetry_sdk::trace::Sampler::ParentBased(Box::new(
+            opentelemetry_sdk::trace::Sampler::AlwaysOn,
+        )),
+        "compare-opentelemetry-sdk",
+    )?;
     let tracer = Arc::new(provider.tracer("compare"));
     measure(
         spans,
@@ -163,6 +155,34 @@ fn run_sdk(
         },
     );
     Ok(())
+}
+
+/// The OpenTelemetry SDK set up as its users do: a batch span processor with `batch`
+/// feeding opentelemetry-otlp over HTTP/protobuf to `endpoint`, sampling with `sampler`.
+pub(crate) fn sdk_provider(
+    endpoint: &str,
+    batch: opentelemetry_sdk::trace::BatchConfig,
+    sampler: opentelemetry_sdk::trace::Sampler,
+    service: &'static str,
+) -> Result<SdkTracerProvider, Box<dyn std::error::Error>> {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(endpoint)
+        .build()?;
+    Ok(SdkTracerProvider::builder()
+        .with_span_processor(
+            BatchSpanProcessor::builder(exporter)
+                .with_batch_config(batch)
+                .build(),
+        )
+        .with_sampler(sampler)
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name(service)
+                .build(),
+        )
+        .build())
 }
 
 /// Runs the contender called `name`.

@@ -7,12 +7,11 @@
 use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::{Protocol, WithExportConfig};
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::trace::BatchConfigBuilder;
 use otlp_collector::{Collector, Config, Sampler};
 use tracing_subscriber::prelude::*;
 
-use crate::contenders::measure;
+use crate::contenders::{measure, sdk_provider};
 
 /// Spans per request: the request and its 10 children.
 pub const SPANS_PER_REQUEST: u64 = 11;
@@ -106,29 +105,12 @@ fn run_peer(
     threads: u64,
     sampler: opentelemetry_sdk::trace::Sampler,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(endpoint)
-        .build()?;
     let batch = BatchConfigBuilder::default()
         .with_max_queue_size(QUEUE)
         .with_max_export_batch_size(BATCH)
         .with_scheduled_delay(Duration::from_millis(100))
         .build();
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(
-            BatchSpanProcessor::builder(exporter)
-                .with_batch_config(batch)
-                .build(),
-        )
-        .with_sampler(sampler)
-        .with_resource(
-            opentelemetry_sdk::Resource::builder()
-                .with_service_name("compare-tracing-opentelemetry")
-                .build(),
-        )
-        .build();
+    let provider = sdk_provider(endpoint, batch, sampler, "compare-tracing-opentelemetry")?;
     let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("compare"));
     let subscriber = tracing_subscriber::registry().with(layer);
     run_with(subscriber, requests, threads, move || {

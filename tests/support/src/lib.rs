@@ -690,3 +690,13 @@ pub async fn embedded_unless_a_backend_is_configured() -> std::io::Result<Option
     );
     Ok(Some(receiver))
 }
+
+/// For the examples: prints what `receiver` (if the example started one) decoded.
+pub fn print_received(receiver: Option<&Receiver>) {
+    if let Some(receiver) = receiver {
+        println!("the receiver decoded {} spans:", receiver.span_count());
+        for span in receiver.spans() {
+            println!("  {}", describe_span(&span));
+        }
+    }
+}
