@@ -13,6 +13,18 @@ pub fn cpu_seconds() -> f64 {
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
+/// CPU seconds the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`): what a workload
+/// cost its own thread, excluding the time it waited for a core.
+pub fn current_thread_cpu_seconds() -> f64 {
+    // SAFETY: clock_gettime only writes into the struct we pass.
+    let time = unsafe {
+        let mut time: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time);
+        time
+    };
+    time.tv_sec as f64 + time.tv_nsec as f64 / 1e9
+}
+
 /// Peak resident memory in MiB, from `VmHWM` (unlike `ru_maxrss`, it is not inherited
 /// from the process that exec'd us, e.g. `cargo run`); 0 where /proc is missing.
 pub fn peak_rss_mb() -> f64 {
