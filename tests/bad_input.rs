@@ -67,7 +67,7 @@ async fn a_span_larger_than_a_request_is_dropped_and_counted_the_rest_delivered(
     assert!(collector
         .last_export_error()
         .unwrap()
-        .contains("larger than max_request_bytes"));
+        .contains("larger than the request size limit"));
     let stats = collector.stats();
     assert_eq!((stats.exported, stats.dropped_too_large), (10, 1));
     assert!(stats.is_balanced(), "{stats:?}");

@@ -21,7 +21,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::encoding::{Compression, Protocol};
-use crate::model::{Key, Resource, Scope, Span, SpanContext, SpanLimits, Value, SAMPLED_FLAG};
+use crate::model::{
+    now_unix_nanos, Key, Resource, Scope, Span, SpanContext, SpanLimits, TraceId, Value,
+    SAMPLED_FLAG,
+};
 use crate::retry::RetryPolicy;
 use crate::sampling::Sampler;
 
@@ -545,15 +548,20 @@ impl Config {
         parent: Option<&SpanContext>,
         name: impl Into<Cow<'static, str>>,
     ) -> Span {
-        let mut span = match parent {
-            Some(parent) => Span::child_of(parent, name),
-            None => Span::new(name),
-        }
-        .with_limits(self.span_limits);
-        if !self.sampler.should_sample(parent, span.trace_id) {
-            span.trace_flags &= !SAMPLED_FLAG;
-        }
-        span
+        let trace_id = parent.map_or_else(TraceId::random, |parent| parent.trace_id);
+        let flags = parent.map_or(SAMPLED_FLAG, |parent| parent.trace_flags);
+        let span = if self.sampler.should_sample(parent, trace_id) {
+            Span::starting(
+                trace_id,
+                parent,
+                flags | SAMPLED_FLAG,
+                name,
+                now_unix_nanos(),
+            )
+        } else {
+            Span::starting(trace_id, parent, flags & !SAMPLED_FLAG, name, 0)
+        };
+        span.with_limits(self.span_limits)
     }
 
     /// Checks every field; the error names the first bad one.

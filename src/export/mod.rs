@@ -178,7 +178,7 @@ pub(crate) fn settle_too_large(stats: &StatsCounters, spans: usize) -> u64 {
     if spans > 0 {
         stats.settle_dropped(DropReason::TooLarge, spans as u64);
         stats.record_error(format!(
-            "{spans} spans were larger than max_request_bytes on their own and were dropped"
+            "{spans} spans were each larger than the request size limit on their own and were dropped"
         ));
     }
     spans as u64

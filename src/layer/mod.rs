@@ -275,9 +275,10 @@ where
                 i64::try_from(timings.idle_ns).unwrap_or(i64::MAX),
             );
         }
-        // A refusal (full buffer, shut down, unsampled) is counted by the collector; a
-        // telemetry failure must not reach the instrumented code.
-        let _ = self.collector().collect(span.end());
+        // Ended as it is collected (an unsampled one, never: it is only counted). A refusal
+        // (full buffer, shut down) is counted by the collector; a telemetry failure must
+        // not reach the instrumented code.
+        let _ = self.collector().collect(span);
     }
 
     // SAFETY: each pointer returned points to a value of the type whose `TypeId` was asked

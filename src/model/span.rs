@@ -223,30 +223,51 @@ pub struct Span {
 impl Span {
     /// Starts a root span (a new trace) now, with the default [`SpanLimits`].
     pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        Span {
-            trace_id: TraceId::random(),
-            span_id: SpanId::random(),
-            parent_span_id: None,
-            parent_is_remote: None,
-            trace_flags: SAMPLED_FLAG,
-            name: name.into(),
-            kind: SpanKind::Internal,
-            start_time_unix_nano: now_unix_nanos(),
-            end_time_unix_nano: 0,
-            attributes: Attributes::default(),
-            status: StatusKind::Unset,
-            extras: None,
-        }
+        Span::starting(
+            TraceId::random(),
+            None,
+            SAMPLED_FLAG,
+            name,
+            now_unix_nanos(),
+        )
     }
 
     /// Starts a span whose parent is `parent` (local, or remote from a `traceparent`).
     pub fn child_of(parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Self {
-        let mut span = Span::new(name);
-        span.trace_id = parent.trace_id;
-        span.parent_span_id = Some(parent.span_id);
-        span.parent_is_remote = Some(parent.is_remote);
-        span.trace_flags = parent.trace_flags;
-        if let Some(trace_state) = &parent.trace_state {
+        Span::starting(
+            parent.trace_id,
+            Some(parent),
+            parent.trace_flags,
+            name,
+            now_unix_nanos(),
+        )
+    }
+
+    /// A span in `trace_id` under `parent` (if any, whose `tracestate` it carries), with
+    /// `trace_flags`, started at `start_time_unix_nano` (0 for an unsampled span, which
+    /// spares reading the clock).
+    pub(crate) fn starting(
+        trace_id: TraceId,
+        parent: Option<&SpanContext>,
+        trace_flags: u8,
+        name: impl Into<Cow<'static, str>>,
+        start_time_unix_nano: u64,
+    ) -> Self {
+        let mut span = Span {
+            trace_id,
+            span_id: SpanId::random(),
+            parent_span_id: parent.map(|parent| parent.span_id),
+            parent_is_remote: parent.map(|parent| parent.is_remote),
+            trace_flags,
+            name: name.into(),
+            kind: SpanKind::Internal,
+            start_time_unix_nano,
+            end_time_unix_nano: 0,
+            attributes: Attributes::default(),
+            status: StatusKind::Unset,
+            extras: None,
+        };
+        if let Some(trace_state) = parent.and_then(|parent| parent.trace_state.as_ref()) {
             span.extras_mut().trace_state = Some(trace_state.clone());
         }
         span

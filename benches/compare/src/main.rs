@@ -157,7 +157,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tracing = args
         .windows(2)
         .any(|pair| pair[0] == "--workload" && pair[1] == "tracing");
-    let requests = arg(&args, "--requests", 100_000)?;
+    let requests = arg(&args, "--requests", 5_000)?;
     if let Some(index) = args.iter().position(|a| a == "--contender") {
         let name = args.get(index + 1).ok_or("--contender needs a name")?;
         let endpoint = args
