@@ -5,6 +5,7 @@
 #   - wasm-bindgen-cli of exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from the npm binaryen package (Debian's breaks wasm-bindgen output)
 #   - Chromium and chromedriver from Debian's packages
+#   - rotel 0.0.1a15 from PyPI (a real OpenTelemetry collector, for the interop test), in a venv
 
 export PATH="$HOME/.cargo/bin:$PATH"
 tools_dir="$HOME/.local/share/otlp-collector-tools"
@@ -40,3 +41,14 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     apt-get update
     apt-get install -y chromium chromium-driver
 fi
+
+install_step "rotel 0.0.1a15 (PyPI), a real OpenTelemetry collector for the interop test"
+rotel_venv="$tools_dir/rotel-venv"
+if ! "$rotel_venv/bin/python" -c 'import rotel' 2>/dev/null ||
+    ! "$rotel_venv/bin/pip" show rotel 2>/dev/null | grep -qx "Version: 0.0.1a15"; then
+    rm -rf "$rotel_venv"
+    python3 -m venv "$rotel_venv"
+    "$rotel_venv/bin/pip" install --quiet rotel==0.0.1a15
+fi
+OTLP_ROTEL_BIN="$(ls "$rotel_venv"/lib/python3*/site-packages/rotel/rotel-agent)"
+export OTLP_ROTEL_BIN
