@@ -91,6 +91,7 @@ async fn every_span_arrives_once_over_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg(feature = "gzip")]
 async fn every_span_arrives_once_gzipped() {
     n_in_n_out(Protocol::HttpProtobuf, Compression::Gzip).await;
     n_in_n_out(Protocol::HttpJson, Compression::Gzip).await;

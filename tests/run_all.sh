@@ -21,16 +21,17 @@ source tests/install_toolchain.sh
 step "format check"
 cargo fmt --all --check
 
-step "native tests: unit, encoding round-trips and pipeline against the loopback receiver, doc tests"
+step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, pipeline, faults, interop, doc tests"
 # otlp-compare (benches/compare) builds the OpenTelemetry Rust SDK; it is a benchmark, not a test.
-# Every feature on (the `tracing` layer's tests and doc examples need it); the default build
-# is checked for both targets below.
 cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log"
-cargo build --quiet --lib
 
-step "the library builds for wasm32, with and without the tracing layer"
+step "native tests with no optional feature (the default build): what needs one is refused, naming it"
+cargo test -p otlp-collector 2>&1 | tee -a "$log"
+
+step "the library builds for wasm32: no optional feature, gzip, gzip + tracing"
 cargo build --lib --target wasm32-unknown-unknown
-cargo build --lib --target wasm32-unknown-unknown --features tracing
+cargo build --lib --target wasm32-unknown-unknown --features gzip
+cargo build --lib --target wasm32-unknown-unknown --features gzip,tracing
 
 step "start the loopback receiver for the wasm tests"
 cargo build --quiet -p otlp-test-receiver
@@ -63,13 +64,13 @@ check_ran() {
 
 step "wasm tests in Node: tests/browser.rs ($(count_tests browser) tests)"
 node_log="$(mktemp)"
-wasm-pack test --node -- --test browser 2>&1 | tee "$node_log" | tee -a "$log"
+wasm-pack test --node -- --test browser --features gzip 2>&1 | tee "$node_log" | tee -a "$log"
 check_ran "$node_log" Node browser
 
 step "wasm tests in headless Chromium: tests/browser.rs, browser_lifecycle.rs and browser_tracing.rs (the tracing layer)"
 chrome_log="$(mktemp)"
 WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
-    -- --test browser --test browser_lifecycle --test browser_tracing --features tracing 2>&1 |
+    -- --test browser --test browser_lifecycle --test browser_tracing --features gzip,tracing 2>&1 |
     tee "$chrome_log" | tee -a "$log"
 check_ran "$chrome_log" Chromium browser browser_lifecycle browser_tracing
 rm -f "$node_log" "$chrome_log"

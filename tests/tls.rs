@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, ConfigError, RetryPolicy, Span, StartError, Stats};
-use otlp_test_receiver::{GrpcReceiver, Receiver, TestCertificates, TlsFront, TlsFrontOptions};
+use otlp_test_receiver::{Receiver, TestCertificates, TlsFront, TlsFrontOptions};
 
 /// A policy that would retry a network failure for several seconds.
 fn retry_policy() -> RetryPolicy {
@@ -184,10 +184,11 @@ async fn mutual_tls_with_the_client_certificate_variables() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg(feature = "grpc")]
 async fn grpc_over_tls_trusts_the_ca_file_and_refuses_an_unknown_certificate_at_once() {
     let certificates = TestCertificates::generate().unwrap();
     let files = CertificateFiles::write(&certificates);
-    let receiver = GrpcReceiver::start().await.unwrap();
+    let receiver = otlp_test_receiver::GrpcReceiver::start().await.unwrap();
     let options = TlsFrontOptions {
         http2: true,
         ..TlsFrontOptions::default()

@@ -17,7 +17,8 @@ package="$out/otlp-collector"
 
 printf '\n==> wasm-pack build --target web (profile wasm-release, wasm-opt -Oz)\n' >&2
 rm -rf "$built" "$package"
-wasm-pack build --profile wasm-release --target web --no-pack --out-dir "$built" >&2
+# The package sends gzip when asked (our compact encoder; no dependency).
+wasm-pack build --profile wasm-release --target web --no-pack --out-dir "$built" >&2 -- --features gzip
 
 mkdir -p "$package/web" "$package/node"
 cp "$built/otlp_collector.js" "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/web/"

@@ -40,6 +40,10 @@ const SECRET_VARIABLES: [&str; 2] = [
     "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
 ];
 
+/// Why a value this build cannot serve is refused.
+const FEATURE_GRPC: &str = "gRPC needs otlp-collector's `grpc` cargo feature";
+const FEATURE_GZIP: &str = "gzip needs otlp-collector's `gzip` cargo feature";
+
 /// A set, non-empty variable: its name and trimmed value.
 struct Variable {
     name: String,
@@ -116,7 +120,8 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
         config = config.with_protocol(match protocol.value.as_str() {
             "http/protobuf" => Protocol::HttpProtobuf,
             "http/json" => Protocol::HttpJson,
-            "grpc" => Protocol::Grpc,
+            "grpc" if cfg!(feature = "grpc") => Protocol::Grpc,
+            "grpc" => return Err(protocol.invalid(FEATURE_GRPC)),
             _ => return Err(protocol.invalid("expected http/protobuf, http/json or grpc")),
         });
     }
@@ -171,7 +176,8 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
     }
     if let Some(compression) = exporter_variable(source, "COMPRESSION") {
         config.compression = match compression.value.as_str() {
-            "gzip" => Compression::Gzip,
+            "gzip" if cfg!(feature = "gzip") => Compression::Gzip,
+            "gzip" => return Err(compression.invalid(FEATURE_GZIP)),
             "none" => Compression::None,
             _ => return Err(compression.invalid("expected gzip or none")),
         };
@@ -343,6 +349,29 @@ mod tests {
     }
 
     #[test]
+    fn grpc_and_gzip_are_read_when_built_in_and_refused_naming_the_feature_otherwise() {
+        let grpc = config_from(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        let gzip = config_from(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")]);
+        assert_eq!(grpc.is_ok(), cfg!(feature = "grpc"), "{grpc:?}");
+        assert_eq!(gzip.is_ok(), cfg!(feature = "gzip"), "{gzip:?}");
+        for refused in [grpc.err(), gzip.err()].into_iter().flatten() {
+            let message = refused.to_string();
+            assert!(message.contains("cargo feature"), "{message}");
+        }
+        let in_code = Config::default()
+            .with_compression(Compression::Gzip)
+            .validate();
+        assert_eq!(in_code.is_ok(), cfg!(feature = "gzip"), "{in_code:?}");
+        if let Err(error) = in_code {
+            assert!(
+                error.to_string().contains("features = [\"gzip\"]"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "grpc")]
     fn grpc_uses_its_own_default_port_and_the_base_url_as_is() {
         let config = config_from(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).unwrap();
         assert_eq!(config.protocol(), Protocol::Grpc);
@@ -365,7 +394,7 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=b"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
             ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
-            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
             ("OTEL_BSP_SCHEDULE_DELAY", "200"),
             ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1024"),
@@ -382,7 +411,7 @@ mod tests {
         );
         assert_eq!(config.export_timeout(), Duration::from_millis(2500));
         assert_eq!(config.protocol(), Protocol::HttpJson);
-        assert_eq!(config.compression(), Compression::Gzip);
+        assert_eq!(config.compression(), Compression::None);
         assert_eq!(config.batch_timeout(), Duration::from_millis(200));
         assert_eq!(config.max_queue_size(), 4096);
         assert_eq!(config.batch_size(), 1024);

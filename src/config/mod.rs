@@ -66,6 +66,14 @@ pub enum ConfigError {
     /// The retry policy cannot be followed.
     #[error("retry policy: {0}")]
     InvalidRetry(&'static str),
+    /// The setting needs a cargo feature this build was made without.
+    #[error("{setting} needs otlp-collector's `{feature}` cargo feature: add features = [\"{feature}\"] to the dependency")]
+    FeatureDisabled {
+        /// What was asked for, e.g. "protocol grpc".
+        setting: &'static str,
+        /// The feature that provides it.
+        feature: &'static str,
+    },
     /// The sampler's settings are out of range.
     #[error("sampler: {0}")]
     InvalidSampler(&'static str),
@@ -495,6 +503,17 @@ impl Config {
         self.span_limits
     }
 
+    /// The protocol or compression asked for whose cargo feature this build lacks.
+    fn missing_feature(&self) -> Option<(&'static str, &'static str)> {
+        if self.protocol == Protocol::Grpc && !cfg!(feature = "grpc") {
+            return Some(("protocol grpc", "grpc"));
+        }
+        if self.compression == Compression::Gzip && !cfg!(feature = "gzip") {
+            return Some(("compression gzip", "gzip"));
+        }
+        None
+    }
+
     /// Trusts the CA certificates in the PEM file at `path` for `https` endpoints, beside
     /// the built-in roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`). Read when the collector
     /// starts; native builds only (browsers use their own certificate store).
@@ -594,6 +613,9 @@ impl Config {
         ];
         if let Some(&(field, value, max)) = bounded.iter().find(|(_, value, max)| value > max) {
             return Err(ConfigError::TooLarge { field, value, max });
+        }
+        if let Some((setting, feature)) = self.missing_feature() {
+            return Err(ConfigError::FeatureDisabled { setting, feature });
         }
         if let Some(ratio) = self.sampler.ratio() {
             if !(0.0..=1.0).contains(&ratio) {

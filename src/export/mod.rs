@@ -2,14 +2,18 @@
 //! and settle every span as exported or dropped. Shared by every backend; the backend
 //! supplies the [`Transport`] (HTTP client and timer), so this module does no I/O itself.
 
-// gRPC is native-only; the module is pure code, compiled (and tested) everywhere.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+// gRPC is native-only and optional (feature `grpc`); the module is pure code, compiled (and
+// tested) everywhere.
+#[cfg_attr(any(target_arch = "wasm32", not(feature = "grpc")), allow(dead_code))]
 mod grpc_status;
 mod partial_success;
 mod retry_after;
 mod wire;
 
-#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
+#[cfg_attr(
+    any(target_arch = "wasm32", not(feature = "grpc")),
+    allow(unused_imports)
+)]
 pub(crate) use grpc_status::{classify_grpc_code, retry_info_delay};
 pub(crate) use partial_success::PartialSuccess;
 pub(crate) use retry_after::parse_retry_after;
@@ -38,7 +42,7 @@ pub(crate) enum SendError {
         retry_after: Option<Duration>,
     },
     /// The gRPC backend answered with a non-OK status.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // gRPC is native-only
+    #[cfg_attr(any(target_arch = "wasm32", not(feature = "grpc")), allow(dead_code))]
     #[error("gRPC status {} ({code}): {message}", grpc_status::code_name(*.code))]
     Grpc {
         code: i32,

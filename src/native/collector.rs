@@ -11,11 +11,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::buffer::SpanBuffer;
 use super::exporter::{deadline_after, Command, ExportTask, ExportThread, Exporter, Shared};
 use super::fanout::{destination_stats, FanoutExporter};
-use super::gzip::gzip;
 use super::transport::NativeTransport;
 use crate::batching::BatchPolicy;
 use crate::config::Config;
-use crate::encoding::{Compression, Gzip, Protocol, RequestEncoder};
+use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::BatchExporter;
 use crate::model::{Span, SpanContext};
@@ -113,7 +112,8 @@ impl Collector {
             protocol: config.protocol,
             // gRPC compresses each message itself (tonic, `grpc-encoding: gzip`).
             gzip: (config.compression == Compression::Gzip && config.protocol != Protocol::Grpc)
-                .then_some(gzip as Gzip),
+                .then(super::gzip::compressor)
+                .flatten(),
             resource: config.resource.clone(),
             scope: config.scope.clone(),
             max_request_bytes: config.max_request_bytes,

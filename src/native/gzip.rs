@@ -4,6 +4,13 @@ use std::io::Write;
 
 use flate2::write::GzEncoder;
 
+use crate::encoding::Gzip;
+
+/// The compressor for request bodies.
+pub(crate) fn compressor() -> Option<Gzip> {
+    Some(gzip)
+}
+
 /// Compresses `body` at flate2's fast level (exporting must stay cheap).
 pub(crate) fn gzip(body: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(

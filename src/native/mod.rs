@@ -6,7 +6,17 @@ mod clock;
 mod collector;
 mod exporter;
 mod fanout;
+// Optional transports and compression: the module, or a stand-in of the same shape that
+// refuses (the configuration already did, naming the feature).
+#[cfg(feature = "grpc")]
 mod grpc;
+#[cfg(not(feature = "grpc"))]
+#[path = "grpc_off.rs"]
+mod grpc;
+#[cfg(feature = "gzip")]
+mod gzip;
+#[cfg(not(feature = "gzip"))]
+#[path = "gzip_off.rs"]
 mod gzip;
 mod http;
 mod number;

@@ -12,6 +12,9 @@ use crate::encoding::Protocol;
 use crate::error::StartError;
 use crate::export::{PartialSuccess, SendError, Transport};
 
+// One per destination, matched once per request; without the `grpc` feature the gRPC
+// variant is empty, which is no reason to box the HTTP one.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum NativeTransport {
     Http(HttpTransport),
     Grpc(GrpcTransport),
