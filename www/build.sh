@@ -17,8 +17,10 @@ package="$out/otlp-collector"
 
 printf '\n==> wasm-pack build --target web (profile wasm-release, wasm-opt -Oz)\n' >&2
 rm -rf "$built" "$package"
-# The package sends gzip when asked (our compact encoder; no dependency).
-wasm-pack build --profile wasm-release --target web --no-pack --out-dir "$built" >&2 -- --features gzip
+# The cdylib crate in npm/wasm links the library (with gzip: our compact encoder, no
+# dependency) into the module; the crate itself stays an ordinary library for native users.
+wasm-pack build npm/wasm --profile wasm-release --target web --no-pack --out-name otlp_collector \
+    --out-dir "$built" >&2
 
 mkdir -p "$package/web" "$package/node"
 cp "$built/otlp_collector.js" "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/web/"
