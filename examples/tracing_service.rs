@@ -5,7 +5,8 @@
 //! It serves on 127.0.0.1, then plays an upstream caller itself (three requests carrying a
 //! `traceparent`), so one run shows a whole trace: caller → `GET /cart/{id}` → client call →
 //! `GET /stock/{id}` → lookup. Spans go where `OTEL_EXPORTER_OTLP_*` says, or to a collector
-//! on localhost:4318, or else to an embedded loopback receiver that prints what it got.
+//! on localhost:4318, or else to an embedded loopback receiver that prints what it got. The
+//! collector's own counters are served on `/metrics` for Prometheus.
 //!
 //! `cargo run --example tracing_service --features tracing`
 #![cfg_attr(target_arch = "wasm32", no_main)]
@@ -106,9 +107,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client: reqwest::Client::new(),
         base: base.clone(),
     };
+    // The collector's own counters, for Prometheus to scrape.
+    let metrics = collector.clone();
     let router = Router::new()
         .route("/cart/{id}", get(cart))
         .route("/stock/{id}", get(stock_level))
+        .route(
+            "/metrics",
+            get(move || async move { metrics.prometheus_text() }),
+        )
         .with_state(app.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     println!("serving on {base}");
@@ -131,6 +138,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print!("GET /cart/{id} -> {response}");
     }
 
+    collector.flush().await?;
+    let scraped = app
+        .client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    println!("GET /metrics (excerpt):");
+    for line in scraped
+        .lines()
+        .filter(|line| line.starts_with("otel_sdk_exporter"))
+    {
+        println!("  {line}");
+    }
     collector.shutdown().await?;
     let stats = collector.stats();
     println!(

@@ -42,6 +42,7 @@ mod error;
 mod export;
 #[cfg(feature = "tracing")]
 mod layer;
+mod metrics;
 mod model;
 mod pipeline;
 mod propagation;

@@ -5,7 +5,8 @@
 #   - wasm-bindgen-cli of exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from the npm binaryen package (Debian's breaks wasm-bindgen output)
 #   - Chromium and chromedriver from Debian's packages
-#   - rotel 0.0.1a15 from PyPI (a real OpenTelemetry collector, for the interop test), in a venv
+#   - a Python venv with rotel 0.0.1a15 (a real OpenTelemetry collector, for the interop
+#     test) and prometheus_client 0.21.1 (an independent parser for our /metrics text)
 
 export PATH="$HOME/.cargo/bin:$PATH"
 tools_dir="$HOME/.local/share/otlp-collector-tools"
@@ -42,13 +43,13 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     apt-get install -y chromium chromium-driver
 fi
 
-install_step "rotel 0.0.1a15 (PyPI), a real OpenTelemetry collector for the interop test"
+install_step "Python venv: rotel 0.0.1a15 (a real OpenTelemetry collector) and prometheus_client 0.21.1"
 rotel_venv="$tools_dir/rotel-venv"
-if ! "$rotel_venv/bin/python" -c 'import rotel' 2>/dev/null ||
-    ! "$rotel_venv/bin/pip" show rotel 2>/dev/null | grep -qx "Version: 0.0.1a15"; then
-    rm -rf "$rotel_venv"
-    python3 -m venv "$rotel_venv"
-    "$rotel_venv/bin/pip" install --quiet rotel==0.0.1a15
+if ! "$rotel_venv/bin/pip" show rotel 2>/dev/null | grep -qx "Version: 0.0.1a15" ||
+    ! "$rotel_venv/bin/pip" show prometheus_client 2>/dev/null | grep -qx "Version: 0.21.1"; then
+    [ -x "$rotel_venv/bin/pip" ] || python3 -m venv "$rotel_venv"
+    "$rotel_venv/bin/pip" install --quiet rotel==0.0.1a15 prometheus_client==0.21.1
 fi
 OTLP_ROTEL_BIN="$(ls "$rotel_venv"/lib/python3*/site-packages/rotel/rotel-agent)"
-export OTLP_ROTEL_BIN
+OTLP_TEST_PYTHON="$rotel_venv/bin/python"
+export OTLP_ROTEL_BIN OTLP_TEST_PYTHON

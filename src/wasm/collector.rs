@@ -26,7 +26,7 @@ use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::export::{settle_request, settle_too_large, BatchExporter, Transport};
 use crate::model::{Span, SpanContext};
 use crate::pipeline::{Outcome, Pipeline, SpanQueue};
-use crate::stats::{DropReason, Stats, StatsCounters};
+use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 
 /// Collects finished spans and exports them in batches with `fetch`.
 ///
@@ -240,6 +240,16 @@ impl Collector {
     /// The most recent export failure, for logs and health checks.
     pub fn last_export_error(&self) -> Option<String> {
         self.inner.pipeline.stats.last_error()
+    }
+
+    /// What the destination did: the browser build has one, so this is the collector's
+    /// stats under its endpoint (the same shape as a native fan-out's).
+    pub fn destination_stats(&self) -> Vec<DestinationStats> {
+        vec![DestinationStats {
+            endpoint: self.inner.config.endpoint.clone(),
+            stats: self.stats(),
+            last_error: self.last_export_error(),
+        }]
     }
 
     /// How many more spans the buffer takes now (0 once shut down).
