@@ -45,6 +45,7 @@ mod layer;
 mod metrics;
 mod model;
 mod pipeline;
+mod problems;
 mod propagation;
 mod retry;
 mod sampling;
@@ -58,6 +59,7 @@ pub use error::{CollectError, FlushError, ShutdownError, StartError};
 #[cfg(feature = "tracing")]
 pub use layer::{OtlpLayer, OtlpSpanExt};
 pub use model::*;
+pub use problems::{Problem, REPORT_INTERVAL};
 pub use propagation::{extract_context, inject_context};
 pub use retry::RetryPolicy;
 pub use sampling::Sampler;

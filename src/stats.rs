@@ -7,6 +7,8 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use crate::problems::{ProblemHandler, ProblemReporter};
+
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DropReason {
@@ -136,10 +138,25 @@ pub(crate) struct StatsCounters {
     last_error: Mutex<Option<String>>,
     /// How many errors were recorded, so a watcher can tell a new one from the last.
     errors: AtomicU64,
+    /// Tells the application of failures and drops as they happen (rate-limited).
+    reporter: ProblemReporter,
 }
 
 impl DropReason {
-    fn index(self) -> usize {
+    /// What happened, for people.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            DropReason::BufferFull => "buffer full",
+            DropReason::RetriesExhausted => "retries exhausted",
+            DropReason::Rejected => "rejected by the backend",
+            DropReason::TimedOut => "the last attempt timed out",
+            DropReason::TooLarge => "too large to send",
+            DropReason::Shutdown => "at shutdown",
+            DropReason::PageUnload => "the page unloaded",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
         match self {
             DropReason::BufferFull => 0,
             DropReason::RetriesExhausted => 1,
@@ -153,6 +170,14 @@ impl DropReason {
 }
 
 impl StatsCounters {
+    /// Counters that report failures and drops to `handler` (and `tracing`) as they happen.
+    pub(crate) fn reporting_to(handler: Option<ProblemHandler>) -> Self {
+        StatsCounters {
+            reporter: ProblemReporter::new(handler),
+            ..StatsCounters::default()
+        }
+    }
+
     pub(crate) fn record_collected(&self) {
         self.collected.fetch_add(1, Relaxed);
     }
@@ -171,6 +196,7 @@ impl StatsCounters {
     pub(crate) fn record_dropped(&self, reason: DropReason, spans: u64) {
         if spans > 0 {
             self.dropped[reason.index()].fetch_add(spans, Relaxed);
+            self.reporter.spans_dropped(reason, spans);
         }
     }
 
@@ -245,6 +271,7 @@ impl StatsCounters {
     /// value) a message of any size.
     pub(crate) fn record_error(&self, mut error: String) {
         truncate_message(&mut error);
+        self.reporter.export_failed(&error);
         *lock(&self.last_error) = Some(error);
         self.errors.fetch_add(1, Relaxed);
     }

@@ -350,3 +350,47 @@ async fn subscriber_filters_apply_and_extra_attributes_are_opt_in() {
     collector.shutdown().await.unwrap();
     plain.shutdown().await.unwrap();
 }
+
+/// Counts the events of target `otlp_collector`: the collector's own reports.
+struct OwnReports(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for OwnReports {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "otlp_collector" {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_collectors_own_reports_reach_the_subscriber_but_never_its_spans() {
+    let receiver = Receiver::start().await.unwrap();
+    receiver.stall_next(1, std::time::Duration::from_millis(300));
+    let collector = collector(
+        &receiver,
+        Config::default().with_max_queue_size(2).with_batch_size(1),
+    )
+    .await;
+    let reports = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry()
+        .with(collector.tracing_layer())
+        .with(OwnReports(std::sync::Arc::clone(&reports)));
+    tracing::subscriber::with_default(subscriber, || {
+        let _busy = tracing::info_span!("busy").entered();
+        for _ in 0..50 {
+            let _ = collector.collect(otlp_collector::Span::new("direct").end());
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(collector.stats().dropped_buffer_full > 0);
+    assert_eq!(
+        reports.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "rate-limited: one report"
+    );
+    let spans = arrived(&collector, &receiver).await;
+    if let Some(busy) = spans.get("busy") {
+        assert!(busy.events.is_empty(), "{:?}", busy.events);
+    }
+    collector.shutdown().await.unwrap();
+}

@@ -25,6 +25,7 @@ use crate::model::{
     now_unix_nanos, Key, Resource, Scope, Span, SpanContext, SpanLimits, TraceId, Value,
     SAMPLED_FLAG,
 };
+use crate::problems::{Problem, ProblemHandler};
 use crate::retry::RetryPolicy;
 use crate::sampling::Sampler;
 
@@ -170,6 +171,8 @@ pub struct Config {
     pub(crate) disabled: bool,
     /// Which spans are recorded and exported, decided when each starts.
     pub(crate) sampler: Sampler,
+    /// Told of failures and drops as they happen.
+    pub(crate) problem_handler: Option<ProblemHandler>,
 }
 
 /// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
@@ -249,6 +252,7 @@ impl std::fmt::Debug for Config {
             .field("client_certificate", &self.client_certificate)
             .field("disabled", &self.disabled)
             .field("sampler", &self.sampler)
+            .field("problem_handler", &self.problem_handler)
             .finish()
     }
 }
@@ -279,6 +283,7 @@ impl Default for Config {
             client_certificate: None,
             disabled: false,
             sampler: Sampler::default(),
+            problem_handler: None,
         }
     }
 }
@@ -557,6 +562,18 @@ impl Config {
     /// The sampler in use.
     pub fn sampler(&self) -> Sampler {
         self.sampler
+    }
+
+    /// Calls `handler` with each problem as it happens — an export that failed, spans
+    /// dropped, with their reason — rate-limited per kind (the first at once, then one report
+    /// every 10 s with how many it stands for). It runs on the collector's export thread or
+    /// in `collect`, so it should be quick; it must not collect spans itself.
+    pub fn with_problem_handler(
+        mut self,
+        handler: impl Fn(&Problem) + Send + Sync + 'static,
+    ) -> Self {
+        self.problem_handler = Some(ProblemHandler(std::sync::Arc::new(handler)));
+        self
     }
 
     /// Starts a span with this configuration's span limits, as a child of `parent` (local

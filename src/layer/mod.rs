@@ -208,6 +208,11 @@ where
     }
 
     fn on_event(&self, event: &TracingEvent<'_>, context: Context<'_, S>) {
+        // The collector's own reports (target `otlp_collector`) are never recorded: a
+        // failing export must not feed more telemetry into the collector.
+        if event.metadata().target().starts_with("otlp_collector") {
+            return;
+        }
         let Some(span_ref) = context.event_span(event) else {
             return;
         };

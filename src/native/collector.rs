@@ -98,7 +98,7 @@ impl Collector {
             .map_err(|error| StartError::ExportThread(error.to_string()))?;
         // Transports and fan-out lanes spawn their tasks on the collector's own runtime.
         let entered = runtime.enter();
-        let stats = Arc::new(StatsCounters::default());
+        let stats = Arc::new(StatsCounters::reporting_to(config.problem_handler.clone()));
         let shared = Arc::new(Shared {
             pipeline: Pipeline::new(
                 SpanBuffer::new(config.max_queue_size),

@@ -103,7 +103,7 @@ impl Collector {
                 "protocol grpc: browsers cannot read gRPC trailers; use http/protobuf",
             ));
         }
-        let stats = Arc::new(StatsCounters::default());
+        let stats = Arc::new(StatsCounters::reporting_to(config.problem_handler.clone()));
         let encoder = RequestEncoder {
             protocol: config.protocol,
             gzip: (config.compression == Compression::Gzip).then_some(compact_gzip as Gzip),
