@@ -119,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let handle = runtime.handle().clone();
 
     let (collector, receiver) = runtime.block_on(async {
-        let mut config = Config::from_env()?.with_service_name("loadgen");
+        let mut config = Config::from_env()?.with_default_service_name("loadgen");
         if let Some(batch_size) = args.batch_size {
             config = config.with_batch_size(batch_size);
         }

@@ -45,7 +45,7 @@ fn checkout(collector: &Collector, order: i64) -> Result<(), Box<dyn std::error:
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut config = Config::from_env()?.with_service_name("checkout");
+    let mut config = Config::from_env()?.with_default_service_name("checkout");
     let embedded = embedded_unless_a_backend_is_configured().await?;
     if let Some(receiver) = &embedded {
         config = config.with_endpoint(receiver.endpoint());

@@ -89,7 +89,7 @@ fn lookup(id: u64) -> u64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut config = Config::from_env()?.with_service_name("cart-service");
+    let mut config = Config::from_env()?.with_default_service_name("cart-service");
     let embedded = embedded_unless_a_backend_is_configured().await?;
     if let Some(receiver) = &embedded {
         config = config.with_endpoint(receiver.endpoint());

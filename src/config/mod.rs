@@ -373,6 +373,25 @@ impl Config {
         self
     }
 
+    /// Names the service unless `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES` (or an
+    /// earlier call) already did: a program's own default that the environment overrides.
+    ///
+    /// # Examples
+    /// ```
+    /// use otlp_collector::Config;
+    /// let variables = |name: &str| (name == "OTEL_SERVICE_NAME").then(|| "checkout-eu".to_owned());
+    /// let config = Config::from_source(&variables)?.with_default_service_name("checkout");
+    /// assert_eq!(config.resource().service_name(), "checkout-eu");
+    /// # Ok::<(), otlp_collector::ConfigError>(())
+    /// ```
+    pub fn with_default_service_name(self, name: impl Into<Cow<'static, str>>) -> Self {
+        if self.resource.service_name() == crate::model::UNKNOWN_SERVICE {
+            self.with_service_name(name)
+        } else {
+            self
+        }
+    }
+
     /// Adds or overwrites a resource attribute.
     pub fn with_resource_attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
         self.resource.set_attribute(key.into(), value.into());
