@@ -28,6 +28,9 @@ cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log
 step "native tests with no optional feature (the default build): what needs one is refused, naming it"
 cargo test -p otlp-collector 2>&1 | tee -a "$log"
 
+step "publish-ready: cargo publish --dry-run (packages the crate alone and builds it from the package)"
+cargo publish --dry-run --allow-dirty -p otlp-collector 2>&1 | tail -n 4
+
 step "the library builds for wasm32: no optional feature, gzip, gzip + tracing"
 cargo build --lib --target wasm32-unknown-unknown
 cargo build --lib --target wasm32-unknown-unknown --features gzip
