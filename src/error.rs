@@ -15,9 +15,9 @@ pub enum StartError {
     /// The configuration asks for something this build cannot do.
     #[error("not supported here: {0}")]
     Unsupported(&'static str),
-    /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
-    HttpClient(String),
+    /// The transport (the HTTP client, or the gRPC channel) could not be set up.
+    #[error("could not set up the transport: {0}")]
+    Transport(String),
     /// A certificate file could not be used.
     #[error("{what} file {path:?}: {reason}")]
     Tls {

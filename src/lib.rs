@@ -37,6 +37,7 @@
 
 mod batching;
 mod config;
+#[doc(hidden)] // public for the benches only; not a stable API
 pub mod encoding;
 mod error;
 mod export;
@@ -49,6 +50,7 @@ mod problems;
 mod propagation;
 mod retry;
 mod sampling;
+mod scoped;
 mod stats;
 
 pub use config::{
@@ -58,11 +60,16 @@ pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
 #[cfg(feature = "tracing")]
 pub use layer::{OtlpLayer, OtlpSpanExt};
-pub use model::*;
+pub use model::{
+    now_unix_nanos, Attributes, Event, IdError, Key, KeyValue, Link, Resource, Scope, Span,
+    SpanContext, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId, TraceparentError, Value,
+    MAX_VALUE_NESTING, SAMPLED_FLAG, UNKNOWN_SERVICE,
+};
 pub use problems::{Problem, REPORT_INTERVAL};
 pub use propagation::{extract_context, inject_context};
 pub use retry::RetryPolicy;
 pub use sampling::Sampler;
+pub use scoped::ScopedSpan;
 pub use stats::{DestinationStats, DropReason, Stats};
 
 cfg_if::cfg_if! {

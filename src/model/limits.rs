@@ -43,6 +43,15 @@ pub struct Attributes {
     dropped: u32,
 }
 
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = &'a KeyValue;
+    type IntoIter = std::slice::Iter<'a, KeyValue>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 impl Attributes {
     /// Sets `key`, overwriting an existing entry; a new key beyond `max_count` is dropped
     /// and counted, and so is a value nesting deeper than
@@ -93,6 +102,11 @@ impl Attributes {
                 entry.value.truncate(max_len as usize);
             }
         }
+    }
+
+    /// The kept attributes, in the order they were first set.
+    pub fn iter(&self) -> std::slice::Iter<'_, KeyValue> {
+        self.as_slice().iter()
     }
 
     /// The kept attributes, in insertion order.

@@ -458,6 +458,31 @@ impl Span {
         }
     }
 
+    /// Records `error` as the semantic conventions have it: an `exception` event with
+    /// `exception.message` (the error and its causes) and an error status.
+    ///
+    /// # Examples
+    /// ```
+    /// use otlp_collector::Span;
+    /// let mut span = Span::new("read config");
+    /// let error = std::io::Error::other("permission denied");
+    /// span.record_error(&error);
+    /// assert_eq!(span.events()[0].name(), "exception");
+    /// ```
+    pub fn record_error(&mut self, error: &(dyn std::error::Error + 'static)) {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        self.add_event(
+            Event::new("exception").with_attribute("exception.message", message.clone()),
+        );
+        self.set_status(SpanStatus::error(message));
+    }
+
     /// Renames the span (e.g. once the route is known).
     pub fn set_name(&mut self, name: impl Into<Cow<'static, str>>) {
         self.name = name.into();

@@ -173,6 +173,22 @@ macro_rules! int_values {
 }
 int_values!(i8, i16, i32, i64, u8, u16, u32);
 
+/// Integers that may not fit OTLP's `int64`: an int when they do, else their decimal text
+/// (so a `u64` id beyond `i64::MAX` keeps every digit rather than saturating).
+macro_rules! wide_int_values {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Value {
+            fn from(value: $int) -> Self {
+                match i64::try_from(value) {
+                    Ok(int) => Value::Int(int),
+                    Err(_) => Value::from(value.to_string()),
+                }
+            }
+        }
+    )*};
+}
+wide_int_values!(u64, usize, isize, i128, u128);
+
 impl From<f64> for Value {
     fn from(value: f64) -> Self {
         Value::Double(value)
@@ -255,6 +271,15 @@ mod tests {
         let hostile = nested(1_000_000);
         assert!(hostile.nests_too_deep());
         hostile.drop_iteratively();
+    }
+
+    #[test]
+    fn wide_integers_become_text_beyond_int64() {
+        assert_eq!(Value::from(7usize), Value::Int(7));
+        assert_eq!(Value::from(-7isize), Value::Int(-7));
+        assert_eq!(Value::from(u64::MAX), Value::from(u64::MAX.to_string()));
+        assert_eq!(Value::from(i128::MIN), Value::from(i128::MIN.to_string()));
+        assert_eq!(Value::from(i64::MAX as u128), Value::Int(i64::MAX));
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl GrpcTransport {
     /// so a backend that is not up yet is a retryable export failure, not a start error.
     pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
         let invalid = |error: &dyn std::fmt::Display| {
-            StartError::HttpClient(format!("endpoint {:?}: {error}", config.endpoint))
+            StartError::Transport(format!("endpoint {:?}: {error}", config.endpoint))
         };
         let mut endpoint = Endpoint::from_shared(config.endpoint.clone())
             .map_err(|error| invalid(&error))?
@@ -58,9 +58,9 @@ impl GrpcTransport {
         let mut metadata = MetadataMap::new();
         for (name, value) in &config.headers {
             let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes())
-                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+                .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             let value = MetadataValue::try_from(value.as_str())
-                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+                .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             metadata.insert(key, value);
         }
         Ok(GrpcTransport {

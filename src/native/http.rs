@@ -32,7 +32,7 @@ const RESPONSE_BODY_LIMIT: usize = 64 * 1024;
 impl HttpTransport {
     pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
         let url = reqwest::Url::parse(&config.endpoint).map_err(|error| {
-            StartError::HttpClient(format!("endpoint {:?}: {error}", config.endpoint))
+            StartError::Transport(format!("endpoint {:?}: {error}", config.endpoint))
         })?;
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -48,9 +48,9 @@ impl HttpTransport {
         );
         for (name, value) in &config.headers {
             let name = HeaderName::try_from(name.as_str())
-                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+                .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             let value = HeaderValue::try_from(value.as_str())
-                .map_err(|error| StartError::HttpClient(format!("header {name:?}: {error}")))?;
+                .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             headers.insert(name, value);
         }
         let timeout = config.export_timeout;
@@ -77,7 +77,7 @@ impl HttpTransport {
             .timeout(config.export_timeout)
             .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
             .build()
-            .map_err(|error| StartError::HttpClient(error.to_string()))?;
+            .map_err(|error| StartError::Transport(error.to_string()))?;
         Ok(HttpTransport {
             client,
             json: config.protocol.is_json(),
