@@ -28,6 +28,11 @@ cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log
 step "native tests with no optional feature (the default build): what needs one is refused, naming it"
 cargo test -p otlp-collector 2>&1 | tee -a "$log"
 
+step "the library alone with each optional feature (no dev-dependency unifies features here)"
+for feature in grpc gzip tracing; do
+    cargo check --quiet -p otlp-collector --lib --features "$feature"
+done
+
 step "publish-ready: cargo publish --dry-run (packages the crate alone and builds it from the package)"
 cargo publish --dry-run --allow-dirty -p otlp-collector 2>&1 | tail -n 4
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
-use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Status};
@@ -75,9 +75,7 @@ impl GrpcTransport {
         let mut client = tonic::client::Grpc::new(self.channel.clone())
             .max_decoding_message_size(RESPONSE_MESSAGE_LIMIT);
         if self.gzip {
-            client = client
-                .send_compressed(CompressionEncoding::Gzip)
-                .accept_compressed(CompressionEncoding::Gzip);
+            client = gzipped(client);
         }
         client
             .ready()
@@ -101,6 +99,21 @@ impl GrpcTransport {
             Ok(Err(status)) => Err(send_error(&status)),
         }
     }
+}
+
+/// The client compressing its messages with gzip (`grpc-encoding: gzip`).
+#[cfg(feature = "gzip")]
+fn gzipped(client: tonic::client::Grpc<Channel>) -> tonic::client::Grpc<Channel> {
+    use tonic::codec::CompressionEncoding;
+    client
+        .send_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Gzip)
+}
+
+/// Without the `gzip` feature the configuration refuses gzip before a client exists.
+#[cfg(not(feature = "gzip"))]
+fn gzipped(client: tonic::client::Grpc<Channel>) -> tonic::client::Grpc<Channel> {
+    client
 }
 
 /// Whether tonic refused, on our side, a response message over our size limit. That
