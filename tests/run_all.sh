@@ -25,12 +25,15 @@ step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, p
 # otlp-compare (benches/compare) builds the OpenTelemetry Rust SDK; it is a benchmark, not a test.
 cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log"
 
-step "native tests with no optional feature (the default build): what needs one is refused, naming it"
+step "native tests, default features (tls): what needs another feature is refused, naming it"
 cargo test -p otlp-collector 2>&1 | tee -a "$log"
 
-step "the library alone with each optional feature (no dev-dependency unifies features here)"
-for feature in grpc gzip tracing; do
-    cargo check --quiet -p otlp-collector --lib --features "$feature"
+step "native tests with no feature at all (plain http:// only)"
+cargo test -p otlp-collector --no-default-features 2>&1 | tee -a "$log"
+
+step "the library alone with each feature (no dev-dependency unifies features here)"
+for feature in tls grpc gzip tracing; do
+    cargo check --quiet -p otlp-collector --lib --no-default-features --features "$feature"
 done
 
 step "publish-ready: cargo publish --dry-run (packages the crate alone and builds it from the package)"

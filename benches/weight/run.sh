@@ -16,6 +16,7 @@ variant_deps() {
     case "$1" in
         bare) echo '' ;;
         otlp-default) echo "otlp-collector = { path = \"$repo\" }" ;;
+        otlp-no-tls) echo "otlp-collector = { path = \"$repo\", default-features = false }" ;;
         otlp-gzip) echo "otlp-collector = { path = \"$repo\", features = [\"gzip\"] }" ;;
         otlp-grpc) echo "otlp-collector = { path = \"$repo\", features = [\"grpc\"] }" ;;
         otlp-tracing) printf '%s\n%s\n' "otlp-collector = { path = \"$repo\", features = [\"tracing\"] }" 'tracing = "0.1"
@@ -51,7 +52,7 @@ let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(); if s
 }
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(bare otlp-default otlp-gzip otlp-grpc otlp-tracing otlp-all opentelemetry)
+[ ${#variants[@]} -gt 0 ] || variants=(bare otlp-default otlp-no-tls otlp-gzip otlp-grpc otlp-tracing otlp-all opentelemetry)
 printf '%-16s %8s %12s %14s %12s\n' variant crates "build CPU s" "binary bytes" "growth"
 bare_size=""
 for variant in "${variants[@]}"; do

@@ -535,6 +535,19 @@ impl Config {
         if self.compression == Compression::Gzip && !cfg!(feature = "gzip") {
             return Some(("compression gzip", "gzip"));
         }
+        // Browsers do TLS themselves; natively it is the `tls` feature.
+        if cfg!(all(not(target_arch = "wasm32"), not(feature = "tls"))) {
+            let https = self
+                .destinations()
+                .iter()
+                .any(|destination| destination.endpoint.starts_with("https://"));
+            if https {
+                return Some(("an https:// endpoint", "tls"));
+            }
+            if self.ca_certificate.is_some() || self.client_certificate.is_some() {
+                return Some(("certificate files", "tls"));
+            }
+        }
         None
     }
 

@@ -7,7 +7,7 @@ use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT,
 };
 
-use super::tls::{certificate_problem, TlsFiles};
+use super::tls::{certificate_problem, with_certificates};
 use crate::config::Config;
 use crate::error::StartError;
 use crate::export::{parse_retry_after, PartialSuccess, SendError};
@@ -54,21 +54,7 @@ impl HttpTransport {
             headers.insert(name, value);
         }
         let timeout = config.export_timeout;
-        let mut client = reqwest::Client::builder();
-        let tls = TlsFiles::read(config)?;
-        if let Some(pem) = &tls.ca_certificate {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|error| tls_error(config, "CA certificate", &error))?;
-            for certificate in certificates {
-                client = client.add_root_certificate(certificate);
-            }
-        }
-        if let Some((certificate, key)) = &tls.client_identity {
-            let identity = reqwest::Identity::from_pem(&[certificate.as_slice(), key].concat())
-                .map_err(|error| tls_error(config, "client certificate", &error))?;
-            client = client.identity(identity);
-        }
-        let client = client
+        let client = with_certificates(reqwest::Client::builder(), config)?
             // A redirect would be followed as a body-less GET (301-303), or re-send the
             // spans and their credential headers to another origin (307/308). The
             // OpenTelemetry exporters do not follow them; a 3xx is a rejection naming where
@@ -148,26 +134,8 @@ async fn read_prefix(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
     body
 }
 
-/// A certificate file that reqwest could not use.
-fn tls_error(config: &Config, what: &'static str, error: &reqwest::Error) -> StartError {
-    let path = match what {
-        "CA certificate" => config.ca_certificate.as_deref(),
-        _ => config
-            .client_certificate
-            .as_ref()
-            .map(|(certificate, _)| certificate.as_path()),
-    };
-    StartError::Tls {
-        what,
-        path: path
-            .map(|path| path.display().to_string())
-            .unwrap_or_default(),
-        reason: describe(error),
-    }
-}
-
 /// reqwest's error with its causes, e.g. "error sending request: connection refused".
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

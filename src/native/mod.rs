@@ -20,6 +20,10 @@ mod gzip;
 mod gzip;
 mod http;
 mod number;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(not(feature = "tls"))]
+#[path = "tls_off.rs"]
 mod tls;
 mod transport;
 

@@ -38,6 +38,46 @@ impl TlsFiles {
     }
 }
 
+/// `builder` trusting the configured CA file and presenting the configured client
+/// certificate (mutual TLS), if any.
+pub(crate) fn with_certificates(
+    mut builder: reqwest::ClientBuilder,
+    config: &Config,
+) -> Result<reqwest::ClientBuilder, StartError> {
+    let tls = TlsFiles::read(config)?;
+    if let Some(pem) = &tls.ca_certificate {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|error| tls_error(config, "CA certificate", &error))?;
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    if let Some((certificate, key)) = &tls.client_identity {
+        let identity = reqwest::Identity::from_pem(&[certificate.as_slice(), key].concat())
+            .map_err(|error| tls_error(config, "client certificate", &error))?;
+        builder = builder.identity(identity);
+    }
+    Ok(builder)
+}
+
+/// A certificate file that reqwest could not use.
+fn tls_error(config: &Config, what: &'static str, error: &reqwest::Error) -> StartError {
+    let path = match what {
+        "CA certificate" => config.ca_certificate.as_deref(),
+        _ => config
+            .client_certificate
+            .as_ref()
+            .map(|(certificate, _)| certificate.as_path()),
+    };
+    StartError::Tls {
+        what,
+        path: path
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        reason: super::http::describe(error),
+    }
+}
+
 fn read_pem(path: &Path, what: &'static str) -> Result<Vec<u8>, StartError> {
     let failed = |reason: String| StartError::Tls {
         what,
