@@ -7,7 +7,7 @@ use std::fmt::Debug;
 
 use tracing::field::{Field, Visit};
 
-use crate::model::{Event, Key, Span, SpanKind, SpanStatus, Value};
+use crate::model::{error_chain, Event, Key, Span, SpanKind, SpanStatus, Value};
 
 /// An integer as OTLP holds it: an int when it fits `i64`, else its decimal text.
 fn int_value(value: impl TryInto<i64> + ToString + Copy) -> Value {
@@ -137,18 +137,6 @@ fn span_kind(text: &str) -> Option<SpanKind> {
         "consumer" => SpanKind::Consumer,
         _ => return None,
     })
-}
-
-/// An error's message with its causes: "could not connect: connection refused".
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// An event's fields: the `message` (its name), an `error`, and the rest as attributes.

@@ -14,6 +14,8 @@ pub(crate) use ids::{push_hex, random_u64};
 pub use ids::{IdError, SpanId, TraceId};
 pub use limits::{Attributes, SpanLimits};
 pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
+#[cfg(feature = "tracing")]
+pub(crate) use span::error_chain;
 pub(crate) use span::otlp_flags;
 pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};
 pub use value::{Key, KeyValue, Value, MAX_VALUE_NESTING};

@@ -17,6 +17,18 @@ pub fn now_unix_nanos() -> u64 {
     platform::now_unix_nanos()
 }
 
+/// An error's message with its causes: "could not connect: connection refused".
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The role of a span in a trace (OTLP `Span.SpanKind`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SpanKind {
@@ -470,13 +482,7 @@ impl Span {
     /// assert_eq!(span.events()[0].name(), "exception");
     /// ```
     pub fn record_error(&mut self, error: &(dyn std::error::Error + 'static)) {
-        let mut message = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        let message = error_chain(error);
         self.add_event(
             Event::new("exception").with_attribute("exception.message", message.clone()),
         );
