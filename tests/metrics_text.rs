@@ -83,7 +83,6 @@ async fn every_counter_reads_back_through_an_independent_parser() {
         value("otel_sdk_processor_span_processed_total{error_type=queue_full}"),
         stats.dropped_buffer_full as f64
     );
-    assert!(stats.dropped_buffer_full > 0, "{stats:?}");
     assert_eq!(
         value("otel_sdk_exporter_span_exported_total{}"),
         stats.exported as f64
