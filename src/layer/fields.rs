@@ -9,14 +9,6 @@ use tracing::field::{Field, Visit};
 
 use crate::model::{error_chain, Event, Key, Span, SpanKind, SpanStatus, Value};
 
-/// An integer as OTLP holds it: an int when it fits `i64`, else its decimal text.
-fn int_value(value: impl TryInto<i64> + ToString + Copy) -> Value {
-    match value.try_into() {
-        Ok(int) => Value::Int(int),
-        Err(_) => Value::from(value.to_string()),
-    }
-}
-
 /// Where visited fields go: typed values, and text (strings, errors, `Debug`/`Display`).
 pub(super) trait FieldSink {
     fn set(&mut self, field: &Field, value: Value);
@@ -32,15 +24,15 @@ impl<T: FieldSink> Visit for Fields<T> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.set(field, int_value(value));
+        self.0.set(field, Value::from(value));
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
-        self.0.set(field, int_value(value));
+        self.0.set(field, Value::from(value));
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
-        self.0.set(field, int_value(value));
+        self.0.set(field, Value::from(value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {

@@ -14,7 +14,11 @@ pub(crate) use ids::{push_hex, random_u64};
 pub use ids::{IdError, SpanId, TraceId};
 pub use limits::{Attributes, SpanLimits};
 pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
-#[cfg(feature = "tracing")]
+// Natively the transports use it; in browsers only the `tracing` layer does.
+#[cfg_attr(
+    all(target_arch = "wasm32", not(feature = "tracing")),
+    allow(unused_imports)
+)]
 pub(crate) use span::error_chain;
 pub(crate) use span::otlp_flags;
 pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::encoding::Compression;
 use crate::error::StartError;
 use crate::export::{retry_info_delay, PartialSuccess, SendError};
+use crate::model::error_chain;
 
 /// The largest response message we read. An `ExportTraceServiceResponse` is a few bytes;
 /// a larger one is not decoded (see [`is_oversized_response`]).
@@ -134,24 +135,17 @@ fn send_error(status: &Status) -> SendError {
     }
     // Refused or reset connections surface as UNAVAILABLE with a transport error source.
     if status.code() == Code::Unavailable && std::error::Error::source(status).is_some() {
-        return SendError::Network(format!("{}: {}", status.message(), describe(status)));
+        // The causes below the status, e.g. "tcp connect error: Connection refused".
+        let causes = std::error::Error::source(status)
+            .map(error_chain)
+            .unwrap_or_default();
+        return SendError::Network(format!("{}: {causes}", status.message()));
     }
     SendError::Grpc {
         code: status.code() as i32,
         message: status.message().to_owned(),
         retry_after: retry_info_delay(status.details()),
     }
-}
-
-/// The causes below a status, e.g. "tcp connect error: Connection refused".
-fn describe(status: &Status) -> String {
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(status);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    causes.join(": ")
 }
 
 /// Sends already-encoded request bytes; reads the response's partial success.

@@ -11,6 +11,7 @@ use super::tls::{certificate_problem, with_certificates};
 use crate::config::Config;
 use crate::error::StartError;
 use crate::export::{parse_retry_after, PartialSuccess, SendError};
+use crate::model::error_chain;
 use crate::retry::{classify_status, StatusClass};
 
 pub(crate) struct HttpTransport {
@@ -79,7 +80,7 @@ impl HttpTransport {
         } else if let Some(problem) = certificate_problem(error) {
             SendError::Certificate(problem)
         } else {
-            SendError::Network(describe(error))
+            SendError::Network(error_chain(error))
         }
     }
 
@@ -132,16 +133,4 @@ async fn read_prefix(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
         }
     }
     body
-}
-
-/// reqwest's error with its causes, e.g. "error sending request: connection refused".
-pub(crate) fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

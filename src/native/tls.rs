@@ -74,7 +74,7 @@ fn tls_error(config: &Config, what: &'static str, error: &reqwest::Error) -> Sta
         path: path
             .map(|path| path.display().to_string())
             .unwrap_or_default(),
-        reason: super::http::describe(error),
+        reason: crate::model::error_chain(error),
     }
 }
 
