@@ -26,6 +26,8 @@ const VARIABLES: &[&str] = &[
     "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
     "OTEL_EXPORTER_OTLP_CLIENT_KEY",
     "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
     "OTEL_SERVICE_NAME",
     "OTEL_RESOURCE_ATTRIBUTES",
     "OTEL_BSP_SCHEDULE_DELAY",
@@ -46,6 +48,8 @@ fn variable_value() -> impl Strategy<Value = String> {
         any::<i64>().prop_map(|n| n.to_string()),
         (0u64..5000).prop_map(|n| n.to_string()),
         "(true|false|TRUE|yes|grpc|http/protobuf|http/json|gzip|none)",
+        "(always_on|always_off|traceidratio|parentbased_always_on|parentbased_always_off|parentbased_traceidratio|jaeger_remote)",
+        "-?[0-9]{0,2}(\\.[0-9]{0,4})?(e[0-9]{1,3})?|NaN|inf",
         "(https?|ftp)://[a-z0-9.:@]{0,20}(/[a-z/?=&#%]{0,12})?",
         "[a-zA-Z-]{1,8}=[a-zA-Z0-9%]{0,8}(,[a-z-]{0,8}=?[^,]{0,8}){0,3}",
     ]
