@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::batch_exporter::BatchExporter;
 use super::buffer::SpanBuffer;
 use super::exporter::{deadline_after, Command, ExportTask, ExportThread, Exporter, Shared};
 use super::fanout::{destination_stats, FanoutExporter};
@@ -16,7 +17,6 @@ use crate::batching::BatchPolicy;
 use crate::config::Config;
 use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
-use crate::export::BatchExporter;
 use crate::model::{Span, SpanContext};
 use crate::pipeline::{ended, Outcome, Pipeline};
 use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};

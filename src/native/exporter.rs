@@ -13,11 +13,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::batch_exporter::BatchExporter;
 use super::buffer::SpanBuffer;
 use super::fanout::FanoutExporter;
 use super::transport::NativeTransport;
 use crate::batching::{BatchPolicy, NextStep};
-use crate::export::BatchExporter;
 use crate::model::Span;
 use crate::pipeline::{Outcome, Pipeline, SpanQueue};
 

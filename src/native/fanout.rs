@@ -17,11 +17,12 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
+use super::batch_exporter::send_with_retry;
 use super::transport::NativeTransport;
 use crate::config::{Config, Destination};
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::error::StartError;
-use crate::export::{rejected_spans, send_with_retry, settle_too_large};
+use crate::export::{rejected_spans, settle_too_large};
 use crate::model::Span;
 use crate::retry::RetryPolicy;
 use crate::stats::{DestinationStats, DropReason, StatsCounters};

@@ -84,7 +84,7 @@ impl HttpTransport {
         }
     }
 
-    /// Sends one body (see [`Transport::send`](crate::export::Transport::send)).
+    /// Sends one body (see [`Transport::send`](super::batch_exporter::Transport::send)).
     pub(crate) async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         let response = self
             .client

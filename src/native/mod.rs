@@ -1,6 +1,7 @@
 //! The native backend: a crossbeam buffer, an export task on tokio, and reqwest (HTTP) or
 //! tonic (gRPC) transports. Everything target-specific for native builds lives in this folder.
 
+mod batch_exporter;
 mod buffer;
 mod clock;
 mod collector;

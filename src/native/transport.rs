@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::batch_exporter::Transport;
 use super::grpc::GrpcTransport;
 use super::http::HttpTransport;
 use crate::config::Config;
 use crate::encoding::Protocol;
 use crate::error::StartError;
-use crate::export::{PartialSuccess, SendError, Transport};
+use crate::export::{PartialSuccess, SendError};
 
 // One per destination, matched once per request; without the `grpc` feature the gRPC
 // variant is empty, which is no reason to box the HTTP one.

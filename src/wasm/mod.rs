@@ -1,18 +1,20 @@
-//! The wasm32 backend: a single-threaded buffer, batching timers on the JavaScript event
-//! loop, a `fetch` transport, and the JavaScript API. Everything target-specific for the
-//! browser lives in this folder.
+//! The wasm32 backend. Everything target-specific for the browser lives in this folder:
+//!
+//! - the core, in WebAssembly: the single-threaded span buffer (`buffer.rs`), the records
+//!   JavaScript writes (`span_record.rs`, `symbols.rs`), and the state JavaScript asks what
+//!   to do (`core.rs`), over the shared batching, retry, encoding and stats code;
+//! - the I/O, in JavaScript: `fetch`, timers and page lifecycle (`js/exporter.js`);
+//! - two APIs on them: the Rust [`Collector`] (`collector.rs`) and the npm package's
+//!   JavaScript `Collector` (`js/api.js`, bound in `js_api.rs`).
 
 mod buffer;
 mod clock;
 mod collector;
+mod core;
 mod js_api;
-mod js_options;
-mod lifecycle;
 mod number;
-mod runtime;
 mod span_record;
 mod symbols;
-mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
 pub use collector::Collector;

@@ -162,6 +162,19 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
     Ok(span.end_at(end))
 }
 
+/// Reads an attributes block alone (the resource's, from `js/api.js`).
+pub(crate) fn read_attributes(
+    record: &[u8],
+) -> Result<Vec<(Cow<'static, str>, Value)>, RecordError> {
+    let mut reader = Reader { record, at: 0 };
+    let mut attributes = Vec::new();
+    for _ in 0..reader.u32()? {
+        let key = reader.symbol()?;
+        attributes.push((key, reader.value(true)?));
+    }
+    Ok(attributes)
+}
+
 fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
     let at = reader.at;
     Ok(match reader.u8()? {

@@ -1,15 +1,18 @@
-// The JavaScript half of the JavaScript API (js_api.rs has the Rust half). `startSpan` and
-// everything done to an open span happen here, in plain JavaScript: ids, timestamps,
-// attributes, events, links and status never cross into WebAssembly, because a crossing
-// costs more than the work itself. `end()` appends the span as one record to a scratch
-// buffer in the module's memory (layout in span_record.rs); Rust collects the pending
-// records a batch per call (see `Collector._ended`).
+// The JavaScript API: `new Collector(options)` and its spans. `startSpan` and everything
+// done to an open span happen here, in plain JavaScript: ids, timestamps, attributes,
+// events, links and status never cross into WebAssembly, because a crossing costs more than
+// the work itself. `end()` appends the span as one record to a scratch buffer in the
+// module's memory (layout in span_record.rs); the core (core.rs) collects the pending
+// records a batch per call (see `Collector._ended`), and the exporter (exporter.js) sends
+// them.
 //
 // The contract, as OpenTelemetry's API has it: after `new Collector(options)` (which throws
 // on a bad option, naming it), no method throws into the application. A bad value, a call
 // on an ended span or a refused span is ignored or dropped, counted in `stats()`, and
 // reported through the `onError` option (else `console.warn`), a kind at a time (see
 // `Reporter`).
+
+import { Exporter } from './exporter.js';
 
 const KIND_CODES = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 // OpenTelemetry JS's `SpanKind` enum: INTERNAL 0, SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4.
@@ -36,7 +39,24 @@ const REFUSED_BUFFER_FULL = 1;
 const REFUSED_SHUT_DOWN = 2;
 const REFUSED_BAD_RECORD = 4;
 
-const DEFAULT_MAX_QUEUE_SIZE = 2048;
+// The defaults of the options (config/mod.rs has the same).
+const DEFAULTS = {
+  endpoint: 'http://localhost:4318/v1/traces',
+  maxQueueSize: 2048,
+  batchSize: 512,
+  batchTimeoutMs: 5000,
+  exportTimeoutMs: 10000,
+};
+const MAX_QUEUE_SIZE_LIMIT = 1 << 20;
+const FLUSH_TIMEOUT_MS = 30000;
+const SHUTDOWN_TIMEOUT_MS = 30000;
+// Headers the exporter sets itself: they frame the request body.
+const FRAMING_HEADERS = [
+  'content-length', 'content-type', 'content-encoding', 'transfer-encoding',
+  'host', 'connection', 'te', 'upgrade',
+];
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
 // Ids come from Math.random, as in the OpenTelemetry JS SDK: ids need to be unique, not
 // secret, and it costs a few nanoseconds where crypto.getRandomValues costs a call into
@@ -632,7 +652,9 @@ const DRAIN_BYTES = 1 << 20;
 
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
+  // `options` were checked by `readOptions`.
   constructor(core, memory, options) {
+    options = options || {};
     this._core = core;
     this._memory = memory;
     // Bytes of records appended and not yet collected.
@@ -640,8 +662,8 @@ export class Collector {
     // Spans the buffer takes before a record is collected at once (to count a refusal
     // when the span ends, not later).
     this._room = core.room();
-    this._maxQueueSize = (options && options.maxQueueSize) || DEFAULT_MAX_QUEUE_SIZE;
-    this._reporter = new Reporter(options && options.onError);
+    this._maxQueueSize = options.maxQueueSize || DEFAULTS.maxQueueSize;
+    this._reporter = new Reporter(options.onError);
     // Counted here, merged into stats(): attribute values and arguments refused, and
     // calls ignored (on ended spans, after shutdown or free).
     this._refusedValues = 0;
@@ -653,7 +675,28 @@ export class Collector {
       this._drainQueued = false;
       this._drain();
     };
-    core.onExportError((message) => this._reporter.report('export-failed', `export failed: ${message}`));
+    this._writeResource(options);
+    const json = options.protocol === 'http/json';
+    const headers = ['content-type', json ? 'application/json' : 'application/x-protobuf'];
+    if (options.compression === 'gzip') headers.push('content-encoding', 'gzip');
+    for (const [name, value] of Object.entries(options.headers || {})) headers.push(name, value);
+    this._exporter = new Exporter(core, options.endpoint || DEFAULTS.endpoint, headers, [
+      options.exportTimeoutMs || DEFAULTS.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS,
+    ]);
+    this._exporter.onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
+  }
+
+  // `serviceName` and `resourceAttributes`, as an attributes block in the scratch buffer.
+  _writeResource(options) {
+    const pairs = [];
+    if (typeof options.serviceName === 'string') pairs.push('service.name', options.serviceName);
+    for (const [key, value] of Object.entries(options.resourceAttributes || {})) pairs.push(key, attributeValue(value));
+    if (pairs.length === 0) return;
+    beginRecord(this);
+    length = 0;
+    writePairs(pairs);
+    this._core.setResource(length);
+    length = 0;
   }
 
   /**
@@ -710,7 +753,13 @@ export class Collector {
     if (this._shutdown !== null) return this._shutdown;
     if (this._freed) return Promise.resolve(false);
     this._drain();
-    return this._settled(this._core.flush());
+    return this._exporter.flush().then((dropped) => {
+      if (dropped === 0) return true;
+      this._reporter.report('export-failed', dropped > 0
+        ? `flush: ${dropped} spans were not delivered; last error: ${this._core.lastError()}`
+        : `flush timed out after ${FLUSH_TIMEOUT_MS} ms with spans still being exported`);
+      return false;
+    });
   }
 
   /** Stops accepting spans and exports what is buffered; resolves like `flush`. Calling it
@@ -719,29 +768,31 @@ export class Collector {
     if (this._shutdown !== null) return this._shutdown;
     if (this._freed) return Promise.resolve(false);
     this._drain();
-    this._shutdown = this._settled(this._core.shutdown());
     this._room = 0;
+    this._shutdown = this._exporter.shutdown().then(([dropped, late]) => {
+      if (dropped === 0 && late === 0) return true;
+      this._reporter.report('export-failed', late > 0
+        ? `shutdown timed out after ${SHUTDOWN_TIMEOUT_MS} ms: ${late} spans were dropped`
+        : `shutdown: ${dropped} spans were not delivered; last error: ${this._core.lastError()}`);
+      return false;
+    });
     return this._shutdown;
-  }
-
-  _settled(promise) {
-    return promise.then(
-      () => true,
-      (error) => {
-        this._reporter.report('export-failed', String(error && error.message));
-        return false;
-      },
-    );
   }
 
   /** The counters: collected, exported, dropped by reason, batches, retries, bytesSent,
    * buffered, and the calls refused (`refusedValues`) or ignored (`ignoredCalls`). */
   stats() {
-    let stats = {};
+    const stats = {};
     try {
       if (!this._freed) {
         this._drain();
-        stats = this._core.stats();
+        const counts = this._core.stats();
+        STATS.forEach((name, i) => {
+          stats[name] = counts[i];
+        });
+        stats.droppedExportFailed = stats.droppedRetriesExhausted + stats.droppedRejected + stats.droppedTimedOut;
+        stats.dropped = stats.droppedBufferFull + stats.droppedExportFailed + stats.droppedTooLarge
+          + stats.droppedShutdown + stats.droppedPageUnload;
       }
     } catch (error) {
       this._internal(error);
@@ -759,6 +810,7 @@ export class Collector {
       this._drain();
       if (core === this._core) core = null;
       this._freed = true;
+      this._exporter.release();
       this._core.free();
     } catch (error) {
       this._internal(error);
@@ -816,6 +868,7 @@ export class Collector {
     const refused = this._core.drain(this._pending);
     this._pending = 0;
     this._room = this._core.room();
+    this._exporter.schedule();
     if (refused & REFUSED_BUFFER_FULL) {
       this._reporter.report(
         'buffer-full',
@@ -866,7 +919,7 @@ export class Collector {
   _parseTraceparent(header, traceState) {
     if (typeof header !== 'string' || this._freed) return null;
     const words = this._core.parseTraceparent(header);
-    if (typeof words === 'string') return null;
+    if (words === undefined) return null;
     return {
       t0: words[0], t1: words[1], t2: words[2], t3: words[3],
       s0: words[4], s1: words[5], flags: words[6], traceState, remote: true,
@@ -874,8 +927,100 @@ export class Collector {
   }
 }
 
-/** Called by `new Collector(options)` (js_api.rs) with the Rust core, the module's memory
- * and the options. */
+// The names of the counters `core.stats()` returns, in its order.
+const STATS = [
+  'collected', 'exported', 'droppedBufferFull', 'droppedRetriesExhausted', 'droppedRejected',
+  'droppedTimedOut', 'droppedTooLarge', 'droppedShutdown', 'droppedPageUnload', 'batches',
+  'retries', 'bytesSent', 'buffered', 'sampledOut',
+];
+
+function optionError(message) {
+  return new Error(`otlp-collector: ${message}`);
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Checks the options of `new Collector(options)`, throwing an Error that names a bad one;
+ * returns what the core needs: [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs,
+ * JSON (1) or protobuf (0), gzip (1) or none (0)]. */
+export function readOptions(options) {
+  if (options === undefined || options === null) options = {};
+  if (!isObject(options)) {
+    throw optionError("Collector options must be an object, e.g. { endpoint: 'http://localhost:4318/v1/traces' }");
+  }
+  const text = (key, choices) => {
+    const value = options[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw optionError(`option ${key} must be a string`);
+    if (choices && !choices.includes(value)) {
+      throw optionError(`option ${key} must be '${choices.join("' or '")}', got ${describe(value)}`);
+    }
+    return value;
+  };
+  const count = (key) => {
+    const value = options[key];
+    if (value === undefined || value === null) return DEFAULTS[key];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw optionError(`option ${key} must be a positive whole number, got ${describe(value)}`);
+    }
+    return value;
+  };
+  const entries = (key) => {
+    const value = options[key];
+    if (value === undefined || value === null) return [];
+    if (!isObject(value)) throw optionError(`option ${key} must be an object`);
+    return Object.entries(value);
+  };
+  const endpoint = text('endpoint');
+  if (endpoint !== undefined) {
+    let url = null;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      // Reported below.
+    }
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//.test(endpoint)) {
+      throw optionError(`option endpoint '${endpoint}' is not a usable URL: it must be an absolute http:// or https:// URL`);
+    }
+  }
+  text('serviceName');
+  const protocol = text('protocol', ['http/protobuf', 'http/json']);
+  const compression = text('compression', ['gzip', 'none']);
+  const maxQueueSize = count('maxQueueSize');
+  const batchSize = count('batchSize');
+  const batchTimeoutMs = count('batchTimeoutMs');
+  const exportTimeoutMs = count('exportTimeoutMs');
+  if (maxQueueSize > MAX_QUEUE_SIZE_LIMIT) {
+    throw optionError(`option maxQueueSize (${maxQueueSize}) must be at most ${MAX_QUEUE_SIZE_LIMIT}`);
+  }
+  if (batchSize > maxQueueSize) {
+    throw optionError(`option batchSize (${batchSize}) must not exceed maxQueueSize (${maxQueueSize})`);
+  }
+  for (const [name, value] of entries('headers')) {
+    if (typeof value !== 'string') throw optionError(`option headers.${name} must be a string`);
+    const problem = !HEADER_NAME.test(name)
+      ? "names may hold only letters, digits and !#$%&'*+-.^_`|~"
+      : FRAMING_HEADERS.includes(name.toLowerCase())
+        ? 'the exporter sets this header itself (it frames the request body)'
+        : !HEADER_VALUE.test(value) ? 'values may hold only printable ASCII and tabs' : null;
+    if (problem !== null) throw optionError(`option headers: header '${name}' is invalid: ${problem}`);
+  }
+  for (const [key, value] of entries('resourceAttributes')) {
+    if (attributeValue(value) === undefined) {
+      throw optionError(`attribute ${key} must be a string, number, boolean or an array of those, got ${describe(value)}`);
+    }
+  }
+  const onError = options.onError;
+  if (onError !== undefined && onError !== null && typeof onError !== 'function') {
+    throw optionError(`option onError must be a function, got ${describe(onError)}`);
+  }
+  return [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, protocol === 'http/json' ? 1 : 0, compression === 'gzip' ? 1 : 0];
+}
+
+/** Called by `new Collector(options)` (js_api.rs) with the core, the module's memory and
+ * the options `readOptions` accepted. */
 export function createCollector(core, memory, options) {
   return new Collector(core, memory, options);
 }

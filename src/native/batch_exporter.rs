@@ -1,0 +1,76 @@
+//! The native exporter: drives the shared [`ExportJob`] with `await`s on a [`Transport`]
+//! (HTTP or gRPC, and tokio's timer).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::encoding::RequestEncoder;
+use crate::export::{ExportJob, NextSend, PartialSuccess, RetryState, SendError};
+use crate::model::Span;
+use crate::retry::RetryPolicy;
+use crate::stats::{DropReason, StatsCounters};
+
+/// What a backend provides to send requests: an HTTP POST and a timer.
+pub(crate) trait Transport {
+    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status, with the
+    /// response's partial success (what it rejected anyway).
+    fn send(&self, body: Bytes) -> impl Future<Output = Result<PartialSuccess, SendError>>;
+
+    /// Waits before a retry, on the backend's timer.
+    fn wait(&self, duration: Duration) -> impl Future<Output = ()>;
+}
+
+/// Exports batches whose spans the caller has already counted as in flight.
+pub(crate) struct BatchExporter<T> {
+    pub(crate) transport: T,
+    pub(crate) encoder: RequestEncoder,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) stats: Arc<StatsCounters>,
+    /// Spans this exporter dropped, so a flush can tell what it lost.
+    pub(crate) dropped_by_export: u64,
+}
+
+impl<T: Transport> BatchExporter<T> {
+    /// Encodes and sends `batch` (emptying it), settling each span as exported or dropped
+    /// (see [`ExportJob`]).
+    pub(crate) async fn export(&mut self, batch: &mut Vec<Span>) {
+        if batch.is_empty() {
+            return;
+        }
+        let spans = std::mem::take(batch);
+        let mut job = ExportJob::new(&self.encoder, spans, usize::MAX, &self.stats);
+        while let Some(body) = job.body() {
+            let answer = self.transport.send(body.clone()).await;
+            if let NextSend::After(wait) =
+                job.answer(&self.encoder, &self.retry, &self.stats, answer)
+            {
+                self.transport.wait(wait).await;
+            }
+        }
+        self.dropped_by_export += job.dropped;
+        *batch = job.into_batch();
+    }
+}
+
+/// Sends one body until it is accepted, rejected, or the retries run out; every failure
+/// and retry is recorded in each of `stats` (a collector's and, in a fan-out, the
+/// destination's).
+pub(crate) async fn send_with_retry<T: Transport>(
+    transport: &T,
+    retry: &RetryPolicy,
+    body: &Bytes,
+    stats: &[&StatsCounters],
+) -> Result<PartialSuccess, DropReason> {
+    let mut retries = RetryState::start();
+    loop {
+        let error = match transport.send(body.clone()).await {
+            Ok(partial) => return Ok(partial),
+            Err(error) => error,
+        };
+        let wait = retries.after_failure(retry, &error, stats)?;
+        transport.wait(wait).await;
+    }
+}

@@ -1,0 +1,492 @@
+//! The browser collector's WebAssembly half: the span buffer, the records JavaScript
+//! writes, the batching and retry decisions, encoding and the counters — the work that is
+//! the same on every platform. JavaScript (`js/exporter.js`) does the browser's I/O, the
+//! `fetch`, timers and page lifecycle, and asks this core synchronously what to do: "is a
+//! batch due?", "what body do I send?", "here is the answer: what next?".
+//!
+//! Both the Rust [`Collector`](super::Collector) and the JavaScript `Collector` sit on one
+//! [`CoreState`]; JavaScript holds it as a [`CollectorCore`].
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasm_bindgen::prelude::*;
+
+use super::buffer::SpanBuffer;
+use super::span_record::{read_attributes, read_span, split_records};
+use super::symbols;
+use crate::batching::{BatchPolicy, NextStep};
+use crate::config::Config;
+use crate::encoding::{compact_gzip, protobuf_span_len, Compression, Gzip, RequestEncoder};
+use crate::error::CollectError;
+use crate::export::{parse_retry_after, ExportJob, NextSend, PartialSuccess, SendError};
+use crate::model::{SpanContext, SpanLimits};
+use crate::pipeline::{Pipeline, SpanQueue};
+use crate::retry::{classify_status, RetryPolicy, StatusClass};
+use crate::stats::{DropReason, Stats, StatsCounters};
+
+/// Bytes of the scratch buffer before records need it to grow.
+const SCRATCH_BYTES: usize = 4096;
+
+/// `drain` refused a span because the buffer was full.
+const REFUSED_BUFFER_FULL: u32 = 1;
+/// `drain` refused a span because the collector had shut down.
+const REFUSED_SHUT_DOWN: u32 = 2;
+/// `drain` could not read a record (a mismatch between `js/api.js` and `span_record.rs`).
+const REFUSED_BAD_RECORD: u32 = 4;
+
+/// What `settle` is told instead of an HTTP status when `fetch` failed.
+const NETWORK_ERROR: i32 = -1;
+/// What `settle` is told instead of an HTTP status when the request timed out.
+const TIMED_OUT: i32 = -2;
+
+/// How much of an error response body is kept for the error message.
+const ERROR_BODY_LIMIT: usize = 512;
+
+/// A keepalive request that fails while the page still runs is tried once more, at once,
+/// as an ordinary request (keepalive ones may fail for their quota alone).
+const KEEPALIVE_RETRY: RetryPolicy = RetryPolicy {
+    max_retries: 1,
+    initial_delay: Duration::ZERO,
+    multiplier: 1.0,
+    max_delay: Duration::ZERO,
+    max_elapsed: Duration::MAX,
+};
+
+/// A request under way, with the retry policy it follows.
+struct Job {
+    export: ExportJob,
+    retry: RetryPolicy,
+}
+
+/// Everything the collector keeps in WebAssembly.
+pub(crate) struct CoreState {
+    pub(crate) pipeline: Pipeline<SpanBuffer>,
+    policy: BatchPolicy,
+    encoder: RefCell<RequestEncoder>,
+    retry: RetryPolicy,
+    limits: SpanLimits,
+    /// The request timeout JavaScript applies, for the error message.
+    export_timeout: Duration,
+    /// Exports under way, by the number JavaScript knows them by; freed slots are reused.
+    jobs: RefCell<Vec<Option<Job>>>,
+    /// Spans dropped by exports so far, so a flush can tell what it lost.
+    dropped_by_export: Cell<u64>,
+    /// Where `js/api.js` appends span records until [`CollectorCore::drain`].
+    scratch: RefCell<Vec<u8>>,
+}
+
+impl CoreState {
+    /// The core for a validated `config`.
+    pub(crate) fn new(config: &Config) -> CoreState {
+        let stats = Arc::new(StatsCounters::reporting_to(config.problem_handler.clone()));
+        CoreState {
+            pipeline: Pipeline::new(
+                SpanBuffer::new(config.max_queue_size),
+                stats,
+                config.disabled,
+            ),
+            policy: BatchPolicy {
+                batch_size: config.batch_size,
+                batch_timeout: config.batch_timeout,
+            },
+            encoder: RefCell::new(RequestEncoder {
+                protocol: config.protocol,
+                gzip: (config.compression == Compression::Gzip).then_some(compact_gzip as Gzip),
+                resource: config.resource.clone(),
+                scope: config.scope.clone(),
+                max_request_bytes: config.max_request_bytes,
+            }),
+            retry: config.retry,
+            limits: config.span_limits(),
+            export_timeout: config.export_timeout,
+            jobs: RefCell::new(Vec::new()),
+            dropped_by_export: Cell::new(0),
+            scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        self.pipeline.stats()
+    }
+
+    /// Files `job` under a free number.
+    fn file(&self, job: Job) -> u32 {
+        let mut jobs = self.jobs.borrow_mut();
+        let slot = jobs.iter().position(Option::is_none).unwrap_or(jobs.len());
+        if slot == jobs.len() {
+            jobs.push(None);
+        }
+        jobs[slot] = Some(job);
+        slot as u32
+    }
+}
+
+/// The collector's WebAssembly half as JavaScript holds it. Only `js/*.js` calls it.
+#[wasm_bindgen(skip_typescript)]
+pub struct CollectorCore {
+    state: Rc<CoreState>,
+}
+
+impl CollectorCore {
+    pub(crate) fn new(state: Rc<CoreState>) -> CollectorCore {
+        CollectorCore { state }
+    }
+}
+
+#[wasm_bindgen]
+impl CollectorCore {
+    /// Where the scratch buffer starts in this module's memory.
+    #[wasm_bindgen(js_name = scratchAddress)]
+    pub fn scratch_address(&self) -> usize {
+        self.state.scratch.borrow().as_ptr() as usize
+    }
+
+    /// The scratch buffer's size in bytes.
+    #[wasm_bindgen(js_name = scratchLength)]
+    pub fn scratch_length(&self) -> usize {
+        self.state.scratch.borrow().len()
+    }
+
+    /// Grows the scratch buffer to at least `length` bytes, keeping what is written; it
+    /// may move (read the address again).
+    #[wasm_bindgen(js_name = growScratch)]
+    pub fn grow_scratch(&self, length: usize) {
+        let mut scratch = self.state.scratch.borrow_mut();
+        let length = length.max(scratch.len().saturating_mul(2));
+        scratch.resize(length, 0);
+    }
+
+    /// The number records may use for `text` (a span name, attribute key or event name)
+    /// from now on, or -1 when it is not interned (see symbols.rs).
+    #[wasm_bindgen(js_name = internSymbol)]
+    pub fn intern_symbol(&self, text: &str) -> i32 {
+        symbols::intern(text).map_or(-1, |id| id as i32)
+    }
+
+    /// Collects the spans recorded in the first `length` scratch bytes; every refused span
+    /// is counted as dropped. Returns what was refused, as bits `js/api.js` turns into
+    /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
+    pub fn drain(&self, length: usize) -> u32 {
+        let state = &self.state;
+        let scratch = state.scratch.borrow();
+        let Some(records) = scratch.get(..length) else {
+            return REFUSED_BAD_RECORD;
+        };
+        let mut refused = 0;
+        for record in split_records(records) {
+            refused |= match record.and_then(|record| read_span(record, state.limits)) {
+                Ok(span) => match state.pipeline.accept(span) {
+                    Ok(()) => 0,
+                    Err(CollectError::BufferFull { .. }) => REFUSED_BUFFER_FULL,
+                    Err(CollectError::ShutDown) => REFUSED_SHUT_DOWN,
+                },
+                Err(_) => REFUSED_BAD_RECORD,
+            };
+        }
+        refused
+    }
+
+    /// Sets the resource attributes recorded in the first `length` scratch bytes (an
+    /// attributes block, as in a span record); returns whether they could be read.
+    #[wasm_bindgen(js_name = setResource)]
+    pub fn set_resource(&self, length: usize) -> bool {
+        let scratch = self.state.scratch.borrow();
+        let attributes = scratch.get(..length).map(read_attributes);
+        let Some(Ok(attributes)) = attributes else {
+            return false;
+        };
+        let mut encoder = self.state.encoder.borrow_mut();
+        for (key, value) in attributes {
+            encoder.resource.set_attribute(key, value);
+        }
+        true
+    }
+
+    /// How many more spans the buffer takes now (0 once shut down).
+    pub fn room(&self) -> usize {
+        let pipeline = &self.state.pipeline;
+        if pipeline.is_closed() {
+            return 0;
+        }
+        pipeline
+            .queue
+            .capacity()
+            .saturating_sub(pipeline.queue.len())
+    }
+
+    /// A `traceparent` header as the words `js/api.js` keeps (trace id ×4, span id ×2,
+    /// flags), or nothing when it is invalid.
+    #[wasm_bindgen(js_name = parseTraceparent)]
+    pub fn parse_traceparent(&self, header: &str) -> Option<Vec<u32>> {
+        let context = SpanContext::from_traceparent(header).ok()?;
+        let trace = context.trace_id.to_bytes();
+        let span = context.span_id.to_bytes();
+        let mut words: Vec<u32> = trace
+            .chunks_exact(4)
+            .chain(span.chunks_exact(4))
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .fold(0, |word, &byte| word << 8 | u32::from(byte))
+            })
+            .collect();
+        words.push(u32::from(context.trace_flags));
+        Some(words)
+    }
+
+    /// What the batch processor does now: 0 export a batch, a positive number of
+    /// milliseconds to wait for more spans, -1 nothing is buffered. `timer_fired`: the batch
+    /// timer armed for the oldest span has fired, so a partial batch goes too.
+    #[wasm_bindgen(js_name = nextStep)]
+    pub fn next_step(&self, timer_fired: bool) -> f64 {
+        let policy = &self.state.policy;
+        let waited = if timer_fired {
+            policy.batch_timeout
+        } else {
+            Duration::ZERO
+        };
+        match policy.next_step(self.state.pipeline.queue.len(), waited) {
+            NextStep::Export => 0.0,
+            NextStep::WaitFor(wait) => wait.as_secs_f64() * 1000.0,
+            NextStep::Idle => -1.0,
+        }
+    }
+
+    /// How many spans wait in the buffer.
+    pub fn queued(&self) -> usize {
+        self.state.pipeline.queue.len()
+    }
+
+    /// Takes up to a batch from the buffer into a new export; returns its number (for
+    /// [`body`](Self::body) and [`settle`](Self::settle)), or -1 when nothing is buffered.
+    #[wasm_bindgen(js_name = takeBatch)]
+    pub fn take_batch(&self) -> i32 {
+        let state = &self.state;
+        let mut batch = Vec::new();
+        state
+            .pipeline
+            .take_batch(state.policy.batch_size, &mut batch);
+        if batch.is_empty() {
+            return -1;
+        }
+        let encoder = state.encoder.borrow();
+        let export = ExportJob::new(&encoder, batch, usize::MAX, &state.pipeline.stats);
+        self.start(Job {
+            export,
+            retry: state.retry,
+        })
+    }
+
+    /// The page is going: takes what is buffered into keepalive requests of at most
+    /// `budget` body bytes in all and at most `requests` of them, and returns their export
+    /// numbers. Spans that do not fit stay buffered (`unloading` false: the page is only
+    /// hidden) or are dropped and counted (`unloading` true).
+    #[wasm_bindgen(js_name = takeKeepalive)]
+    pub fn take_keepalive(&self, budget: usize, requests: usize, unloading: bool) -> Vec<u32> {
+        let state = &self.state;
+        let (queue, stats) = (&state.pipeline.queue, &state.pipeline.stats);
+        let encoder = state.encoder.borrow();
+        // Estimate the body size from the protobuf size to take only what should fit:
+        // JSON is about three times larger, gzip typically shrinks OTLP four times or
+        // more. The encoder then enforces the budget exactly, in bytes on the wire.
+        let expansion = if encoder.protocol.is_json() { 3 } else { 1 };
+        let shrinkage = if encoder.gzip.is_some() { 4 } else { 1 };
+        let mut estimate = 0;
+        let mut batch = Vec::new();
+        stats.take_in_flight_from(|| {
+            queue.take_while(
+                |span| {
+                    estimate += protobuf_span_len(span) * expansion + 16;
+                    estimate / shrinkage <= budget
+                },
+                &mut batch,
+            );
+            batch.len() as u64
+        });
+        if unloading {
+            stats.drop_from_queue(DropReason::PageUnload, || queue.discard_all() as u64);
+        }
+        let encoded = encoder.encode_batch_within(&batch, budget);
+        let dropped = crate::export::settle_too_large(stats, encoded.too_large);
+        state
+            .dropped_by_export
+            .set(state.dropped_by_export.get() + dropped);
+        let mut spans = batch.into_iter();
+        let mut unsent = Vec::new();
+        let mut taken = 0;
+        let mut budget_left = budget;
+        let mut started = Vec::new();
+        for request in encoded.requests {
+            // Spans between requests were too large to encode, and are settled already.
+            spans
+                .by_ref()
+                .take(request.first_span - taken)
+                .for_each(drop);
+            taken = request.first_span + request.span_count;
+            let own: Vec<_> = spans.by_ref().take(request.span_count).collect();
+            let bytes = request.body.len();
+            if bytes > budget_left || started.len() >= requests {
+                unsent.extend(own);
+                continue;
+            }
+            budget_left -= bytes;
+            started.extend(u32::try_from(self.start(Job {
+                export: ExportJob::of_request(request, own),
+                retry: KEEPALIVE_RETRY,
+            })));
+        }
+        if !unsent.is_empty() {
+            if unloading {
+                stats.settle_dropped(DropReason::PageUnload, unsent.len() as u64);
+            } else {
+                stats.return_in_flight(unsent.len() as u64);
+                queue.put_back(unsent);
+            }
+        }
+        started
+    }
+
+    /// The body of the request export `job` sends now, or nothing once it is done.
+    pub fn body(&self, job: u32) -> Option<Vec<u8>> {
+        let jobs = self.state.jobs.borrow();
+        let job = jobs.get(job as usize)?.as_ref()?;
+        job.export.body().map(|body| body.to_vec())
+    }
+
+    /// Takes the answer to export `job`'s request: `status` is the HTTP status, or -1 when
+    /// `fetch` failed (`text` has its message) or -2 when the request timed out; for an
+    /// HTTP answer `text` is the `Retry-After` header (if readable) and `response` the start
+    /// of the body. Returns -1 when the export is done, or the milliseconds to wait before
+    /// sending [`body`](Self::body) (0: at once).
+    pub fn settle(&self, job: u32, status: i32, text: Option<String>, response: &[u8]) -> f64 {
+        let state = &self.state;
+        let answer = answer(status, text, response, state);
+        let mut jobs = state.jobs.borrow_mut();
+        let Some(slot) = jobs.get_mut(job as usize) else {
+            return -1.0;
+        };
+        let Some(job) = slot else {
+            return -1.0;
+        };
+        let encoder = state.encoder.borrow();
+        let next = job
+            .export
+            .answer(&encoder, &job.retry, &state.pipeline.stats, answer);
+        match next {
+            NextSend::Now => 0.0,
+            NextSend::After(wait) => wait.as_secs_f64() * 1000.0,
+            NextSend::Done => {
+                if let Some(job) = slot.take() {
+                    state
+                        .dropped_by_export
+                        .set(state.dropped_by_export.get() + job.export.dropped);
+                }
+                -1.0
+            }
+        }
+    }
+
+    /// Spans dropped by exports so far (a flush compares before and after).
+    #[wasm_bindgen(js_name = droppedByExport)]
+    pub fn dropped_by_export(&self) -> f64 {
+        self.state.dropped_by_export.get() as f64
+    }
+
+    /// Stops accepting spans; returns whether it had already stopped.
+    pub fn close(&self) -> bool {
+        self.state.pipeline.close()
+    }
+
+    /// The shutdown deadline passed: every span still buffered or in flight is dropped
+    /// and counted, and later answers change nothing. Returns how many.
+    pub fn abandon(&self) -> f64 {
+        self.state.jobs.borrow_mut().clear();
+        self.state.pipeline.abandon_everything() as f64
+    }
+
+    /// How many export errors were recorded so far.
+    pub fn errors(&self) -> f64 {
+        self.state.pipeline.stats.errors_recorded() as f64
+    }
+
+    /// The most recent export error.
+    #[wasm_bindgen(js_name = lastError)]
+    pub fn last_error(&self) -> Option<String> {
+        self.state.pipeline.stats.last_error()
+    }
+
+    /// The counters in the order `js/api.js` names them: collected, exported, buffer full,
+    /// retries exhausted, rejected, timed out, too large, shutdown, page unload, batches,
+    /// retries, bytes sent, buffered, sampled out.
+    pub fn stats(&self) -> Vec<f64> {
+        let stats = self.state.stats();
+        [
+            stats.collected,
+            stats.exported,
+            stats.dropped_buffer_full,
+            stats.dropped_retries_exhausted,
+            stats.dropped_rejected,
+            stats.dropped_timed_out,
+            stats.dropped_too_large,
+            stats.dropped_shutdown,
+            stats.dropped_page_unload,
+            stats.batches,
+            stats.retries,
+            stats.bytes_sent,
+            stats.buffered,
+            stats.sampled_out,
+        ]
+        .map(|count| count as f64)
+        .to_vec()
+    }
+}
+
+impl CollectorCore {
+    /// Files `job`, or settles it at once when it has nothing to send (every span too large).
+    fn start(&self, job: Job) -> i32 {
+        if job.export.body().is_none() {
+            let dropped = &self.state.dropped_by_export;
+            dropped.set(dropped.get() + job.export.dropped);
+            return -1;
+        }
+        self.state.file(job) as i32
+    }
+}
+
+/// What JavaScript saw, as the shared export code takes it.
+fn answer(
+    status: i32,
+    text: Option<String>,
+    response: &[u8],
+    state: &CoreState,
+) -> Result<PartialSuccess, SendError> {
+    let status = match status {
+        NETWORK_ERROR => {
+            return Err(SendError::Network(
+                text.unwrap_or_else(|| "fetch failed".to_owned()),
+            ))
+        }
+        TIMED_OUT => return Err(SendError::Timeout(state.export_timeout)),
+        status => u16::try_from(status).unwrap_or(0),
+    };
+    if classify_status(status) == StatusClass::Accepted {
+        let json = state.encoder.borrow().protocol.is_json();
+        return Ok(PartialSuccess::from_response(response, json));
+    }
+    let body = if status == 0 || (300..400).contains(&status) {
+        "the endpoint redirected, and redirects are not followed: set the endpoint to the final URL"
+            .to_owned()
+    } else {
+        let shown = response.get(..ERROR_BODY_LIMIT).unwrap_or(response);
+        String::from_utf8_lossy(shown).into_owned()
+    };
+    Err(SendError::Status {
+        status,
+        body,
+        retry_after: text
+            .and_then(|value| parse_retry_after(&value, crate::platform::now_unix_nanos())),
+    })
+}

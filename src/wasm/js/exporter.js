@@ -1,0 +1,301 @@
+// The collector's I/O, in plain JavaScript: `fetch`, timers and the page lifecycle. The
+// WebAssembly core (core.rs) holds the spans and makes every decision — whether a batch is
+// due, what body to send, what an answer means, how long to wait before a retry — so the
+// policy is the same Rust code as in native builds; this file only does what it is told.
+// Both the JavaScript `Collector` (api.js) and the Rust one (collector.rs) drive one.
+
+// Bytes of keepalive request bodies in flight at most: under the browsers' 64 KiB, with
+// room for what else a page may send with keepalive (as OpenTelemetry JS and Faro do).
+const KEEPALIVE_BUDGET = 60000;
+// Keepalive requests pending at most (OpenTelemetry JS's and Faro's limit).
+const MAX_KEEPALIVE_REQUESTS = 9;
+// The most of a response body read: an OTLP response is a few bytes, and a hostile or
+// misconfigured server must not make the page buffer a huge (or endless) one.
+const RESPONSE_BODY_LIMIT = 65536;
+// The longest delay setTimeout honours (about 24.8 days); longer ones would fire at once.
+const LONGEST_TIMEOUT_MS = 2147483647;
+// What `settle` is told instead of a status (core.rs has the same numbers).
+const NETWORK_ERROR = -1;
+const TIMED_OUT = -2;
+const EMPTY = new Uint8Array(0);
+
+const noop = () => {};
+
+function timer(callback, ms) {
+  return setTimeout(callback, Math.min(ms, LONGEST_TIMEOUT_MS));
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => timer(resolve, ms));
+}
+
+// Resolves like `promise`, or to `late()` if `ms` pass first; leaves no timer armed.
+function within(promise, ms, late) {
+  let id;
+  const deadline = new Promise((resolve) => {
+    id = timer(() => resolve(late()), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(id));
+}
+
+// At most `limit` bytes of a response body; the rest of the download is cancelled.
+async function readPrefix(response, limit) {
+  const reader = response.body && response.body.getReader();
+  if (!reader) return EMPTY;
+  const chunks = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    if (size >= limit) reader.cancel().catch(noop);
+  } catch {
+    // What arrived before the failure is all there is.
+  }
+  const bytes = new Uint8Array(Math.min(size, limit));
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk.subarray(0, bytes.length - at), at);
+    at += chunk.length;
+    if (at >= bytes.length) break;
+  }
+  return bytes;
+}
+
+export class Exporter {
+  // `headers` alternate names and values; `settings` are the export, flush and shutdown
+  // timeouts in milliseconds.
+  constructor(core, endpoint, headers, settings) {
+    this.core = core;
+    this.endpoint = endpoint;
+    this.headers = {};
+    for (let i = 0; i + 1 < headers.length; i += 2) this.headers[headers[i]] = headers[i + 1];
+    [this.timeoutMs, this.flushTimeoutMs, this.shutdownTimeoutMs] = settings;
+    // Told the message of each new export error.
+    this.onError = null;
+    this.errorsTold = 0;
+    // Exports run one at a time, one after another on this chain.
+    this.chain = Promise.resolve();
+    this.exportQueued = false;
+    this.waiters = [];
+    this.batchTimer = null;
+    this.timerFired = false;
+    this.keepaliveBytes = 0;
+    this.keepaliveRequests = 0;
+    // During a page event's task: 1 hidden, 2 unloading. Spans ended meanwhile (by the
+    // page's own listeners, which may run after ours) leave with keepalive at once.
+    this.pageEvent = 0;
+    this.keepaliveQueued = false;
+    this.listening = [];
+    this.watchPage();
+  }
+
+  // Spans were accepted: export a full batch now, or arm the batch timer.
+  schedule() {
+    if (this.pageEvent === 0) {
+      this.byPolicy();
+    } else if (!this.keepaliveQueued) {
+      this.keepaliveQueued = true;
+      queueMicrotask(() => {
+        this.keepaliveQueued = false;
+        if (this.pageEvent !== 0) this.sendKeepalive(this.pageEvent === 2);
+        // What did not fit (the page only hidden) waits for the usual export.
+        this.byPolicy();
+      });
+    }
+  }
+
+  byPolicy() {
+    const step = this.core.nextStep(false);
+    if (step === 0) this.exportDue();
+    else if (step > 0) this.armTimer(step);
+  }
+
+  armTimer(ms) {
+    if (this.batchTimer !== null || this.listening === null) return;
+    this.batchTimer = timer(() => {
+      this.batchTimer = null;
+      this.timerFired = true;
+      this.exportDue();
+    }, ms);
+  }
+
+  // Queues an export of the batches due: full ones, and a partial one once its timer fired.
+  exportDue() {
+    if (this.exportQueued) return;
+    this.exportQueued = true;
+    this.exclusive(async () => {
+      this.exportQueued = false;
+      for (;;) {
+        const step = this.core.nextStep(this.timerFired);
+        if (step !== 0) {
+          if (step > 0) this.armTimer(step);
+          return;
+        }
+        this.timerFired = false;
+        await this.send(this.core.takeBatch(), null);
+      }
+    });
+  }
+
+  // Runs `task` after the exports before it; resolves to its result (undefined if it threw).
+  exclusive(task) {
+    const run = this.chain.then(task).catch(noop);
+    this.chain = run;
+    run.then(() => {
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    return run;
+  }
+
+  // Exports what is queued now (everything when `untilEmpty`); resolves to the number of
+  // spans dropped meanwhile.
+  async drain(untilEmpty) {
+    const core = this.core;
+    const droppedBefore = core.droppedByExport();
+    let remaining = core.queued();
+    while (core.queued() > 0 && (untilEmpty || remaining > 0)) {
+      const queued = core.queued();
+      const job = core.takeBatch();
+      remaining -= queued - core.queued();
+      await this.send(job, null);
+    }
+    return core.droppedByExport() - droppedBefore;
+  }
+
+  // Sends export `job`'s requests until the core says it is done. `keepalive`, a function
+  // called once the first attempt ends, sends that attempt with keepalive.
+  async send(job, keepalive) {
+    const core = this.core;
+    this.tell();
+    if (job < 0) return;
+    for (let body = core.body(job); body !== undefined; body = core.body(job)) {
+      const [status, text, response] = await this.post(body, keepalive !== null);
+      if (keepalive !== null) keepalive();
+      keepalive = null;
+      const wait = core.settle(job, status, text, response);
+      this.tell();
+      if (wait < 0) return;
+      if (wait > 0) await sleep(wait);
+    }
+  }
+
+  // POSTs one body: [status, Retry-After, start of the body], or [NETWORK_ERROR, message]
+  // or [TIMED_OUT]. Redirects are never followed: they would re-send the spans and headers
+  // elsewhere, or turn into a GET; the opaque answer (status 0) is refused by the core.
+  async post(body, keepalive) {
+    const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive };
+    let timedOut = false;
+    let id;
+    try {
+      const controller = typeof AbortController === 'function' ? new AbortController() : null;
+      if (controller) init.signal = controller.signal;
+      const deadline = new Promise((resolve) => {
+        id = timer(() => {
+          timedOut = true;
+          if (controller) controller.abort();
+          resolve(null);
+        }, this.timeoutMs);
+      });
+      const response = await Promise.race([fetch(this.endpoint, init), deadline]);
+      if (timedOut) return [TIMED_OUT, undefined, EMPTY];
+      const retryAfter = response.headers.get('retry-after');
+      return [response.status, retryAfter === null ? undefined : retryAfter, await readPrefix(response, RESPONSE_BODY_LIMIT)];
+    } catch (error) {
+      if (timedOut) return [TIMED_OUT, undefined, EMPTY];
+      const message = error && typeof error.message === 'string' ? error.message : String(error);
+      return [NETWORK_ERROR, message, EMPTY];
+    } finally {
+      clearTimeout(id);
+    }
+  }
+
+  // Tells `onError` of the last error when new ones were recorded.
+  tell() {
+    const errors = this.core.errors();
+    if (errors === this.errorsTold) return;
+    this.errorsTold = errors;
+    if (this.onError !== null) this.onError(this.core.lastError());
+  }
+
+  // Exports what is buffered now; resolves to the number of spans dropped, or -1 when the
+  // flush timeout passes first (the export goes on).
+  flush() {
+    return within(this.exclusive(() => this.drain(false)), this.flushTimeoutMs, () => -1);
+  }
+
+  // Stops accepting spans and exports everything within the shutdown timeout; resolves to
+  // [dropped by export, dropped at the deadline].
+  shutdown() {
+    this.core.close();
+    this.release();
+    const drained = this.exclusive(() => this.drain(true)).then((dropped) => [dropped, 0]);
+    return within(drained, this.shutdownTimeoutMs, () => [0, this.core.abandon()]);
+  }
+
+  // Resolves when the export under way, or the next one, ends.
+  exported() {
+    const ended = new Promise((resolve) => this.waiters.push(resolve));
+    this.exportDue();
+    return ended;
+  }
+
+  // Page lifecycle: a page can be hidden or closed at any moment, and ordinary requests die
+  // with it. On `visibilitychange` to hidden and on `pagehide`, what is buffered leaves with
+  // `fetch(…, { keepalive: true })`, which the browser finishes after the page is gone. In
+  // Node and workers there is no `document`: only what exists is listened to.
+  watchPage() {
+    const scope = globalThis;
+    const document = scope.document;
+    const handler = (event) => {
+      if (event.type === 'pagehide') this.pageGoing(true);
+      else if (document.visibilityState === 'hidden') this.pageGoing(false);
+    };
+    for (const [target, type] of [[scope, 'pagehide'], [document, 'visibilitychange']]) {
+      if (target && typeof target.addEventListener === 'function') {
+        target.addEventListener(type, handler);
+        this.listening.push(() => target.removeEventListener(type, handler));
+      }
+    }
+  }
+
+  pageGoing(unloading) {
+    this.sendKeepalive(unloading);
+    if (this.pageEvent === 0) {
+      // A timer runs after every listener of this event, and their microtasks.
+      timer(() => {
+        this.pageEvent = 0;
+      }, 0);
+    }
+    this.pageEvent = unloading ? 2 : 1;
+  }
+
+  // Sends what is buffered with keepalive requests within the browsers' budget; what does
+  // not fit stays buffered (hidden) or is dropped and counted (unloading).
+  sendKeepalive(unloading) {
+    const budget = Math.max(0, KEEPALIVE_BUDGET - this.keepaliveBytes);
+    const requests = Math.max(0, MAX_KEEPALIVE_REQUESTS - this.keepaliveRequests);
+    for (const job of this.core.takeKeepalive(budget, requests, unloading)) {
+      const bytes = this.core.body(job).length;
+      this.keepaliveBytes += bytes;
+      this.keepaliveRequests++;
+      this.send(job, () => {
+        this.keepaliveBytes -= bytes;
+        this.keepaliveRequests--;
+      });
+    }
+    this.tell();
+  }
+
+  // Removes the page listeners and the batch timer; nothing more is scheduled.
+  release() {
+    if (this.listening === null) return;
+    for (const remove of this.listening) remove();
+    this.listening = null;
+    clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+  }
+}
