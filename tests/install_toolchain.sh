@@ -4,6 +4,7 @@
 #   - wasm-pack 0.15.1
 #   - wasm-bindgen-cli of exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from the npm binaryen package (Debian's breaks wasm-bindgen output)
+#   - esbuild 0.28.2 (bundles and minifies the package's JavaScript)
 #   - Chromium and chromedriver from Debian's packages
 #   - a Python venv with rotel 0.0.1a15 (a real OpenTelemetry collector, for the interop
 #     test) and prometheus_client 0.21.1 (an independent parser for our /metrics text)
@@ -34,6 +35,12 @@ install_step "wasm-opt (npm binaryen 132)"
 if ! "$tools_dir/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version 132"; then
     mkdir -p "$tools_dir"
     npm install --prefix "$tools_dir" --no-audit --no-fund binaryen@132
+fi
+
+install_step "esbuild 0.28.2 (npm)"
+if ! "$tools_dir/node_modules/.bin/esbuild" --version 2>/dev/null | grep -qx "0.28.2"; then
+    mkdir -p "$tools_dir"
+    npm install --prefix "$tools_dir" --no-audit --no-fund esbuild@0.28.2
 fi
 export PATH="$tools_dir/node_modules/.bin:$PATH"
 

@@ -4,8 +4,6 @@
 //! A small writer instead of serde_json keeps the browser package light and lets us
 //! write straight from the span model.
 
-use std::fmt::Write as _;
-
 use super::ScopeGroup;
 use crate::model::{
     otlp_flags, push_hex, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value,
@@ -50,17 +48,41 @@ fn push_key(key: &str, first: &mut bool, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\":");
 }
 
-fn push_display(value: impl std::fmt::Display, out: &mut Vec<u8>) {
-    let mut text = String::new();
-    // Writing into a String cannot fail.
-    let _ = write!(text, "{value}");
-    out.extend_from_slice(text.as_bytes());
+/// An integer in decimal, by hand: `core::fmt` would bring kilobytes of formatting code
+/// into the browser package for it.
+fn push_int(value: impl Into<i64>, out: &mut Vec<u8>) {
+    let value: i64 = value.into();
+    if value < 0 {
+        out.push(b'-');
+    }
+    push_unsigned(value.unsigned_abs(), out);
+}
+
+fn push_unsigned(mut value: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    while start > 0 {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(start..).unwrap_or_default());
 }
 
 /// A 64-bit integer as a decimal string, as OTLP/JSON requires.
-fn push_quoted_int(value: impl std::fmt::Display, out: &mut Vec<u8>) {
+fn push_quoted_int(value: i64, out: &mut Vec<u8>) {
     out.push(b'"');
-    push_display(value, out);
+    push_int(value, out);
+    out.push(b'"');
+}
+
+/// A timestamp as a decimal string, as OTLP/JSON requires.
+fn push_quoted_nanos(value: u64, out: &mut Vec<u8>) {
+    out.push(b'"');
+    push_unsigned(value, out);
     out.push(b'"');
 }
 
@@ -131,7 +153,7 @@ fn push_any_value(value: &Value, out: &mut Vec<u8>) {
         }
         Value::Int(int) => {
             out.extend_from_slice(b"{\"intValue\":");
-            push_quoted_int(int, out);
+            push_quoted_int(*int, out);
         }
         Value::Double(double) => {
             push_double_value(*double, out);
@@ -186,7 +208,7 @@ fn push_attributes(pairs: &[KeyValue], dropped: u32, first: &mut bool, out: &mut
 fn push_count(key: &str, count: u32, first: &mut bool, out: &mut Vec<u8>) {
     if count > 0 {
         push_key(key, first, out);
-        push_display(count, out);
+        push_int(count, out);
     }
 }
 
@@ -207,7 +229,7 @@ fn push_event(event: &Event, out: &mut Vec<u8>) {
     let mut first = true;
     out.push(b'{');
     push_key("timeUnixNano", &mut first, out);
-    push_quoted_int(event.time_unix_nano, out);
+    push_quoted_nanos(event.time_unix_nano, out);
     push_key("name", &mut first, out);
     push_string(&event.name, out);
     push_attributes(
@@ -238,7 +260,7 @@ fn push_link(link: &Link, out: &mut Vec<u8>) {
         out,
     );
     push_key("flags", &mut first, out);
-    push_display(
+    push_int(
         otlp_flags(context.trace_flags, Some(context.is_remote)),
         out,
     );
@@ -251,7 +273,7 @@ fn push_status(status: &SpanStatus, first: &mut bool, out: &mut Vec<u8>) {
     }
     push_key("status", first, out);
     out.extend_from_slice(b"{\"code\":");
-    push_display(status.otlp_code(), out);
+    push_int(status.otlp_code(), out);
     if let SpanStatus::Error { message } = status {
         if !message.is_empty() {
             out.extend_from_slice(b",\"message\":");
@@ -277,15 +299,15 @@ fn push_span(span: &Span, out: &mut Vec<u8>) {
         push_hex_string(parent.as_bytes(), out);
     }
     push_key("flags", &mut first, out);
-    push_display(span.otlp_flags(), out);
+    push_int(span.otlp_flags(), out);
     push_key("name", &mut first, out);
     push_string(&span.name, out);
     push_key("kind", &mut first, out);
-    push_display(span.kind.otlp_code(), out);
+    push_int(span.kind.otlp_code(), out);
     push_key("startTimeUnixNano", &mut first, out);
-    push_quoted_int(span.start_time_unix_nano, out);
+    push_quoted_nanos(span.start_time_unix_nano, out);
     push_key("endTimeUnixNano", &mut first, out);
-    push_quoted_int(span.end_time_unix_nano, out);
+    push_quoted_nanos(span.end_time_unix_nano, out);
     push_attributes(
         span.attributes.as_slice(),
         span.attributes.dropped_count(),

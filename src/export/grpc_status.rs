@@ -6,9 +6,7 @@
 
 use std::time::Duration;
 
-use prost::encoding::{decode_key, decode_varint, WireType};
-
-use super::wire::{length_delimited, skip};
+use super::wire::{key, length_delimited, skip, varint, WireType};
 use crate::retry::StatusClass;
 
 const OK: i32 = 0;
@@ -65,7 +63,7 @@ pub(crate) fn code_name(code: i32) -> &'static str {
 pub(crate) fn retry_info_delay(status_details: &[u8]) -> Option<Duration> {
     let mut body = status_details;
     while !body.is_empty() {
-        let (tag, wire_type) = decode_key(&mut body).ok()?;
+        let (tag, wire_type) = key(&mut body)?;
         if tag != 3 || wire_type != WireType::LengthDelimited {
             skip(wire_type, &mut body)?;
             continue;
@@ -81,7 +79,7 @@ pub(crate) fn retry_info_delay(status_details: &[u8]) -> Option<Duration> {
 fn retry_info_in_any(mut any: &[u8]) -> Option<Duration> {
     let (mut type_url, mut value) = (None, None);
     while !any.is_empty() {
-        let (tag, wire_type) = decode_key(&mut any).ok()?;
+        let (tag, wire_type) = key(&mut any)?;
         match (tag, wire_type) {
             (1, WireType::LengthDelimited) => type_url = Some(length_delimited(&mut any)?),
             (2, WireType::LengthDelimited) => value = Some(length_delimited(&mut any)?),
@@ -95,7 +93,7 @@ fn retry_info_in_any(mut any: &[u8]) -> Option<Duration> {
     let mut retry_info = value.unwrap_or_default();
     let mut delay = Duration::ZERO;
     while !retry_info.is_empty() {
-        let (tag, wire_type) = decode_key(&mut retry_info).ok()?;
+        let (tag, wire_type) = key(&mut retry_info)?;
         if (tag, wire_type) == (1, WireType::LengthDelimited) {
             delay = duration(length_delimited(&mut retry_info)?)?;
         } else {
@@ -110,10 +108,10 @@ fn retry_info_in_any(mut any: &[u8]) -> Option<Duration> {
 fn duration(mut body: &[u8]) -> Option<Duration> {
     let (mut seconds, mut nanos) = (0i64, 0i32);
     while !body.is_empty() {
-        let (tag, wire_type) = decode_key(&mut body).ok()?;
+        let (tag, wire_type) = key(&mut body)?;
         match (tag, wire_type) {
-            (1, WireType::Varint) => seconds = decode_varint(&mut body).ok()? as i64,
-            (2, WireType::Varint) => nanos = decode_varint(&mut body).ok()? as i32,
+            (1, WireType::Varint) => seconds = varint(&mut body)? as i64,
+            (2, WireType::Varint) => nanos = varint(&mut body)? as i32,
             _ => skip(wire_type, &mut body)?,
         }
     }
@@ -124,7 +122,7 @@ fn duration(mut body: &[u8]) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prost::encoding::{encode_key, encode_varint};
+    use prost::encoding::{encode_key, encode_varint, WireType};
 
     fn field(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
         encode_key(tag, WireType::LengthDelimited, out);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{settle_request, settle_too_large, PartialSuccess, SendError};
+use super::{settle_request, settle_too_large, ExportProblem, PartialSuccess, SendError};
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::model::Span;
 use crate::retry::RetryPolicy;
@@ -42,17 +42,14 @@ impl RetryState {
         }
     }
 
-    /// After a failed attempt (recorded in each of `stats`): the wait before the next one,
-    /// or why the body's spans are dropped when there is none.
+    /// After a failed attempt: the wait before the next one (a retry, counted in each of
+    /// `stats`), or why the body's spans are dropped when there is none.
     pub(crate) fn after_failure(
         &mut self,
         policy: &RetryPolicy,
         error: &SendError,
         stats: &[&StatsCounters],
     ) -> Result<Duration, DropReason> {
-        for counters in stats {
-            counters.record_error(error.to_string());
-        }
         if !error.is_retryable() {
             return Err(error.drop_reason());
         }
@@ -78,6 +75,8 @@ pub(crate) struct ExportJob {
     retry: RetryState,
     /// Spans this job dropped, so a flush can tell what it lost.
     pub(crate) dropped: u64,
+    /// What went wrong since the driver last asked ([`take_problems`](Self::take_problems)).
+    problems: Vec<ExportProblem>,
 }
 
 impl ExportJob {
@@ -92,11 +91,13 @@ impl ExportJob {
         let encoded = encoder.encode_batch_within(&batch, limit);
         let mut pending = encoded.requests;
         pending.reverse();
+        let (dropped, problem) = settle_too_large(stats, encoded.too_large);
         ExportJob {
             batch,
             pending,
             retry: RetryState::start(),
-            dropped: settle_too_large(stats, encoded.too_large),
+            dropped,
+            problems: problem.into_iter().collect(),
         }
     }
 
@@ -109,6 +110,7 @@ impl ExportJob {
             pending: vec![request],
             retry: RetryState::start(),
             dropped: 0,
+            problems: Vec::new(),
         }
     }
 
@@ -132,11 +134,15 @@ impl ExportJob {
         }
         let answer = match answer {
             Ok(partial) => Ok(partial),
-            Err(error) => match self.retry.after_failure(policy, &error, &[stats]) {
-                Ok(wait) if wait.is_zero() => return NextSend::Now,
-                Ok(wait) => return NextSend::After(wait),
-                Err(reason) => Err(reason),
-            },
+            Err(error) => {
+                let next = self.retry.after_failure(policy, &error, &[stats]);
+                self.problems.push(ExportProblem::Failed(error));
+                match next {
+                    Ok(wait) if wait.is_zero() => return NextSend::Now,
+                    Ok(wait) => return NextSend::After(wait),
+                    Err(reason) => Err(reason),
+                }
+            }
         };
         let Some(request) = self.pending.pop() else {
             return NextSend::Done;
@@ -145,12 +151,14 @@ impl ExportJob {
         if answer.as_ref().err() == Some(&DropReason::TooLarge) && request.span_count > 1 {
             self.split(encoder, request, stats);
         } else {
-            self.dropped += settle_request(
+            let (dropped, problem) = settle_request(
                 stats,
                 request.span_count as u64,
                 request.body.len() as u64,
                 answer,
             );
+            self.dropped += dropped;
+            self.problems.extend(problem);
         }
         if self.pending.is_empty() {
             NextSend::Done
@@ -169,13 +177,20 @@ impl ExportJob {
             (left, request.first_span),
         ] {
             let encoded = encoder.encode_batch(half);
-            self.dropped += settle_too_large(stats, encoded.too_large);
+            let (dropped, problem) = settle_too_large(stats, encoded.too_large);
+            self.dropped += dropped;
+            self.problems.extend(problem);
             self.pending
                 .extend(encoded.requests.into_iter().rev().map(|mut part| {
                     part.first_span += first_span;
                     part
                 }));
         }
+    }
+
+    /// What went wrong since the last call, oldest first.
+    pub(crate) fn take_problems(&mut self) -> std::vec::Drain<'_, ExportProblem> {
+        self.problems.drain(..)
     }
 
     /// The batch's `Vec`, emptied, to reuse for the next one.

@@ -8,6 +8,7 @@
 mod grpc_status;
 mod job;
 mod partial_success;
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod retry_after;
 mod wire;
 
@@ -21,6 +22,8 @@ pub(crate) use grpc_status::{classify_grpc_code, retry_info_delay};
 pub(crate) use job::RetryState;
 pub(crate) use job::{ExportJob, NextSend};
 pub(crate) use partial_success::PartialSuccess;
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
+// browsers' JavaScript reads the header
 pub(crate) use retry_after::parse_retry_after;
 
 use std::time::Duration;
@@ -96,51 +99,70 @@ impl SendError {
     }
 }
 
+/// What went wrong with an export, kept as data until someone words it: native drivers
+/// record its text; the browser core hands its parts to JavaScript, which words it, so no
+/// formatting code ships in the package.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ExportProblem {
+    /// A request failed (its last attempt, or one that will be retried).
+    #[error("{0}")]
+    Failed(SendError),
+    /// A 2xx response's partial success rejected some spans.
+    #[error("the backend accepted the request but rejected {spans} spans: {message}")]
+    Rejected { spans: u64, message: String },
+    /// Spans larger than the request size limit on their own.
+    #[error(
+        "{0} spans were each larger than the request size limit on their own and were dropped"
+    )]
+    TooLarge(usize),
+}
+
 /// Settles one request's in-flight spans from its answer: a 2xx exports them, except any
 /// its partial success rejected (not retried: the backend has decided; its message is
-/// recorded); a failure drops them all for `reason`. Returns how many were dropped.
+/// returned); a failure drops them all for `reason`. Returns how many were dropped.
 pub(crate) fn settle_request(
     stats: &StatsCounters,
     spans: u64,
     bytes: u64,
     answer: Result<PartialSuccess, DropReason>,
-) -> u64 {
+) -> (u64, Option<ExportProblem>) {
     match answer {
         Ok(partial) => {
-            let rejected = rejected_spans(stats, spans, &partial);
-            stats.settle_exported(spans - rejected, bytes);
-            if rejected > 0 {
-                stats.settle_dropped(DropReason::Rejected, rejected);
+            let rejected = rejected_spans(spans, partial);
+            let count = rejected.as_ref().map_or(0, |problem| match problem {
+                ExportProblem::Rejected { spans, .. } => *spans,
+                _ => 0,
+            });
+            stats.settle_exported(spans - count, bytes);
+            if count > 0 {
+                stats.settle_dropped(DropReason::Rejected, count);
             }
-            rejected
+            (count, rejected)
         }
         Err(reason) => {
             stats.settle_dropped(reason, spans);
-            spans
+            (spans, None)
         }
     }
 }
 
-/// Counts spans too large to send even alone as dropped; returns how many.
-pub(crate) fn settle_too_large(stats: &StatsCounters, spans: usize) -> u64 {
-    if spans > 0 {
-        stats.settle_dropped(DropReason::TooLarge, spans as u64);
-        stats.record_error(format!(
-            "{spans} spans were each larger than the request size limit on their own and were dropped"
-        ));
+/// Counts spans too large to send even alone as dropped; returns how many, and the problem.
+pub(crate) fn settle_too_large(
+    stats: &StatsCounters,
+    spans: usize,
+) -> (u64, Option<ExportProblem>) {
+    if spans == 0 {
+        return (0, None);
     }
-    spans as u64
+    stats.settle_dropped(DropReason::TooLarge, spans as u64);
+    (spans as u64, Some(ExportProblem::TooLarge(spans)))
 }
 
-/// How many of a request's `spans` a 2xx response rejected in its partial success; records
-/// the backend's message in `stats`.
-pub(crate) fn rejected_spans(stats: &StatsCounters, spans: u64, partial: &PartialSuccess) -> u64 {
+/// What a 2xx response's partial success rejected of a request's `spans`, if anything.
+pub(crate) fn rejected_spans(spans: u64, partial: PartialSuccess) -> Option<ExportProblem> {
     let rejected = partial.rejected_spans.min(spans);
-    if rejected > 0 {
-        stats.record_error(format!(
-            "the backend accepted the request but rejected {rejected} spans: {}",
-            partial.error_message
-        ));
-    }
-    rejected
+    (rejected > 0).then_some(ExportProblem::Rejected {
+        spans: rejected,
+        message: partial.error_message,
+    })
 }

@@ -2,9 +2,7 @@
 //! `partial_success` tells how many spans the backend rejected anyway, and why. Read by
 //! hand (protobuf and JSON) so the browser package needs no decoder.
 
-use prost::encoding::{decode_key, decode_varint, WireType};
-
-use super::wire::{length_delimited_prefix, skip};
+use super::wire::{key, length_delimited_prefix, skip, utf8_prefix, varint, WireType};
 
 /// Spans a backend rejected in an otherwise successful response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,22 +29,22 @@ impl PartialSuccess {
 fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
     let mut result = PartialSuccess::default();
     while !body.is_empty() {
-        let (tag, wire_type) = decode_key(&mut body).ok()?;
+        let (tag, wire_type) = key(&mut body)?;
         if tag != 1 || wire_type != WireType::LengthDelimited {
             skip(wire_type, &mut body)?;
             continue;
         }
         let mut inner = length_delimited_prefix(&mut body)?;
         while !inner.is_empty() {
-            let (tag, wire_type) = decode_key(&mut inner).ok()?;
+            let (tag, wire_type) = key(&mut inner)?;
             match (tag, wire_type) {
                 (1, WireType::Varint) => {
-                    let rejected = decode_varint(&mut inner).ok()? as i64;
+                    let rejected = varint(&mut inner)? as i64;
                     result.rejected_spans = rejected.max(0) as u64;
                 }
                 (2, WireType::LengthDelimited) => {
                     let text = length_delimited_prefix(&mut inner)?;
-                    result.error_message = String::from_utf8_lossy(text).into_owned();
+                    result.error_message = utf8_prefix(text).to_owned();
                 }
                 _ => skip(wire_type, &mut inner)?,
             }
@@ -59,10 +57,7 @@ fn from_protobuf(mut body: &[u8]) -> Option<PartialSuccess> {
 /// for the two keys (the response has no other fields that could contain them).
 fn from_json(body: &[u8]) -> Option<PartialSuccess> {
     // A body cut off by the bounded read may end inside a character: keep what is whole.
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => text,
-        Err(error) => std::str::from_utf8(body.get(..error.valid_up_to())?).ok()?,
-    };
+    let text = utf8_prefix(body);
     let rejected = json_value_after(text, "\"rejectedSpans\"")
         .and_then(json_count)
         .unwrap_or(0);

@@ -42,16 +42,24 @@ impl<T: Transport> BatchExporter<T> {
         }
         let spans = std::mem::take(batch);
         let mut job = ExportJob::new(&self.encoder, spans, usize::MAX, &self.stats);
+        record_problems(&mut job, &self.stats);
         while let Some(body) = job.body() {
             let answer = self.transport.send(body.clone()).await;
-            if let NextSend::After(wait) =
-                job.answer(&self.encoder, &self.retry, &self.stats, answer)
-            {
+            let next = job.answer(&self.encoder, &self.retry, &self.stats, answer);
+            record_problems(&mut job, &self.stats);
+            if let NextSend::After(wait) = next {
                 self.transport.wait(wait).await;
             }
         }
         self.dropped_by_export += job.dropped;
         *batch = job.into_batch();
+    }
+}
+
+/// Records the text of what went wrong in `job` as the last export error.
+fn record_problems(job: &mut ExportJob, stats: &StatsCounters) {
+    for problem in job.take_problems() {
+        stats.record_error(problem.to_string());
     }
 }
 
@@ -70,6 +78,9 @@ pub(crate) async fn send_with_retry<T: Transport>(
             Ok(partial) => return Ok(partial),
             Err(error) => error,
         };
+        for counters in stats {
+            counters.record_error(error.to_string());
+        }
         let wait = retries.after_failure(retry, &error, stats)?;
         transport.wait(wait).await;
     }

@@ -22,7 +22,7 @@ use super::transport::NativeTransport;
 use crate::config::{Config, Destination};
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::error::StartError;
-use crate::export::{rejected_spans, settle_too_large};
+use crate::export::{rejected_spans, settle_too_large, ExportProblem};
 use crate::model::Span;
 use crate::retry::RetryPolicy;
 use crate::stats::{DestinationStats, DropReason, StatsCounters};
@@ -185,7 +185,10 @@ impl FanoutExporter {
         }
         let encoded = self.encoder.encode_batch(batch);
         batch.clear();
-        let too_large = settle_too_large(&self.tracker.collector, encoded.too_large);
+        let (too_large, problem) = settle_too_large(&self.tracker.collector, encoded.too_large);
+        if let Some(problem) = problem {
+            self.tracker.collector.record_error(problem.to_string());
+        }
         lock(&self.tracker.state).dropped_by_export += too_large;
         for request in encoded.requests {
             self.wait_for_room().await;
@@ -284,10 +287,14 @@ impl LaneSender {
         let stats = [&*self.counters, &*self.tracker.collector];
         let outcome = send_with_retry(&self.transport, &self.retry, &delivery.body, &stats)
             .await
-            .map(|partial| {
-                let rejected = rejected_spans(&self.counters, delivery.spans, &partial);
-                rejected_spans(&self.tracker.collector, delivery.spans, &partial);
-                rejected
+            .map(|partial| match rejected_spans(delivery.spans, partial) {
+                Some(problem @ ExportProblem::Rejected { spans, .. }) => {
+                    let message = problem.to_string();
+                    self.tracker.collector.record_error(message.clone());
+                    self.counters.record_error(message);
+                    spans
+                }
+                _ => 0,
             });
         self.tracker.settle(&delivery, &self.counters, outcome);
     }

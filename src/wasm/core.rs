@@ -8,6 +8,7 @@
 //! [`CoreState`]; JavaScript holds it as a [`CollectorCore`].
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,11 +22,16 @@ use crate::batching::{BatchPolicy, NextStep};
 use crate::config::Config;
 use crate::encoding::{compact_gzip, protobuf_span_len, Compression, Gzip, RequestEncoder};
 use crate::error::CollectError;
-use crate::export::{parse_retry_after, ExportJob, NextSend, PartialSuccess, SendError};
-use crate::model::{SpanContext, SpanLimits};
+use crate::export::{
+    settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
+};
+use crate::model::SpanLimits;
 use crate::pipeline::{Pipeline, SpanQueue};
 use crate::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::stats::{DropReason, Stats, StatsCounters};
+
+/// Problems kept for JavaScript to word at most.
+const MAX_PROBLEMS: usize = 16;
 
 /// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
@@ -41,9 +47,6 @@ const REFUSED_BAD_RECORD: u32 = 4;
 const NETWORK_ERROR: i32 = -1;
 /// What `settle` is told instead of an HTTP status when the request timed out.
 const TIMED_OUT: i32 = -2;
-
-/// How much of an error response body is kept for the error message.
-const ERROR_BODY_LIMIT: usize = 512;
 
 /// A keepalive request that fails while the page still runs is tried once more, at once,
 /// as an ordinary request (keepalive ones may fail for their quota alone).
@@ -76,6 +79,10 @@ pub(crate) struct CoreState {
     dropped_by_export: Cell<u64>,
     /// Where `js/api.js` appends span records until [`CollectorCore::drain`].
     scratch: RefCell<Vec<u8>>,
+    /// Partial successes and spans too large, for JavaScript to word and report.
+    problems: RefCell<VecDeque<ExportProblem>>,
+    /// The partial success message of the problem JavaScript is wording.
+    problem_text: RefCell<Option<String>>,
 }
 
 impl CoreState {
@@ -105,6 +112,23 @@ impl CoreState {
             jobs: RefCell::new(Vec::new()),
             dropped_by_export: Cell::new(0),
             scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
+            problems: RefCell::new(VecDeque::new()),
+            problem_text: RefCell::new(None),
+        }
+    }
+
+    /// Keeps problems for JavaScript to word; failed requests it saw itself, and at most
+    /// [`MAX_PROBLEMS`] wait (the oldest are forgotten, still counted in the stats).
+    fn keep_problems(&self, problems: impl IntoIterator<Item = ExportProblem>) {
+        let mut kept = self.problems.borrow_mut();
+        for problem in problems {
+            if matches!(problem, ExportProblem::Failed(_)) {
+                continue;
+            }
+            if kept.len() >= MAX_PROBLEMS {
+                kept.pop_front();
+            }
+            kept.push_back(problem);
         }
     }
 
@@ -217,26 +241,6 @@ impl CollectorCore {
             .saturating_sub(pipeline.queue.len())
     }
 
-    /// A `traceparent` header as the words `js/api.js` keeps (trace id ×4, span id ×2,
-    /// flags), or nothing when it is invalid.
-    #[wasm_bindgen(js_name = parseTraceparent)]
-    pub fn parse_traceparent(&self, header: &str) -> Option<Vec<u32>> {
-        let context = SpanContext::from_traceparent(header).ok()?;
-        let trace = context.trace_id.to_bytes();
-        let span = context.span_id.to_bytes();
-        let mut words: Vec<u32> = trace
-            .chunks_exact(4)
-            .chain(span.chunks_exact(4))
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .fold(0, |word, &byte| word << 8 | u32::from(byte))
-            })
-            .collect();
-        words.push(u32::from(context.trace_flags));
-        Some(words)
-    }
-
     /// What the batch processor does now: 0 export a batch, a positive number of
     /// milliseconds to wait for more spans, -1 nothing is buffered. `timer_fired`: the batch
     /// timer armed for the oldest span has fired, so a partial batch goes too.
@@ -273,7 +277,8 @@ impl CollectorCore {
             return -1;
         }
         let encoder = state.encoder.borrow();
-        let export = ExportJob::new(&encoder, batch, usize::MAX, &state.pipeline.stats);
+        let mut export = ExportJob::new(&encoder, batch, usize::MAX, &state.pipeline.stats);
+        state.keep_problems(export.take_problems());
         self.start(Job {
             export,
             retry: state.retry,
@@ -310,10 +315,11 @@ impl CollectorCore {
             stats.drop_from_queue(DropReason::PageUnload, || queue.discard_all() as u64);
         }
         let encoded = encoder.encode_batch_within(&batch, budget);
-        let dropped = crate::export::settle_too_large(stats, encoded.too_large);
+        let (dropped, problem) = settle_too_large(stats, encoded.too_large);
         state
             .dropped_by_export
             .set(state.dropped_by_export.get() + dropped);
+        state.keep_problems(problem);
         let mut spans = batch.into_iter();
         let mut unsent = Vec::new();
         let mut taken = 0;
@@ -357,13 +363,21 @@ impl CollectorCore {
     }
 
     /// Takes the answer to export `job`'s request: `status` is the HTTP status, or -1 when
-    /// `fetch` failed (`text` has its message) or -2 when the request timed out; for an
-    /// HTTP answer `text` is the `Retry-After` header (if readable) and `response` the start
-    /// of the body. Returns -1 when the export is done, or the milliseconds to wait before
-    /// sending [`body`](Self::body) (0: at once).
-    pub fn settle(&self, job: u32, status: i32, text: Option<String>, response: &[u8]) -> f64 {
+    /// `fetch` failed (`text` has its message) or -2 when the request timed out. For an HTTP
+    /// answer, `retry_after_ms` is the wait the backend asked for (`Retry-After`, read by
+    /// JavaScript; negative when none), `text` the start of an error body and `response` the
+    /// start of a 2xx body. Returns -1 when the export is done, or the milliseconds to wait
+    /// before sending [`body`](Self::body) (0: at once).
+    pub fn settle(
+        &self,
+        job: u32,
+        status: i32,
+        retry_after_ms: f64,
+        text: Option<String>,
+        response: &[u8],
+    ) -> f64 {
         let state = &self.state;
-        let answer = answer(status, text, response, state);
+        let answer = answer(status, retry_after_ms, text, response, state);
         let mut jobs = state.jobs.borrow_mut();
         let Some(slot) = jobs.get_mut(job as usize) else {
             return -1.0;
@@ -375,6 +389,7 @@ impl CollectorCore {
         let next = job
             .export
             .answer(&encoder, &job.retry, &state.pipeline.stats, answer);
+        state.keep_problems(job.export.take_problems());
         match next {
             NextSend::Now => 0.0,
             NextSend::After(wait) => wait.as_secs_f64() * 1000.0,
@@ -407,15 +422,32 @@ impl CollectorCore {
         self.state.pipeline.abandon_everything() as f64
     }
 
-    /// How many export errors were recorded so far.
-    pub fn errors(&self) -> f64 {
-        self.state.pipeline.stats.errors_recorded() as f64
+    /// Records an export error JavaScript worded (the last error, and the problem handler's).
+    #[wasm_bindgen(js_name = recordError)]
+    pub fn record_error(&self, message: String) {
+        self.state.pipeline.stats.record_error(message);
     }
 
-    /// The most recent export error.
-    #[wasm_bindgen(js_name = lastError)]
-    pub fn last_error(&self) -> Option<String> {
-        self.state.pipeline.stats.last_error()
+    /// Takes the oldest problem JavaScript has not worded yet: N > 0 when a partial success
+    /// rejected N spans (its message in [`problem_text`](Self::problem_text)), -N when N
+    /// spans were too large to send alone, 0 when there is none. (Failed requests are
+    /// worded by JavaScript, which saw them.)
+    pub fn problem(&self) -> f64 {
+        let state = &self.state;
+        let problem = state.problems.borrow_mut().pop_front();
+        let (count, text) = match problem {
+            Some(ExportProblem::Rejected { spans, message }) => (spans as f64, Some(message)),
+            Some(ExportProblem::TooLarge(spans)) => (-(spans as f64), None),
+            Some(ExportProblem::Failed(_)) | None => (0.0, None),
+        };
+        *state.problem_text.borrow_mut() = text;
+        count
+    }
+
+    /// The backend's message of the partial success [`problem`](Self::problem) returned.
+    #[wasm_bindgen(js_name = problemText)]
+    pub fn problem_text(&self) -> Option<String> {
+        self.state.problem_text.borrow_mut().take()
     }
 
     /// The counters in the order `js/api.js` names them: collected, exported, buffer full,
@@ -459,16 +491,13 @@ impl CollectorCore {
 /// What JavaScript saw, as the shared export code takes it.
 fn answer(
     status: i32,
+    retry_after_ms: f64,
     text: Option<String>,
     response: &[u8],
     state: &CoreState,
 ) -> Result<PartialSuccess, SendError> {
     let status = match status {
-        NETWORK_ERROR => {
-            return Err(SendError::Network(
-                text.unwrap_or_else(|| "fetch failed".to_owned()),
-            ))
-        }
+        NETWORK_ERROR => return Err(SendError::Network(text.unwrap_or_default())),
         TIMED_OUT => return Err(SendError::Timeout(state.export_timeout)),
         status => u16::try_from(status).unwrap_or(0),
     };
@@ -476,17 +505,11 @@ fn answer(
         let json = state.encoder.borrow().protocol.is_json();
         return Ok(PartialSuccess::from_response(response, json));
     }
-    let body = if status == 0 || (300..400).contains(&status) {
-        "the endpoint redirected, and redirects are not followed: set the endpoint to the final URL"
-            .to_owned()
-    } else {
-        let shown = response.get(..ERROR_BODY_LIMIT).unwrap_or(response);
-        String::from_utf8_lossy(shown).into_owned()
-    };
     Err(SendError::Status {
         status,
-        body,
-        retry_after: text
-            .and_then(|value| parse_retry_after(&value, crate::platform::now_unix_nanos())),
+        // JavaScript words the error; the text is kept for symmetry with native builds.
+        body: text.unwrap_or_default(),
+        // A float-to-integer `as` saturates, and NaN becomes 0.
+        retry_after: (retry_after_ms >= 0.0).then(|| Duration::from_millis(retry_after_ms as u64)),
     })
 }

@@ -16,7 +16,7 @@ use crate::encoding::{Compression, Protocol};
 
 #[wasm_bindgen(module = "/src/wasm/js/api.js")]
 extern "C" {
-    /// The JavaScript `Collector` (see `js_api.js`): what `new Collector(options)` returns.
+    /// The JavaScript `Collector` (see `js/api.js`): what `new Collector(options)` returns.
     #[wasm_bindgen(js_name = Collector, typescript_type = "Collector")]
     pub type JsCollector;
 
@@ -48,7 +48,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn stats(this: &JsCollector) -> Object;
 
-    /// A span being recorded, a JavaScript object (see `js_api.js`).
+    /// A span being recorded, a JavaScript object (see `js/api.js`).
     #[wasm_bindgen(js_name = Span, typescript_type = "Span")]
     pub type JsSpan;
 

@@ -1,4 +1,4 @@
-//! Reads the byte record `js_api.js` writes when a JavaScript span ends, into a [`Span`].
+//! Reads the byte record `js/api.js` writes when a JavaScript span ends, into a [`Span`].
 //!
 //! The JavaScript API records an open span in JavaScript; `end()` appends this record to a
 //! scratch buffer that Rust drains a few spans at a time. Each record is a u32 byte count
@@ -28,7 +28,7 @@ use crate::model::{
     Value,
 };
 
-/// Why a record could not be read: a mismatch between `js_api.js` and this reader, never
+/// Why a record could not be read: a mismatch between `js/api.js` and this reader, never
 /// something a user's input can cause.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RecordError {

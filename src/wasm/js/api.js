@@ -102,6 +102,21 @@ function idWords(text, digits) {
   return words.some((word) => word !== 0) ? words : null;
 }
 
+// A W3C `traceparent` header: version, trace id, span id, flags; a future version may
+// append fields after a dash, version 00 may not, and version ff is invalid.
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+// The words of a `traceparent` header value (trace id ×4, span id ×2, flags), or null when
+// it is not a valid one.
+function traceparentWords(header) {
+  const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
+  if (match === null || match[1] === 'ff' || (match[1] === '00' && match[5] !== undefined)) return null;
+  const trace = idWords(match[2], 32);
+  const span = idWords(match[3], 16);
+  if (trace === null || span === null) return null;
+  return [...trace, ...span, parseInt(match[4], 16)];
+}
+
 // A value as error messages show it. Never throws: symbols and hostile objects included.
 function describe(value) {
   try {
@@ -756,7 +771,7 @@ export class Collector {
     return this._exporter.flush().then((dropped) => {
       if (dropped === 0) return true;
       this._reporter.report('export-failed', dropped > 0
-        ? `flush: ${dropped} spans were not delivered; last error: ${this._core.lastError()}`
+        ? `flush: ${dropped} spans were not delivered; last error: ${this._exporter.lastError}`
         : `flush timed out after ${FLUSH_TIMEOUT_MS} ms with spans still being exported`);
       return false;
     });
@@ -773,7 +788,7 @@ export class Collector {
       if (dropped === 0 && late === 0) return true;
       this._reporter.report('export-failed', late > 0
         ? `shutdown timed out after ${SHUTDOWN_TIMEOUT_MS} ms: ${late} spans were dropped`
-        : `shutdown: ${dropped} spans were not delivered; last error: ${this._core.lastError()}`);
+        : `shutdown: ${dropped} spans were not delivered; last error: ${this._exporter.lastError}`);
       return false;
     });
     return this._shutdown;
@@ -917,9 +932,8 @@ export class Collector {
   }
 
   _parseTraceparent(header, traceState) {
-    if (typeof header !== 'string' || this._freed) return null;
-    const words = this._core.parseTraceparent(header);
-    if (words === undefined) return null;
+    const words = traceparentWords(header);
+    if (words === null) return null;
     return {
       t0: words[0], t1: words[1], t2: words[2], t3: words[3],
       s0: words[4], s1: words[5], flags: words[6], traceState, remote: true,

@@ -17,6 +17,8 @@ const LONGEST_TIMEOUT_MS = 2147483647;
 // What `settle` is told instead of a status (core.rs has the same numbers).
 const NETWORK_ERROR = -1;
 const TIMED_OUT = -2;
+// How much of an error response body is kept for the error message.
+const ERROR_TEXT_LIMIT = 512;
 const EMPTY = new Uint8Array(0);
 
 const noop = () => {};
@@ -65,6 +67,16 @@ async function readPrefix(response, limit) {
   return bytes;
 }
 
+// The wait a `Retry-After` header asks for, in milliseconds (seconds or an HTTP date);
+// -1 when there is none or it is not readable (cross-origin, unless the server exposes it).
+function retryAfterMs(header) {
+  if (header === null) return -1;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? -1 : Math.max(0, at - Date.now());
+}
+
 export class Exporter {
   // `headers` alternate names and values; `settings` are the export, flush and shutdown
   // timeouts in milliseconds.
@@ -74,9 +86,9 @@ export class Exporter {
     this.headers = {};
     for (let i = 0; i + 1 < headers.length; i += 2) this.headers[headers[i]] = headers[i + 1];
     [this.timeoutMs, this.flushTimeoutMs, this.shutdownTimeoutMs] = settings;
-    // Told the message of each new export error.
+    // Told the message of each export error; the last one is kept.
     this.onError = null;
-    this.errorsTold = 0;
+    this.lastError = '';
     // Exports run one at a time, one after another on this chain.
     this.chain = Promise.resolve();
     this.exportQueued = false;
@@ -173,19 +185,21 @@ export class Exporter {
     this.tell();
     if (job < 0) return;
     for (let body = core.body(job); body !== undefined; body = core.body(job)) {
-      const [status, text, response] = await this.post(body, keepalive !== null);
+      const [status, retryAfter, text, response] = await this.post(body, keepalive !== null);
+      if (status < 200 || status > 299) this.report(this.failure(status, text));
       if (keepalive !== null) keepalive();
       keepalive = null;
-      const wait = core.settle(job, status, text, response);
+      const wait = core.settle(job, status, retryAfter, text, response);
       this.tell();
       if (wait < 0) return;
       if (wait > 0) await sleep(wait);
     }
   }
 
-  // POSTs one body: [status, Retry-After, start of the body], or [NETWORK_ERROR, message]
-  // or [TIMED_OUT]. Redirects are never followed: they would re-send the spans and headers
-  // elsewhere, or turn into a GET; the opaque answer (status 0) is refused by the core.
+  // POSTs one body: [status, Retry-After ms, start of an error body as text, start of a
+  // 2xx body], or [NETWORK_ERROR, -1, message] or [TIMED_OUT]. Redirects are never
+  // followed: they would re-send the spans and headers elsewhere, or turn into a GET; the
+  // opaque answer (status 0) is refused by the core.
   async post(body, keepalive) {
     const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive };
     let timedOut = false;
@@ -201,24 +215,44 @@ export class Exporter {
         }, this.timeoutMs);
       });
       const response = await Promise.race([fetch(this.endpoint, init), deadline]);
-      if (timedOut) return [TIMED_OUT, undefined, EMPTY];
-      const retryAfter = response.headers.get('retry-after');
-      return [response.status, retryAfter === null ? undefined : retryAfter, await readPrefix(response, RESPONSE_BODY_LIMIT)];
+      if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
+      const bytes = await readPrefix(response, RESPONSE_BODY_LIMIT);
+      if (response.ok) return [response.status, -1, undefined, bytes];
+      const text = new TextDecoder().decode(bytes.subarray(0, ERROR_TEXT_LIMIT));
+      return [response.status, retryAfterMs(response.headers.get('retry-after')), text, EMPTY];
     } catch (error) {
-      if (timedOut) return [TIMED_OUT, undefined, EMPTY];
+      if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
       const message = error && typeof error.message === 'string' ? error.message : String(error);
-      return [NETWORK_ERROR, message, EMPTY];
+      return [NETWORK_ERROR, -1, message, EMPTY];
     } finally {
       clearTimeout(id);
     }
   }
 
-  // Tells `onError` of the last error when new ones were recorded.
+  // A failed request in words: a network error, a timeout, or an HTTP status.
+  failure(status, text) {
+    if (status === NETWORK_ERROR) return `network error: ${text}`;
+    if (status === TIMED_OUT) return `request timed out after ${this.timeoutMs} ms`;
+    if (status === 0 || (status >= 300 && status < 400)) {
+      return `HTTP ${status}: the endpoint redirected, and redirects are not followed: set the endpoint to the final URL`;
+    }
+    return `HTTP ${status}: ${text}`;
+  }
+
+  // Words and reports what the core noted: partial successes, spans too large.
   tell() {
-    const errors = this.core.errors();
-    if (errors === this.errorsTold) return;
-    this.errorsTold = errors;
-    if (this.onError !== null) this.onError(this.core.lastError());
+    const core = this.core;
+    for (let spans = core.problem(); spans !== 0; spans = core.problem()) {
+      this.report(spans > 0
+        ? `the backend accepted the request but rejected ${spans} spans: ${core.problemText()}`
+        : `${-spans} spans were each larger than the request size limit on their own and were dropped`);
+    }
+  }
+
+  report(message) {
+    this.lastError = message;
+    this.core.recordError(message);
+    if (this.onError !== null) this.onError(message);
   }
 
   // Exports what is buffered now; resolves to the number of spans dropped, or -1 when the
