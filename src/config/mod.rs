@@ -122,6 +122,9 @@ pub const MAX_QUEUE_SIZE_LIMIT: usize = 1 << 20;
 /// The largest `max_request_bytes` (256 MiB): far above what any OTLP receiver accepts.
 pub const MAX_REQUEST_BYTES_LIMIT: usize = 256 << 20;
 
+/// The default largest request body: 4 MiB, the OTLP receivers' usual limit.
+pub(crate) const DEFAULT_MAX_REQUEST_BYTES: usize = 4 << 20;
+
 /// The most requests in flight per destination.
 pub const MAX_CONCURRENT_EXPORTS_LIMIT: usize = 256;
 
@@ -272,7 +275,7 @@ impl Default for Config {
             max_queue_size: 2048,
             batch_size: 512,
             batch_timeout: Duration::from_millis(5000),
-            max_request_bytes: 4 * 1024 * 1024,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             max_concurrent_exports: 1,
             retry: RetryPolicy::default(),
             flush_timeout: Duration::from_secs(30),

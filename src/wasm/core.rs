@@ -19,13 +19,15 @@ use super::buffer::SpanBuffer;
 use super::span_record::{read_attributes, read_span, split_records};
 use super::symbols;
 use crate::batching::{BatchPolicy, NextStep};
-use crate::config::Config;
-use crate::encoding::{compact_gzip, protobuf_span_len, Compression, Gzip, RequestEncoder};
+use crate::config::{Config, DEFAULT_MAX_REQUEST_BYTES};
+use crate::encoding::{
+    compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
+};
 use crate::error::CollectError;
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
-use crate::model::SpanLimits;
+use crate::model::{Resource, Scope, SpanLimits};
 use crate::pipeline::{Pipeline, SpanQueue};
 use crate::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::stats::{DropReason, Stats, StatsCounters};
@@ -86,35 +88,90 @@ pub(crate) struct CoreState {
 }
 
 impl CoreState {
-    /// The core for a validated `config`.
+    /// The core for a validated `config` (the Rust API).
     pub(crate) fn new(config: &Config) -> CoreState {
-        let stats = Arc::new(StatsCounters::reporting_to(config.problem_handler.clone()));
-        CoreState {
-            pipeline: Pipeline::new(
-                SpanBuffer::new(config.max_queue_size),
-                stats,
-                config.disabled,
-            ),
-            policy: BatchPolicy {
+        CoreState::with(
+            BatchPolicy {
                 batch_size: config.batch_size,
                 batch_timeout: config.batch_timeout,
             },
-            encoder: RefCell::new(RequestEncoder {
+            config.max_queue_size,
+            RequestEncoder {
                 protocol: config.protocol,
                 gzip: (config.compression == Compression::Gzip).then_some(compact_gzip as Gzip),
                 resource: config.resource.clone(),
                 scope: config.scope.clone(),
                 max_request_bytes: config.max_request_bytes,
-            }),
-            retry: config.retry,
-            limits: config.span_limits(),
-            export_timeout: config.export_timeout,
+            },
+            config.retry,
+            config.span_limits(),
+            config.export_timeout,
+            StatsCounters::reporting_to(config.problem_handler.clone()),
+        )
+        .disabled_if(config.disabled)
+    }
+
+    /// The core for the JavaScript API, from what `js/api.js` checked: `[maxQueueSize,
+    /// batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip]`; everything else takes the
+    /// defaults of [`Config`]. (Not built through a `Config`: that would bring its
+    /// defaults, builders and drop code into the package for nothing.)
+    pub(crate) fn for_javascript(settings: &[f64]) -> CoreState {
+        let setting = |index: usize| settings.get(index).copied().unwrap_or_default();
+        // A float-to-integer `as` saturates, and NaN becomes 0; `js/api.js` sends positive
+        // whole numbers, and a batch never exceeds the queue.
+        let max_queue_size = (setting(0) as usize).max(1);
+        CoreState::with(
+            BatchPolicy {
+                batch_size: (setting(1) as usize).clamp(1, max_queue_size),
+                batch_timeout: Duration::from_millis(setting(2) as u64),
+            },
+            max_queue_size,
+            RequestEncoder {
+                protocol: if setting(4) == 1.0 {
+                    Protocol::HttpJson
+                } else {
+                    Protocol::HttpProtobuf
+                },
+                gzip: (setting(5) == 1.0).then_some(compact_gzip as Gzip),
+                resource: Resource::default(),
+                scope: Scope::default(),
+                max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            },
+            RetryPolicy::default(),
+            SpanLimits::default(),
+            Duration::from_millis(setting(3) as u64),
+            StatsCounters::default(),
+        )
+    }
+
+    fn with(
+        policy: BatchPolicy,
+        max_queue_size: usize,
+        encoder: RequestEncoder,
+        retry: RetryPolicy,
+        limits: SpanLimits,
+        export_timeout: Duration,
+        stats: StatsCounters,
+    ) -> CoreState {
+        CoreState {
+            pipeline: Pipeline::new(SpanBuffer::new(max_queue_size), Arc::new(stats), false),
+            policy,
+            encoder: RefCell::new(encoder),
+            retry,
+            limits,
+            export_timeout,
             jobs: RefCell::new(Vec::new()),
             dropped_by_export: Cell::new(0),
             scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
             problems: RefCell::new(VecDeque::new()),
             problem_text: RefCell::new(None),
         }
+    }
+
+    /// Accepts and forgets every span when `disabled` (`OTEL_SDK_DISABLED`).
+    fn disabled_if(mut self, disabled: bool) -> CoreState {
+        self.pipeline.disabled = disabled;
+        self
     }
 
     /// Keeps problems for JavaScript to word; failed requests it saw itself, and at most

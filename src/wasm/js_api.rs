@@ -5,14 +5,11 @@
 //! method throws.
 
 use std::rc::Rc;
-use std::time::Duration;
 
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::core::{CollectorCore, CoreState};
-use crate::config::Config;
-use crate::encoding::{Compression, Protocol};
 
 #[wasm_bindgen(module = "/src/wasm/js/api.js")]
 extern "C" {
@@ -91,24 +88,6 @@ impl JsCollector {
 #[wasm_bindgen(js_name = Collector, skip_typescript)]
 pub fn new_collector(options: JsValue) -> Result<JsCollector, JsValue> {
     let settings = read_options(&options)?;
-    let setting = |index: usize| settings.get(index).copied().unwrap_or_default();
-    let whole = |index: usize| setting(index) as usize;
-    let millis = |index: usize| Duration::from_millis(setting(index) as u64);
-    let config = Config::default()
-        .with_max_queue_size(whole(0))
-        .with_batch_size(whole(1))
-        .with_batch_timeout(millis(2))
-        .with_export_timeout(millis(3))
-        .with_protocol(if setting(4) == 1.0 {
-            Protocol::HttpJson
-        } else {
-            Protocol::HttpProtobuf
-        })
-        .with_compression(if setting(5) == 1.0 {
-            Compression::Gzip
-        } else {
-            Compression::None
-        });
-    let core = CollectorCore::new(Rc::new(CoreState::new(&config)));
+    let core = CollectorCore::new(Rc::new(CoreState::for_javascript(&settings)));
     Ok(create_collector(core, wasm_bindgen::memory(), &options))
 }

@@ -8,10 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { bundle, installPackage, launchChromium, serveStatic, startReceiver } from './harness.mjs';
 
 let receiver;
@@ -81,6 +82,24 @@ test('the package has one entry per platform, types, a README for JavaScript and
   assert.match(readme, /npm install otlp-collector/);
   assert.match(readme, /wasm-unsafe-eval/);
   assert.doesNotMatch(readme, /cargo|Cargo\.toml/, 'the README is written for JavaScript users');
+});
+
+// What a page downloads from the package, gzip -9 each file: the .wasm, the module (the
+// generated glue bundled with src/wasm/js/*.js) and the entry. The budget is a few hundred
+// bytes above what the package weighs now, so it cannot creep back up unnoticed; raise it
+// only for a feature worth its bytes, and say so in the commit.
+const SIZE_BUDGET_GZIP = 40_800;
+
+test('the package a page downloads stays within its size budget', async () => {
+  const web = path.join(project, 'node_modules', 'otlp-collector', 'web');
+  const parts = {};
+  for (const file of await readdir(web, { recursive: true })) {
+    if (!file.endsWith('.js') && !file.endsWith('.wasm')) continue;
+    parts[file] = gzipSync(await readFile(path.join(web, file)), { level: 9 }).length;
+  }
+  const total = Object.values(parts).reduce((sum, bytes) => sum + bytes, 0);
+  assert.deepEqual(Object.keys(parts).sort(), ['index.js', 'otlp_collector.js', 'otlp_collector_bg.wasm']);
+  assert.ok(total <= SIZE_BUDGET_GZIP, `${total} bytes gzip (${JSON.stringify(parts)}) exceed the budget of ${SIZE_BUDGET_GZIP}`);
 });
 
 test('a Vite app builds with the package and exports from Chromium', async () => {
