@@ -32,6 +32,70 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tls` | yes | `https://` endpoints (rustls, webpki roots), `with_ca_certificate`, `with_client_certificate` |
+//! | `grpc` | no | `Protocol::Grpc` (tonic); implies `tls` |
+//! | `gzip` | no | `Compression::Gzip` (flate2; in the browser, a compact encoder of our own) |
+//! | `tracing` | no | `OtlpLayer`: `tracing` spans become OTLP spans; problems logged as `tracing` events |
+//!
+//! Asking for what a build lacks — in code or through `OTEL_*` variables — is a
+//! [`ConfigError::FeatureDisabled`] naming the feature, when the collector starts.
+//!
+//! With `grpc`, the same collector speaks OTLP/gRPC:
+//! ```
+//! # #[cfg(feature = "grpc")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use otlp_collector::{Collector, Config, Protocol};
+//! # let receiver = otlp_test_receiver::GrpcReceiver::start().await?;
+//! # let endpoint = receiver.endpoint();
+//! let config = Config::default()
+//!     .with_protocol(Protocol::Grpc)
+//!     .with_endpoint(endpoint); // e.g. http://localhost:4317
+//! let collector = Collector::new(config)?;
+//! collector.collect(collector.start_span("over gRPC").end())?;
+//! collector.shutdown().await?;
+//! assert_eq!(collector.stats().exported, 1);
+//! # assert_eq!(receiver.spans().len(), 1);
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "grpc"))]
+//! # fn main() {}
+//! ```
+//!
+//! With `gzip`, request bodies are compressed (`Content-Encoding: gzip`):
+//! ```
+//! # #[cfg(feature = "gzip")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use otlp_collector::{Collector, Compression, Config};
+//! # let receiver = otlp_test_receiver::Receiver::start().await?;
+//! # let endpoint = receiver.endpoint();
+//! let config = Config::default()
+//!     .with_compression(Compression::Gzip)
+//!     .with_endpoint(endpoint);
+//! let collector = Collector::new(config)?;
+//! collector.collect(collector.start_span("compressed").end())?;
+//! collector.shutdown().await?;
+//! assert_eq!(collector.stats().exported, 1);
+//! # let request = &receiver.requests()[0];
+//! # assert_eq!(request.content_encoding.as_deref(), Some("gzip"));
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "gzip"))]
+//! # fn main() {}
+//! ```
+//!
+//! Without `tls`, configuring an `https://` endpoint is refused when the collector starts:
+//! ```
+//! use otlp_collector::{Collector, Config};
+//! let started = Collector::new(Config::default().with_endpoint("https://collector.example/v1/traces"));
+//! assert_eq!(started.is_ok(), cfg!(feature = "tls"));
+//! ```
 
 #![warn(missing_docs)]
 

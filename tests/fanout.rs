@@ -51,6 +51,7 @@ async fn every_destination_gets_the_same_requests_with_its_own_headers() {
     );
     let collector = Collector::new(
         config(&first)
+            .with_header("authorization", "Bearer main-only")
             .with_destination(Destination::new(second.endpoint()).with_header("x-tenant", "copy")),
     )
     .unwrap();
@@ -69,6 +70,9 @@ async fn every_destination_gets_the_same_requests_with_its_own_headers() {
         assert_eq!(from_first.body_len, from_second.body_len);
         assert_eq!(from_first.header("x-tenant"), Some("main"));
         assert_eq!(from_second.header("x-tenant"), Some("copy"));
+        // The main destination's credentials go to it alone.
+        assert_eq!(from_first.header("authorization"), Some("Bearer main-only"));
+        assert_eq!(from_second.header("authorization"), None);
     }
     let destinations = collector.destination_stats();
     assert_eq!(destinations.len(), 2);

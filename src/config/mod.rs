@@ -15,9 +15,10 @@
 
 mod endpoint;
 mod env;
+mod export_settings;
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::encoding::{Compression, Protocol};
@@ -30,6 +31,8 @@ use crate::retry::RetryPolicy;
 use crate::sampling::Sampler;
 
 pub use env::ConfigSource;
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
+pub(crate) use export_settings::ExportSettings;
 
 /// The OTLP/HTTP traces endpoint of a collector on this machine.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
@@ -206,6 +209,11 @@ impl Destination {
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
+
+    /// The headers sent to this destination only.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
 }
 
 /// Header values as `name: <redacted>`, for Debug output.
@@ -335,7 +343,8 @@ impl Config {
         self
     }
 
-    /// Adds a header sent with every request (e.g. an API key).
+    /// Adds a header sent with every request to the main endpoint (e.g. its API key); a
+    /// [`Destination`] added for fan-out gets only its own headers.
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
         self.headers
@@ -354,11 +363,7 @@ impl Config {
 
     /// Every destination: the main endpoint with `headers`, then the added ones.
     pub fn destinations(&self) -> Vec<Destination> {
-        let main = Destination {
-            endpoint: self.endpoint.clone(),
-            headers: self.headers.clone(),
-        };
-        std::iter::once(main)
+        std::iter::once(self.main_destination())
             .chain(self.extra_destinations.iter().cloned())
             .collect()
     }
@@ -490,7 +495,7 @@ impl Config {
         self.retry
     }
 
-    /// Extra request headers.
+    /// The headers sent to the main endpoint.
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
@@ -528,6 +533,38 @@ impl Config {
     /// The span limits.
     pub fn span_limits(&self) -> SpanLimits {
         self.span_limits
+    }
+
+    /// The instrumentation scope of spans the collector starts.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The largest request body; larger batches are split.
+    pub fn max_request_bytes(&self) -> usize {
+        self.max_request_bytes
+    }
+
+    /// How long `flush` waits at most.
+    pub fn flush_timeout(&self) -> Duration {
+        self.flush_timeout
+    }
+
+    /// How long `shutdown` waits at most.
+    pub fn shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout
+    }
+
+    /// The PEM file of CA certificates trusted beside the built-in roots, if any.
+    pub fn ca_certificate(&self) -> Option<&Path> {
+        self.ca_certificate.as_deref()
+    }
+
+    /// The client certificate and private key files for mutual TLS, if any.
+    pub fn client_certificate(&self) -> Option<(&Path, &Path)> {
+        self.client_certificate
+            .as_ref()
+            .map(|(certificate, key)| (certificate.as_path(), key.as_path()))
     }
 
     /// The protocol or compression asked for whose cargo feature this build lacks.

@@ -123,7 +123,10 @@ impl Collector {
         let (exporter, destinations) =
             if config.extra_destinations.is_empty() && config.max_concurrent_exports == 1 {
                 let exporter = BatchExporter {
-                    transport: NativeTransport::new(&config)?,
+                    transport: NativeTransport::new(
+                        &config.main_destination(),
+                        &config.export_settings(),
+                    )?,
                     encoder,
                     retry: config.retry,
                     stats,

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use super::batch_exporter::send_with_retry;
 use super::transport::NativeTransport;
-use crate::config::{Config, Destination};
+use crate::config::Config;
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::error::StartError;
 use crate::export::{rejected_spans, settle_too_large, ExportProblem};
@@ -141,8 +141,9 @@ impl FanoutExporter {
         // than that misses requests rather than holding the others back.
         let backlog = (config.max_queue_size / config.batch_size).max(1);
         let mut lanes = Vec::new();
+        let settings = config.export_settings();
         for destination in config.destinations() {
-            let transport = NativeTransport::new(&aimed_at(config, &destination))?;
+            let transport = NativeTransport::new(&destination, &settings)?;
             let counters = Arc::new(StatsCounters::default());
             let (sender, receiver) = mpsc::channel(backlog);
             let lane = LaneSender {
@@ -322,17 +323,6 @@ async fn run_lane(
         }
     }
     while sending.join_next().await.is_some() {}
-}
-
-/// `config` aimed at `destination` alone: its endpoint, and the collector's headers plus
-/// its own.
-fn aimed_at(config: &Config, destination: &Destination) -> Config {
-    let mut config = config.clone().with_endpoint(destination.endpoint.clone());
-    config.extra_destinations.clear();
-    for (name, value) in &destination.headers {
-        config = config.with_header(name.clone(), value.clone());
-    }
-    config
 }
 
 /// A snapshot of each destination's counters.

@@ -11,7 +11,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 use tonic::{Code, Status};
 
 use super::tls::{certificate_problem, TlsFiles};
-use crate::config::Config;
+use crate::config::{Destination, ExportSettings};
 use crate::encoding::Compression;
 use crate::error::StartError;
 use crate::export::{retry_info_delay, PartialSuccess, SendError};
@@ -34,17 +34,20 @@ pub(crate) struct GrpcTransport {
 impl GrpcTransport {
     /// Prepares the channel; it connects on the first export (and reconnects as needed),
     /// so a backend that is not up yet is a retryable export failure, not a start error.
-    pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
+    pub(crate) fn new(
+        destination: &Destination,
+        settings: &ExportSettings,
+    ) -> Result<Self, StartError> {
         let invalid = |error: &dyn std::fmt::Display| {
-            StartError::Transport(format!("endpoint {:?}: {error}", config.endpoint))
+            StartError::Transport(format!("endpoint {:?}: {error}", destination.endpoint))
         };
-        let mut endpoint = Endpoint::from_shared(config.endpoint.clone())
+        let mut endpoint = Endpoint::from_shared(destination.endpoint.clone())
             .map_err(|error| invalid(&error))?
-            .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
+            .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("otlp-collector/", env!("CARGO_PKG_VERSION")))
             .map_err(|error| invalid(&error))?;
-        if config.endpoint.starts_with("https://") {
-            let tls = TlsFiles::read(config)?;
+        if destination.endpoint.starts_with("https://") {
+            let tls = TlsFiles::read(settings)?;
             let mut tls_config = ClientTlsConfig::new().with_webpki_roots();
             if let Some(pem) = tls.ca_certificate {
                 tls_config = tls_config.ca_certificate(Certificate::from_pem(pem));
@@ -57,7 +60,7 @@ impl GrpcTransport {
                 .map_err(|error| invalid(&error))?;
         }
         let mut metadata = MetadataMap::new();
-        for (name, value) in &config.headers {
+        for (name, value) in &destination.headers {
             let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes())
                 .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             let value = MetadataValue::try_from(value.as_str())
@@ -67,8 +70,8 @@ impl GrpcTransport {
         Ok(GrpcTransport {
             channel: endpoint.connect_lazy(),
             metadata,
-            gzip: config.compression == Compression::Gzip,
-            timeout: config.export_timeout,
+            gzip: settings.compression == Compression::Gzip,
+            timeout: settings.timeout,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use crate::config::Config;
+use crate::config::{Destination, ExportSettings};
 use crate::error::StartError;
 use crate::export::{PartialSuccess, SendError};
 
@@ -11,7 +11,10 @@ use crate::export::{PartialSuccess, SendError};
 pub(crate) enum GrpcTransport {}
 
 impl GrpcTransport {
-    pub(crate) fn new(_config: &Config) -> Result<Self, StartError> {
+    pub(crate) fn new(
+        _destination: &Destination,
+        _settings: &ExportSettings,
+    ) -> Result<Self, StartError> {
         Err(StartError::Unsupported(
             "protocol grpc: this build has no gRPC transport; enable the grpc feature",
         ))

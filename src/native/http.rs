@@ -8,7 +8,7 @@ use reqwest::header::{
 };
 
 use super::tls::{certificate_problem, with_certificates};
-use crate::config::Config;
+use crate::config::{Destination, ExportSettings};
 use crate::error::StartError;
 use crate::export::{parse_retry_after, PartialSuccess, SendError};
 use crate::model::error_chain;
@@ -31,43 +31,46 @@ const ERROR_BODY_LIMIT: usize = 512;
 const RESPONSE_BODY_LIMIT: usize = 64 * 1024;
 
 impl HttpTransport {
-    pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
-        let url = reqwest::Url::parse(&config.endpoint).map_err(|error| {
-            StartError::Transport(format!("endpoint {:?}: {error}", config.endpoint))
+    pub(crate) fn new(
+        destination: &Destination,
+        settings: &ExportSettings,
+    ) -> Result<Self, StartError> {
+        let url = reqwest::Url::parse(&destination.endpoint).map_err(|error| {
+            StartError::Transport(format!("endpoint {:?}: {error}", destination.endpoint))
         })?;
         let mut headers = HeaderMap::new();
         headers.insert(
             CONTENT_TYPE,
-            HeaderValue::from_static(config.protocol.content_type()),
+            HeaderValue::from_static(settings.protocol.content_type()),
         );
-        if let Some(encoding) = config.compression.content_encoding() {
+        if let Some(encoding) = settings.compression.content_encoding() {
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
         }
         headers.insert(
             USER_AGENT,
             HeaderValue::from_static(concat!("otlp-collector/", env!("CARGO_PKG_VERSION"))),
         );
-        for (name, value) in &config.headers {
+        for (name, value) in &destination.headers {
             let name = HeaderName::try_from(name.as_str())
                 .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             let value = HeaderValue::try_from(value.as_str())
                 .map_err(|error| StartError::Transport(format!("header {name:?}: {error}")))?;
             headers.insert(name, value);
         }
-        let timeout = config.export_timeout;
-        let client = with_certificates(reqwest::Client::builder(), config)?
+        let timeout = settings.timeout;
+        let client = with_certificates(reqwest::Client::builder(), settings)?
             // A redirect would be followed as a body-less GET (301-303), or re-send the
             // spans and their credential headers to another origin (307/308). The
             // OpenTelemetry exporters do not follow them; a 3xx is a rejection naming where
             // it pointed.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.export_timeout)
-            .connect_timeout(config.export_timeout.min(Duration::from_secs(5)))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
             .build()
             .map_err(|error| StartError::Transport(error.to_string()))?;
         Ok(HttpTransport {
             client,
-            json: config.protocol.is_json(),
+            json: settings.protocol.is_json(),
             url,
             headers,
             timeout,

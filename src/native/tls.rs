@@ -5,7 +5,7 @@
 use std::error::Error;
 use std::path::Path;
 
-use crate::config::Config;
+use crate::config::ExportSettings;
 use crate::error::StartError;
 
 /// The PEM contents of the configured certificate files.
@@ -17,14 +17,13 @@ pub(crate) struct TlsFiles {
 }
 
 impl TlsFiles {
-    /// Reads the files `config` names; the error names the file and what it is for.
-    pub(crate) fn read(config: &Config) -> Result<TlsFiles, StartError> {
-        let ca_certificate = config
+    /// Reads the files `settings` name; the error names the file and what it is for.
+    pub(crate) fn read(settings: &ExportSettings) -> Result<TlsFiles, StartError> {
+        let ca_certificate = settings
             .ca_certificate
-            .as_deref()
             .map(|path| read_pem(path, "CA certificate"))
             .transpose()?;
-        let client_identity = match &config.client_certificate {
+        let client_identity = match settings.client_certificate {
             Some((certificate, key)) => Some((
                 read_pem(certificate, "client certificate")?,
                 read_pem(key, "client key")?,
@@ -42,32 +41,31 @@ impl TlsFiles {
 /// certificate (mutual TLS), if any.
 pub(crate) fn with_certificates(
     mut builder: reqwest::ClientBuilder,
-    config: &Config,
+    settings: &ExportSettings,
 ) -> Result<reqwest::ClientBuilder, StartError> {
-    let tls = TlsFiles::read(config)?;
+    let tls = TlsFiles::read(settings)?;
     if let Some(pem) = &tls.ca_certificate {
         let certificates = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|error| tls_error(config, "CA certificate", &error))?;
+            .map_err(|error| tls_error(settings, "CA certificate", &error))?;
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);
         }
     }
     if let Some((certificate, key)) = &tls.client_identity {
         let identity = reqwest::Identity::from_pem(&[certificate.as_slice(), key].concat())
-            .map_err(|error| tls_error(config, "client certificate", &error))?;
+            .map_err(|error| tls_error(settings, "client certificate", &error))?;
         builder = builder.identity(identity);
     }
     Ok(builder)
 }
 
 /// A certificate file that reqwest could not use.
-fn tls_error(config: &Config, what: &'static str, error: &reqwest::Error) -> StartError {
+fn tls_error(settings: &ExportSettings, what: &'static str, error: &reqwest::Error) -> StartError {
     let path = match what {
-        "CA certificate" => config.ca_certificate.as_deref(),
-        _ => config
+        "CA certificate" => settings.ca_certificate,
+        _ => settings
             .client_certificate
-            .as_ref()
-            .map(|(certificate, _)| certificate.as_path()),
+            .map(|(certificate, _)| certificate),
     };
     StartError::Tls {
         what,

@@ -3,13 +3,13 @@
 
 use std::error::Error;
 
-use crate::config::Config;
+use crate::config::ExportSettings;
 use crate::error::StartError;
 
 /// `builder` as it is: there are no certificates to add in this build.
 pub(crate) fn with_certificates(
     builder: reqwest::ClientBuilder,
-    _config: &Config,
+    _settings: &ExportSettings,
 ) -> Result<reqwest::ClientBuilder, StartError> {
     Ok(builder)
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::batch_exporter::Transport;
 use super::grpc::GrpcTransport;
 use super::http::HttpTransport;
-use crate::config::Config;
+use crate::config::{Destination, ExportSettings};
 use crate::encoding::Protocol;
 use crate::error::StartError;
 use crate::export::{PartialSuccess, SendError};
@@ -22,11 +22,15 @@ pub(crate) enum NativeTransport {
 }
 
 impl NativeTransport {
-    pub(crate) fn new(config: &Config) -> Result<Self, StartError> {
-        Ok(match config.protocol {
-            Protocol::Grpc => NativeTransport::Grpc(GrpcTransport::new(config)?),
+    /// The transport to `destination`, of the protocol `settings` name.
+    pub(crate) fn new(
+        destination: &Destination,
+        settings: &ExportSettings,
+    ) -> Result<Self, StartError> {
+        Ok(match settings.protocol {
+            Protocol::Grpc => NativeTransport::Grpc(GrpcTransport::new(destination, settings)?),
             Protocol::HttpProtobuf | Protocol::HttpJson => {
-                NativeTransport::Http(HttpTransport::new(config)?)
+                NativeTransport::Http(HttpTransport::new(destination, settings)?)
             }
         })
     }
