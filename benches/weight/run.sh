@@ -2,7 +2,7 @@
 # What adding tracing export costs an axum service: the same small app built bare, with
 # otlp-collector (each feature set), and with tracing + tracing-opentelemetry +
 # opentelemetry_sdk + opentelemetry-otlp (HTTP, no TLS, as opentelemetry-otlp's
-# reqwest-blocking-client) — each a clean release build in its own target directory, one
+# reqwest-blocking-client, and again with its rustls TLS, as our default has) — each a clean release build in its own target directory, one
 # after the other. Prints crates compiled, CPU seconds of the build, and the stripped
 # binary's size and growth over the bare app.
 #   bash benches/weight/run.sh [variant…]
@@ -28,6 +28,7 @@ tracing-opentelemetry = { version = "0.34", default-features = false }
 opentelemetry = "0.33"
 opentelemetry_sdk = { version = "0.33", features = ["trace"] }
 opentelemetry-otlp = { version = "0.33", default-features = false, features = ["http-proto", "reqwest-blocking-client", "trace"] }' ;;
+        opentelemetry-tls) variant_deps opentelemetry | sed 's/"reqwest-blocking-client", "trace"/"reqwest-blocking-client", "reqwest-rustls", "trace"/' ;;
     esac
 }
 
@@ -40,7 +41,7 @@ let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(); let 
 #[tokio::main] async fn main() { let c = otlp_collector::Collector::new(otlp_collector::Config::from_env().unwrap()).unwrap();
 let app = axum::Router::new().route("/", axum::routing::get(handler)).with_state(c.clone());
 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(); if std::env::args().count() > 9 { axum::serve(listener, app).await.unwrap(); } c.shutdown().await.unwrap(); }' ;;
-        opentelemetry) echo 'use opentelemetry::trace::TracerProvider as _; use tracing_subscriber::prelude::*;
+        opentelemetry*) echo 'use opentelemetry::trace::TracerProvider as _; use tracing_subscriber::prelude::*;
 async fn handler() -> &'"'"'static str { tracing::info_span!("GET /").in_scope(|| "ok") }
 #[tokio::main] async fn main() {
 let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build().unwrap();
@@ -52,7 +53,7 @@ let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(); if s
 }
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(bare otlp-default otlp-no-tls otlp-gzip otlp-grpc otlp-tracing otlp-all opentelemetry)
+[ ${#variants[@]} -gt 0 ] || variants=(bare otlp-default otlp-no-tls otlp-gzip otlp-grpc otlp-tracing otlp-all opentelemetry opentelemetry-tls)
 printf '%-16s %8s %12s %14s %12s\n' variant crates "build CPU s" "binary bytes" "growth"
 bare_size=""
 for variant in "${variants[@]}"; do
