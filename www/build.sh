@@ -31,6 +31,14 @@ cp "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/web/"
 esbuild "$built/otlp_collector.js" --bundle --format=esm --minify --legal-comments=none \
     --log-level=warning --outfile="$package/web/otlp_collector.js"
 cp npm/node/index.js "$package/node/"
+# The automatic instrumentations, each a module of its own that costs a page nothing until
+# it is imported (minified; the readable sources are in npm/instrumentation/).
+mkdir -p "$package/instrumentation"
+for source in npm/instrumentation/*.js; do
+    esbuild "$source" --format=esm --minify --legal-comments=none --log-level=warning \
+        --outfile="$package/instrumentation/$(basename "$source")"
+done
+cp npm/instrumentation/*.d.ts "$package/instrumentation/"
 cp npm/index.d.ts npm/README.md LICENSE "$package/"
 python3 - "$version" npm/package.json "$package/package.json" <<'EOF'
 import json, sys
@@ -54,6 +62,11 @@ total=$(( $(gzipped "$wasm") + $(gzipped "$module") + $(gzipped "$entry") ))
 printf '\npackage size: .wasm %s bytes (%s gzip) + JS %s bytes (%s gzip) + entry %s bytes (%s gzip) = %s bytes gzip\n' \
     "$(wc -c < "$wasm")" "$(gzipped "$wasm")" "$(wc -c < "$module")" "$(gzipped "$module")" \
     "$(wc -c < "$entry")" "$(gzipped "$entry")" "$total"
+
+for module in "$package"/instrumentation/*.js; do
+    printf 'instrumentation %s: %s bytes (%s gzip)\n' "$(basename "$module" .js)" \
+        "$(wc -c < "$module")" "$(gzipped "$module")"
+done
 
 tarball="$(npm pack "$package" --pack-destination "$out" --silent | tail -n 1)"
 printf 'package files:\n' >&2

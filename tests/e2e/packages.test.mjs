@@ -89,6 +89,7 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // bytes above what the package weighs now, so it cannot creep back up unnoticed; raise it
 // only for a feature worth its bytes, and say so in the commit.
 const SIZE_BUDGET_GZIP = 40_800;
+const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 
 test('the package a page downloads stays within its size budget', async () => {
   const web = path.join(project, 'node_modules', 'otlp-collector', 'web');
@@ -100,6 +101,12 @@ test('the package a page downloads stays within its size budget', async () => {
   const total = Object.values(parts).reduce((sum, bytes) => sum + bytes, 0);
   assert.deepEqual(Object.keys(parts).sort(), ['index.js', 'otlp_collector.js', 'otlp_collector_bg.wasm']);
   assert.ok(total <= SIZE_BUDGET_GZIP, `${total} bytes gzip (${JSON.stringify(parts)}) exceed the budget of ${SIZE_BUDGET_GZIP}`);
+  // Each automatic instrumentation is a module of its own, downloaded only when imported.
+  const instrumentation = path.join(project, 'node_modules', 'otlp-collector', 'instrumentation');
+  for (const file of (await readdir(instrumentation)).filter((name) => name.endsWith('.js'))) {
+    const bytes = gzipSync(await readFile(path.join(instrumentation, file)), { level: 9 }).length;
+    assert.ok(bytes <= INSTRUMENTATION_BUDGET_GZIP, `instrumentation/${file}: ${bytes} bytes gzip`);
+  }
 });
 
 test('a Vite app builds with the package and exports from Chromium', async () => {
@@ -181,6 +188,8 @@ for (const [flavour, file, header, wrap] of [
 test('the TypeScript declarations check against a usage of every option and method', async () => {
   const usage = `
 import { Collector, type CollectorError, type CollectorStats, type SpanContext } from 'otlp-collector';
+import { instrumentFetch } from 'otlp-collector/fetch';
+import { instrumentErrors } from 'otlp-collector/errors';
 const collector = new Collector({
   endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'ts', protocol: 'http/json', compression: 'gzip',
   batchSize: 10, batchTimeoutMs: 100, maxQueueSize: 100, exportTimeoutMs: 1000,
@@ -206,6 +215,12 @@ parent.end();
 const stats: CollectorStats = collector.stats();
 const done: Promise<boolean> = collector.flush();
 void done.then(() => collector.shutdown()).then((ok: boolean) => console.log(ok, stats.refusedValues, header));
+const stopFetch: () => void = instrumentFetch(collector, {
+  propagateTo: ['https://api.example.com/', /example[.]org/], redactUrl: (url: string) => url.split('?')[0],
+});
+const stopErrors: () => void = instrumentErrors(collector);
+stopFetch();
+stopErrors();
 collector.free();
 `;
   await writeFile(path.join(project, 'usage.ts'), usage);

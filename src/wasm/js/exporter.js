@@ -20,6 +20,9 @@ const TIMED_OUT = -2;
 // How much of an error response body is kept for the error message.
 const ERROR_TEXT_LIMIT = 512;
 const EMPTY = new Uint8Array(0);
+// Marks the collector's own requests, which the fetch instrumentation leaves alone
+// (npm/instrumentation/fetch.js has the same symbol).
+const EXPORT_REQUEST = Symbol.for('otlp-collector.export-request');
 
 const noop = () => {};
 
@@ -201,7 +204,7 @@ export class Exporter {
   // followed: they would re-send the spans and headers elsewhere, or turn into a GET; the
   // opaque answer (status 0) is refused by the core.
   async post(body, keepalive) {
-    const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive };
+    const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive, [EXPORT_REQUEST]: true };
     let timedOut = false;
     let id;
     try {

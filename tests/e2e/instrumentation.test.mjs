@@ -1,0 +1,170 @@
+// The automatic instrumentations, installed from the tarball and run in Chromium on a page
+// of their own origin: `otlp-collector/fetch` makes client spans of the page's requests
+// (semantic conventions, redacted URLs, errors) and carries `traceparent` to the page's
+// own origin and the allowed one only; `otlp-collector/errors` makes `exception` spans of
+// uncaught errors and unhandled rejections. The page's server and another origin record
+// the headers they got; the loopback receiver decodes the spans.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { installPackage, launchChromium, startReceiver } from './harness.mjs';
+
+let receiver;
+let project;
+
+before(async () => {
+  receiver = await startReceiver();
+  project = await installPackage();
+});
+
+after(() => receiver?.stop());
+
+/** A loopback server: `routes[pathname](request, response)`, else files under `root`;
+ * remembers each request's path and `traceparent`. */
+async function startServer(root, routes) {
+  const seen = [];
+  const server = createServer(async (request, response) => {
+    const { pathname } = new URL(request.url, 'http://x');
+    seen.push({ method: request.method, path: pathname, traceparent: request.headers.traceparent });
+    if (routes[pathname]) return routes[pathname](request, response);
+    try {
+      const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
+      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    stop: () => { server.closeAllConnections(); server.close(); },
+  };
+}
+
+// The value of a span's attribute, whatever its type.
+function attribute(span, key) {
+  const value = span.attributes.find((entry) => entry.key === key)?.value;
+  if (value === undefined) return undefined;
+  if ('intValue' in value) return Number(value.intValue);
+  return value.stringValue ?? value.boolValue ?? value.doubleValue;
+}
+
+async function receivedSpans(service) {
+  const received = await (await fetch(`${receiver.url}/received`)).json();
+  assert.deepEqual(received.decodeErrors, []);
+  return received.requests.flatMap((request) => request.resourceSpans
+    .filter((resource) => resource.resource.attributes.some((entry) => entry.value.stringValue === service))
+    .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+}
+
+test('fetch and errors become spans; traceparent reaches the own origin and the allowed one only', async () => {
+  const root = path.join(project, 'instrumented-page');
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'traceparent, tracestate' };
+  const other = await startServer(root, {
+    '/data': (request, response) => response.writeHead(200, cors).end('other'),
+    '/allowed': (request, response) => response.writeHead(request.method === 'OPTIONS' ? 204 : 200, cors).end(),
+  });
+  const page = await startServer(root, {
+    '/api/ok': (request, response) => response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' }).end('hello'),
+    '/api/missing': (request, response) => response.writeHead(404).end(),
+  });
+  const service = `instrumented-${Date.now()}`;
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": {
+  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
+  "otlp-collector/fetch": "/node_modules/otlp-collector/instrumentation/fetch.js",
+  "otlp-collector/errors": "/node_modules/otlp-collector/instrumentation/errors.js"
+} }</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+import { instrumentFetch } from 'otlp-collector/fetch';
+import { instrumentErrors } from 'otlp-collector/errors';
+const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+const other = ${JSON.stringify(other.url)};
+instrumentFetch(collector, { propagateTo: [other + '/allowed'], redactUrl: (url) => url.replace(/\\?.*/, '?REDACTED') });
+// A second call must not record every request twice.
+instrumentFetch(collector);
+instrumentErrors(collector);
+const body = await (await fetch('/api/ok?token=secret')).text();
+await fetch('/api/missing');
+await fetch(other + '/data');
+await fetch(other + '/allowed', { method: 'POST', body: 'x' });
+const refused = await fetch('http://127.0.0.1:9/').then(() => 'answered', (error) => error.name);
+setTimeout(() => { throw new TypeError('boom from a timer'); });
+Promise.reject(new RangeError('nobody caught me'));
+await new Promise((resolve) => setTimeout(resolve, 300));
+const delivered = await collector.flush();
+window.appResult = { body, refused, delivered, stats: collector.stats() };
+</script>`);
+  const browser = await launchChromium();
+  let result;
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${page.url}/`);
+    result = await (await tab.waitForFunction(() => window.appResult, null, { timeout: 20_000 })).jsonValue();
+  } finally {
+    await browser.close();
+    page.stop();
+    other.stop();
+  }
+  assert.equal(result.body, 'hello', 'the application got its answer');
+  assert.equal(result.refused, 'TypeError');
+  assert.equal(result.delivered, true, JSON.stringify(result.stats));
+
+  const spans = await receivedSpans(service);
+  const byUrl = (fragment) => spans.filter((span) => String(attribute(span, 'url.full')).includes(fragment));
+  assert.ok(spans.every((span) => !String(attribute(span, 'url.full')).includes('/v1/traces')),
+    'the collector\'s own exports are not instrumented');
+
+  const [ok, ...twice] = byUrl('/api/ok');
+  assert.deepEqual(twice, [], 'one span per request');
+  assert.equal(ok.name, 'GET');
+  assert.equal(ok.kind, 3, 'SpanKind.CLIENT');
+  assert.equal(attribute(ok, 'http.request.method'), 'GET');
+  assert.equal(attribute(ok, 'url.full'), `${page.url}/api/ok?REDACTED`);
+  assert.equal(attribute(ok, 'server.address'), '127.0.0.1');
+  assert.equal(attribute(ok, 'server.port'), Number(new URL(page.url).port));
+  assert.equal(attribute(ok, 'http.response.status_code'), 200);
+  assert.equal(attribute(ok, 'http.response.body.size'), 5);
+  assert.notEqual(ok.status?.code, 2);
+  const sentToPage = page.seen.find((request) => request.path === '/api/ok');
+  assert.equal(sentToPage.traceparent, `00-${ok.traceId}-${ok.spanId}-01`, 'the server got the span as its parent');
+
+  const [missing] = byUrl('/api/missing');
+  assert.equal(attribute(missing, 'http.response.status_code'), 404);
+  assert.equal(attribute(missing, 'error.type'), '404');
+  assert.equal(missing.status.code, 2);
+
+  const [data] = byUrl('/data');
+  assert.equal(attribute(data, 'http.response.status_code'), 200);
+  assert.equal(other.seen.find((request) => request.path === '/data').traceparent, undefined,
+    'no traceparent to another origin by default');
+  const [allowed] = byUrl('/allowed');
+  assert.equal(attribute(allowed, 'http.request.method'), 'POST');
+  assert.equal(other.seen.find((request) => request.path === '/allowed' && request.method === 'POST').traceparent,
+    `00-${allowed.traceId}-${allowed.spanId}-01`, 'propagateTo lets it through');
+
+  const [failed] = byUrl('127.0.0.1:9/');
+  assert.equal(attribute(failed, 'error.type'), 'TypeError');
+  assert.equal(failed.status.code, 2);
+
+  const exceptions = spans.filter((span) => span.name === 'exception');
+  const thrown = (type) => exceptions.find((span) => attribute(span, 'error.type') === type);
+  for (const [type, message] of [['TypeError', 'boom from a timer'], ['RangeError', 'nobody caught me']]) {
+    const span = thrown(type);
+    assert.ok(span, `an exception span for the ${type}`);
+    assert.equal(span.status.code, 2);
+    assert.equal(span.status.message, message);
+    const event = span.events.find((entry) => entry.name === 'exception');
+    assert.equal(attribute(event, 'exception.type'), type);
+    assert.equal(attribute(event, 'exception.message'), message);
+    assert.match(attribute(event, 'exception.stacktrace'), new RegExp(`${type}: ${message}`));
+  }
+});
