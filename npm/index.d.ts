@@ -88,6 +88,8 @@ export class Collector {
   /** Stops accepting spans and exports what is buffered; resolves like `flush`. */
   shutdown(): Promise<boolean>;
   stats(): CollectorStats;
+  /** Calls `callback(span)` as each span starts, before its caller gets it (e.g. to set attributes every span carries); returns a function that stops it. */
+  onSpanStart(callback: (span: Span) => void): () => void;
   /** Releases the WebAssembly side now instead of when garbage-collected. */
   free(): void;
 }

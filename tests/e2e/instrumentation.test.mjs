@@ -2,8 +2,11 @@
 // of their own origin: `otlp-collector/fetch` makes client spans of the page's requests
 // (semantic conventions, redacted URLs, errors) and carries `traceparent` to the page's
 // own origin and the allowed one only; `otlp-collector/errors` makes `exception` spans of
-// uncaught errors and unhandled rejections. The page's server and another origin record
-// the headers they got; the loopback receiver decodes the spans.
+// uncaught errors and unhandled rejections; `otlp-collector/document-load` turns the
+// browser's timings into the page load's spans, continuing the server's trace; and
+// `otlp-collector/session` keeps a `session.id` across reloads until the page idles. The
+// page's server and another origin record the headers they got; the loopback receiver
+// decodes the spans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -167,4 +170,95 @@ window.appResult = { body, refused, delivered, stats: collector.stats() };
     assert.equal(attribute(event, 'exception.message'), message);
     assert.match(attribute(event, 'exception.stacktrace'), new RegExp(`${type}: ${message}`));
   }
+});
+
+test('the page load continues the server\'s trace, and a session id spans reloads until the page idles', async () => {
+  const root = path.join(project, 'document-load-page');
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  const serverTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const serverSpan = '00f067aa0ba902b7';
+  const service = `page-load-${Date.now()}`;
+  await writeFile(path.join(root, 'style.css'), 'body { color: #333; }');
+  await writeFile(path.join(root, 'helper.js'), 'window.helperLoaded = true;');
+  const page = await startServer(root, {
+    '/': async (request, response) => {
+      response.writeHead(200, {
+        'content-type': 'text/html',
+        'server-timing': `traceparent;desc="00-${serverTrace}-${serverSpan}-01"`,
+      }).end(await readFile(path.join(root, 'index.html')));
+    },
+    '/pixel.png': (request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(68)),
+  });
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<link rel="stylesheet" href="/style.css">
+<script src="/helper.js"></script>
+<img src="/pixel.png" alt="">
+<script type="importmap">{ "imports": {
+  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
+  "otlp-collector/document-load": "/node_modules/otlp-collector/instrumentation/document-load.js",
+  "otlp-collector/session": "/node_modules/otlp-collector/instrumentation/session.js"
+} }</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+import { instrumentDocumentLoad } from 'otlp-collector/document-load';
+import { trackSession } from 'otlp-collector/session';
+const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+trackSession(collector, { inactivityMs: 1500 });
+instrumentDocumentLoad(collector);
+window.visit = async (name) => {
+  collector.startSpan(name).end();
+  return collector.flush();
+};
+// The module may run after the load event (its imports wait for the WebAssembly).
+const loaded = () => setTimeout(() => { window.loaded = true; }, 100);
+if (document.readyState === 'complete') loaded();
+else window.addEventListener('load', loaded);
+</script>`);
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${page.url}/`);
+    await tab.waitForFunction(() => window.loaded === true);
+    assert.equal(await tab.evaluate(() => window.visit('first-visit')), true);
+    await tab.reload();
+    await tab.waitForFunction(() => window.loaded === true);
+    assert.equal(await tab.evaluate(() => window.visit('after-reload')), true);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(await tab.evaluate(() => window.visit('after-idling')), true);
+  } finally {
+    await browser.close();
+    page.stop();
+  }
+
+  const spans = await receivedSpans(service);
+  const named = (name) => spans.filter((span) => span.name === name);
+  const loads = named('documentLoad');
+  assert.equal(loads.length, 2, 'one page load per visit');
+  const [load] = loads;
+  assert.equal(load.traceId, serverTrace, 'the page load continues the server\'s trace');
+  assert.equal(load.parentSpanId, serverSpan);
+  assert.equal(attribute(load, 'url.full'), `${page.url}/`);
+  const milestones = load.events.map((event) => event.name);
+  for (const milestone of ['fetchStart', 'responseEnd', 'domContentLoadedEventEnd', 'loadEventEnd']) {
+    assert.ok(milestones.includes(milestone), `${milestone} in ${milestones}`);
+  }
+  const children = spans.filter((span) => span.parentSpanId === load.spanId);
+  const documentFetch = children.find((span) => span.name === 'documentFetch');
+  assert.ok(documentFetch, 'the document\'s own request');
+  assert.equal(BigInt(documentFetch.startTimeUnixNano), BigInt(load.startTimeUnixNano));
+  const resources = children.filter((span) => span.name === 'resourceFetch').map((span) => attribute(span, 'url.full'));
+  for (const file of ['/style.css', '/helper.js', '/pixel.png', '/node_modules/otlp-collector/web/otlp_collector.js']) {
+    assert.ok(resources.includes(`${page.url}${file}`), `${file} among ${resources}`);
+  }
+  for (const span of [load, documentFetch, ...children]) {
+    assert.ok(BigInt(span.startTimeUnixNano) <= BigInt(span.endTimeUnixNano), span.name);
+  }
+
+  const session = (name) => attribute(named(name)[0], 'session.id');
+  assert.match(session('first-visit'), /^[0-9a-f]{32}$/);
+  assert.equal(session('after-reload'), session('first-visit'), 'the session outlives a reload');
+  assert.equal(attribute(load, 'session.id'), session('first-visit'), 'every span carries it');
+  assert.notEqual(session('after-idling'), session('first-visit'), 'a new session after the inactivity limit');
+  assert.equal(attribute(named('after-idling')[0], 'session.previous_id'), session('first-visit'));
 });

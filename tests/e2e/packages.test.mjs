@@ -190,6 +190,8 @@ test('the TypeScript declarations check against a usage of every option and meth
 import { Collector, type CollectorError, type CollectorStats, type SpanContext } from 'otlp-collector';
 import { instrumentFetch } from 'otlp-collector/fetch';
 import { instrumentErrors } from 'otlp-collector/errors';
+import { instrumentDocumentLoad } from 'otlp-collector/document-load';
+import { trackSession } from 'otlp-collector/session';
 const collector = new Collector({
   endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'ts', protocol: 'http/json', compression: 'gzip',
   batchSize: 10, batchTimeoutMs: 100, maxQueueSize: 100, exportTimeoutMs: 1000,
@@ -219,8 +221,13 @@ const stopFetch: () => void = instrumentFetch(collector, {
   propagateTo: ['https://api.example.com/', /example[.]org/], redactUrl: (url: string) => url.split('?')[0],
 });
 const stopErrors: () => void = instrumentErrors(collector);
+instrumentDocumentLoad(collector, { redactUrl: (url: string) => url });
+const stopSession: () => void = trackSession(collector, { storage: 'local', inactivityMs: 60_000, maxDurationMs: 3_600_000 });
+const stopHook: () => void = collector.onSpanStart((span) => { span.setAttribute('tenant', 'a'); });
 stopFetch();
 stopErrors();
+stopSession();
+stopHook();
 collector.free();
 `;
   await writeFile(path.join(project, 'usage.ts'), usage);

@@ -685,6 +685,8 @@ export class Collector {
     this._ignoredCalls = 0;
     this._shutdown = null;
     this._freed = false;
+    // Called with each span as it starts (`onSpanStart`).
+    this._startHooks = [];
     this._drainQueued = false;
     this._queuedDrain = () => {
       this._drainQueued = false;
@@ -720,12 +722,30 @@ export class Collector {
    * (`{ traceId, spanId, traceFlags, traceState }`).
    */
   startSpan(name, options) {
+    let span;
     try {
-      return this._startSpan(name, options);
+      span = this._startSpan(name, options);
+      for (const hook of this._startHooks) hook(span);
     } catch (error) {
       this._internal(error);
-      return new Span(this, 'unnamed', null, KIND_CODES.internal, nowMs());
     }
+    return span || new Span(this, 'unnamed', null, KIND_CODES.internal, nowMs());
+  }
+
+  /**
+   * Calls `callback(span)` as each span starts, before its caller gets it — e.g. to set
+   * attributes every span carries (the session instrumentation does). Returns a function
+   * that stops it.
+   */
+  onSpanStart(callback) {
+    if (typeof callback !== 'function') {
+      this._refused(`onSpanStart takes a function, got ${describe(callback)}`);
+      return () => {};
+    }
+    this._startHooks = [...this._startHooks, callback];
+    return () => {
+      this._startHooks = this._startHooks.filter((hook) => hook !== callback);
+    };
   }
 
   _startSpan(name, options) {

@@ -1,0 +1,85 @@
+// A session id on every span: `import { trackSession } from 'otlp-collector/session'`.
+//
+// `session.id` (semantic conventions) is a random id kept in `sessionStorage` — one per tab,
+// surviving reloads — or, with `storage: 'local'`, in `localStorage`, shared by the tabs of
+// the origin. A session ends after 15 minutes without a span or 4 hours in all (the limits
+// Grafana Faro and Splunk RUM use); the first span of the next one also carries
+// `session.previous_id`. Where storage is unavailable (blocked, Node, workers without it)
+// the session lives as long as the page.
+
+const KEY = 'otlp-collector.session';
+// How often the last activity is written back at most: storage writes are synchronous.
+const WRITE_INTERVAL_MS = 1000;
+
+function randomId() {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function openStorage(kind) {
+  try {
+    const storage = kind === 'local' ? globalThis.localStorage : globalThis.sessionStorage;
+    return storage || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sets `session.id` on every span the collector starts from now on; returns a function that
+ * stops it. Options: `storage` ('session', the default, or 'local'), `inactivityMs`
+ * (15 minutes), `maxDurationMs` (4 hours).
+ */
+export function trackSession(collector, options = {}) {
+  const storage = openStorage(options.storage);
+  const inactivityMs = options.inactivityMs > 0 ? options.inactivityMs : 15 * 60 * 1000;
+  const maxDurationMs = options.maxDurationMs > 0 ? options.maxDurationMs : 4 * 60 * 60 * 1000;
+  let session = null;
+  let writtenAt = 0;
+  let previousId = null;
+
+  function load() {
+    try {
+      const saved = JSON.parse(storage.getItem(KEY));
+      if (saved && typeof saved.id === 'string' && saved.startedAt > 0 && saved.activeAt > 0) return saved;
+    } catch {
+      // Missing, unreadable or blocked: a new session.
+    }
+    return null;
+  }
+
+  function save(now) {
+    writtenAt = now;
+    try {
+      if (storage) storage.setItem(KEY, JSON.stringify(session));
+    } catch {
+      // Full or blocked storage: the session lives in this page.
+    }
+  }
+
+  // The session a span starting `now` belongs to, renewed when it has expired.
+  function current(now) {
+    // Another tab may have renewed or extended a shared session.
+    if (storage && (session === null || now - writtenAt >= WRITE_INTERVAL_MS)) session = load() || session;
+    const expired = session !== null
+      && (now - session.activeAt > inactivityMs || now - session.startedAt > maxDurationMs);
+    if (session === null || expired) {
+      previousId = session && session.id;
+      session = { id: randomId(), startedAt: now, activeAt: now };
+      save(now);
+    } else {
+      session.activeAt = now;
+      if (now - writtenAt >= WRITE_INTERVAL_MS) save(now);
+    }
+    return session;
+  }
+
+  return collector.onSpanStart((span) => {
+    span.setAttribute('session.id', current(Date.now()).id);
+    if (previousId !== null) {
+      span.setAttribute('session.previous_id', previousId);
+      previousId = null;
+    }
+  });
+}
