@@ -3,7 +3,8 @@
 // (semantic conventions, redacted URLs, errors) and carries `traceparent` to the page's
 // own origin and the allowed one only; `otlp-collector/errors` makes `exception` spans of
 // uncaught errors and unhandled rejections; `otlp-collector/document-load` turns the
-// browser's timings into the page load's spans, continuing the server's trace; and
+// browser's timings into the page load's spans, continuing the server's trace;
+// `otlp-collector/web-vitals` reports TTFB, FCP, LCP, CLS and INP; and
 // `otlp-collector/session` keeps a `session.id` across reloads until the page idles. The
 // page's server and another origin record the headers they got; the loopback receiver
 // decodes the spans.
@@ -261,4 +262,68 @@ else window.addEventListener('load', loaded);
   assert.equal(attribute(load, 'session.id'), session('first-visit'), 'every span carries it');
   assert.notEqual(session('after-idling'), session('first-visit'), 'a new session after the inactivity limit');
   assert.equal(attribute(named('after-idling')[0], 'session.previous_id'), session('first-visit'));
+});
+
+test('web vitals: TTFB, FCP, LCP, CLS and INP arrive with the semantic conventions\' attributes', async () => {
+  const root = path.join(project, 'web-vitals-page');
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  const page = await startServer(root, {});
+  const service = `web-vitals-${Date.now()}`;
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<h1>A page with a headline large enough to be its largest contentful paint</h1>
+<p id="late"></p>
+<button id="slow">slow</button>
+<script type="importmap">{ "imports": {
+  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
+  "otlp-collector/web-vitals": "/node_modules/otlp-collector/instrumentation/web-vitals.js"
+} }</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+import { instrumentWebVitals } from 'otlp-collector/web-vitals';
+const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+instrumentWebVitals(collector);
+// A slow click handler: an interaction for INP.
+document.getElementById('slow').addEventListener('click', () => {
+  const until = performance.now() + 120;
+  while (performance.now() < until);
+});
+window.collector = collector;
+window.ready = true;
+</script>`);
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${page.url}/`);
+    await tab.waitForFunction(() => window.ready === true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await tab.click('#slow');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await tab.evaluate(async () => {
+      Object.defineProperty(document, 'visibilityState', { get: () => 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return window.collector.flush();
+    }), true);
+  } finally {
+    await browser.close();
+    page.stop();
+  }
+
+  const vitals = new Map();
+  for (const span of (await receivedSpans(service)).filter((entry) => entry.name === 'browser.web_vital')) {
+    vitals.set(attribute(span, 'browser.web_vital.name'), span);
+  }
+  for (const name of ['TTFB', 'FCP', 'LCP', 'CLS', 'INP']) {
+    const span = vitals.get(name);
+    assert.ok(span, `${name} among ${[...vitals.keys()]}`);
+    const value = attribute(span, 'browser.web_vital.value');
+    assert.ok(value >= 0, `${name} = ${value}`);
+    assert.equal(attribute(span, 'browser.web_vital.delta'), value, 'the first report of each');
+    assert.match(attribute(span, 'browser.web_vital.id'), new RegExp(`^v1-\\d+-\\d+-${name}$`));
+    assert.ok(['good', 'needs-improvement', 'poor'].includes(attribute(span, 'browser.web_vital.rating')));
+    assert.equal(attribute(span, 'browser.web_vital.navigation_type'), 'navigate');
+  }
+  assert.ok(attribute(vitals.get('INP'), 'browser.web_vital.value') >= 100, 'the slow click is the interaction');
+  assert.ok(attribute(vitals.get('LCP'), 'browser.web_vital.value') >= attribute(vitals.get('FCP'), 'browser.web_vital.value'));
 });
