@@ -12,27 +12,12 @@
 // server may refuse. The collector's own export requests are never instrumented. Whatever
 // goes wrong in here, the application's request is made as it would have been.
 
+import { endWithFailure, endWithStatus, httpOptions, requestUrl, startRequestSpan } from './http.js';
+
 // Set by the collector's exporter on its own requests (exporter.js has the same symbol).
 const EXPORT_REQUEST = Symbol.for('otlp-collector.export-request');
 // Marks our wrapper, so a second `instrumentFetch` does not record every request twice.
 const INSTRUMENTED = Symbol.for('otlp-collector.instrumented-fetch');
-
-// The methods the conventions name; others are reported as `_OTHER`.
-const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
-const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
-
-// The URL without its user and password, which the conventions forbid recording.
-function withoutCredentials(url) {
-  if (url.username === '' && url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.username = 'REDACTED';
-  copy.password = copy.password === '' ? '' : 'REDACTED';
-  return copy.href;
-}
-
-function matches(rule, url) {
-  return typeof rule === 'string' ? url.href.startsWith(rule) : rule instanceof RegExp && rule.test(url.href);
-}
 
 /**
  * Makes a client span of every `fetch` from now on; returns a function that stops it.
@@ -43,52 +28,19 @@ export function instrumentFetch(collector, options = {}) {
   const scope = globalThis;
   const original = scope.fetch;
   if (typeof original !== 'function' || original[INSTRUMENTED]) return () => {};
-  const propagateTo = Array.isArray(options.propagateTo) ? options.propagateTo : [];
-  const redactUrl = typeof options.redactUrl === 'function' ? options.redactUrl : (url) => url;
+  const settings = httpOptions(options);
   let active = true;
 
   function startSpan(input, init) {
     const request = typeof Request === 'function' && input instanceof Request ? input : null;
-    const base = scope.location ? scope.location.href : undefined;
-    const url = new URL(request ? request.url : String(input), base);
-    const given = String((init && init.method) || (request && request.method) || 'GET').toUpperCase();
-    const method = KNOWN_METHODS.includes(given) ? given : '_OTHER';
-    const attributes = {
-      'http.request.method': method,
-      'url.full': String(redactUrl(withoutCredentials(url))),
-      'server.address': url.hostname,
-      'server.port': Number(url.port) || DEFAULT_PORTS[url.protocol] || 0,
-    };
-    if (method === '_OTHER') attributes['http.request.method_original'] = given;
-    const span = collector.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: 'client', attributes });
-    const sameOrigin = scope.location !== undefined && url.origin === scope.location.origin;
-    if (!sameOrigin && !propagateTo.some((rule) => matches(rule, url))) return [span, init];
+    const url = requestUrl(request ? request.url : input);
+    const method = (init && init.method) || (request && request.method);
+    const [span, propagate] = startRequestSpan(collector, method, url, settings);
+    if (!propagate) return [span, init];
     const headers = new Headers((init && init.headers) || (request ? request.headers : undefined));
     headers.set('traceparent', span.traceparent());
     if (span.tracestate() !== '') headers.set('tracestate', span.tracestate());
     return [span, { ...init, headers }];
-  }
-
-  function ended(span, response) {
-    try {
-      const status = response.status;
-      span.setAttribute('http.response.status_code', status);
-      const length = Number(response.headers.get('content-length'));
-      if (length > 0) span.setAttribute('http.response.body.size', length);
-      if (status >= 400) span.setAttribute('error.type', String(status)).setStatus('error');
-      span.end();
-    } catch {
-      span.end();
-    }
-  }
-
-  function failed(span, error) {
-    try {
-      const type = (error && error.name) || 'Error';
-      span.setAttribute('error.type', String(type)).setStatus('error', String(error && error.message));
-    } finally {
-      span.end();
-    }
   }
 
   function instrumentedFetch(input, init) {
@@ -102,7 +54,10 @@ export function instrumentFetch(collector, options = {}) {
       return original.call(scope, input, init);
     }
     const answer = original.call(scope, input, sent);
-    Promise.resolve(answer).then((response) => ended(span, response), (error) => failed(span, error));
+    Promise.resolve(answer).then(
+      (response) => endWithStatus(span, response.status, response.headers.get('content-length')),
+      (error) => endWithFailure(span, (error && error.name) || 'Error', error && error.message),
+    );
     return answer;
   }
 

@@ -65,10 +65,16 @@ const CONTENT_TYPES = {
   '.json': 'application/json', '.css': 'text/css',
 };
 
-/** Serves the files under `root` on a free loopback port; resolves to { url, stop }. */
-export async function serveStatic(root) {
+/** Serves the files under `root` on a free loopback port, and `routes[pathname](request,
+ * response)` before them; resolves to { url, seen, stop }, `seen` listing each request's
+ * method, path and `traceparent` header. */
+export async function serveStatic(root, routes = {}) {
+  const seen = [];
   const server = createServer(async (request, response) => {
-    const file = path.join(root, decodeURIComponent(new URL(request.url, 'http://x').pathname));
+    const { pathname } = new URL(request.url, 'http://x');
+    seen.push({ method: request.method, path: pathname, traceparent: request.headers.traceparent });
+    if (routes[pathname]) return routes[pathname](request, response);
+    const file = path.join(root, decodeURIComponent(pathname));
     if (!file.startsWith(root)) return response.writeHead(403).end();
     try {
       const body = await readFile(file.endsWith('/') ? path.join(file, 'index.html') : file);
@@ -81,6 +87,7 @@ export async function serveStatic(root) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
+    seen,
     stop: () => { server.closeAllConnections(); server.close(); },
   };
 }

@@ -1,7 +1,8 @@
 // The automatic instrumentations, installed from the tarball and run in Chromium on a page
 // of their own origin: `otlp-collector/fetch` makes client spans of the page's requests
 // (semantic conventions, redacted URLs, errors) and carries `traceparent` to the page's
-// own origin and the allowed one only; `otlp-collector/errors` makes `exception` spans of
+// own origin and the allowed one only, and `otlp-collector/xhr` does the same for
+// XMLHttpRequest; `otlp-collector/errors` makes `exception` spans of
 // uncaught errors and unhandled rejections; `otlp-collector/document-load` turns the
 // browser's timings into the page load's spans, continuing the server's trace;
 // `otlp-collector/web-vitals` reports TTFB, FCP, LCP, CLS and INP; and
@@ -10,10 +11,9 @@
 // decodes the spans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installPackage, launchChromium, startReceiver } from './harness.mjs';
+import { installPackage, launchChromium, serveStatic, startReceiver } from './harness.mjs';
 
 let receiver;
 let project;
@@ -25,29 +25,12 @@ before(async () => {
 
 after(() => receiver?.stop());
 
-/** A loopback server: `routes[pathname](request, response)`, else files under `root`;
- * remembers each request's path and `traceparent`. */
-async function startServer(root, routes) {
-  const seen = [];
-  const server = createServer(async (request, response) => {
-    const { pathname } = new URL(request.url, 'http://x');
-    seen.push({ method: request.method, path: pathname, traceparent: request.headers.traceparent });
-    if (routes[pathname]) return routes[pathname](request, response);
-    try {
-      const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': type }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    seen,
-    stop: () => { server.closeAllConnections(); server.close(); },
-  };
+// A page folder with the installed package beside it, for an import map to point at.
+async function pageRoot(name) {
+  const root = path.join(project, name);
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  return root;
 }
 
 // The value of a span's attribute, whatever its type.
@@ -66,31 +49,39 @@ async function receivedSpans(service) {
     .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
 }
 
-test('fetch and errors become spans; traceparent reaches the own origin and the allowed one only', async () => {
-  const root = path.join(project, 'instrumented-page');
-  await mkdir(root, { recursive: true });
-  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+test('fetch, XMLHttpRequest and errors become spans; traceparent reaches the own origin and the allowed one only', async () => {
+  const root = await pageRoot('instrumented-page');
   const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'traceparent, tracestate' };
-  const other = await startServer(root, {
+  const other = await serveStatic(root, {
     '/data': (request, response) => response.writeHead(200, cors).end('other'),
     '/allowed': (request, response) => response.writeHead(request.method === 'OPTIONS' ? 204 : 200, cors).end(),
   });
-  const page = await startServer(root, {
+  const page = await serveStatic(root, {
     '/api/ok': (request, response) => response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' }).end('hello'),
     '/api/missing': (request, response) => response.writeHead(404).end(),
+    '/api/xhr': (request, response) => response.writeHead(201, { 'content-length': '2' }).end('ok'),
   });
   const service = `instrumented-${Date.now()}`;
   await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": {
   "otlp-collector": "/node_modules/otlp-collector/web/index.js",
   "otlp-collector/fetch": "/node_modules/otlp-collector/instrumentation/fetch.js",
+  "otlp-collector/xhr": "/node_modules/otlp-collector/instrumentation/xhr.js",
   "otlp-collector/errors": "/node_modules/otlp-collector/instrumentation/errors.js"
 } }</script>
 <script type="module">
 import { Collector } from 'otlp-collector';
 import { instrumentFetch } from 'otlp-collector/fetch';
+import { instrumentXhr } from 'otlp-collector/xhr';
 import { instrumentErrors } from 'otlp-collector/errors';
 const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+instrumentXhr(collector);
+const xhr = (method, url) => new Promise((resolve) => {
+  const request = new XMLHttpRequest();
+  request.open(method, url);
+  request.addEventListener('loadend', () => resolve(request.status));
+  request.send(method === 'PUT' ? 'body' : null);
+});
 const other = ${JSON.stringify(other.url)};
 instrumentFetch(collector, { propagateTo: [other + '/allowed'], redactUrl: (url) => url.replace(/\\?.*/, '?REDACTED') });
 // A second call must not record every request twice.
@@ -101,11 +92,12 @@ await fetch('/api/missing');
 await fetch(other + '/data');
 await fetch(other + '/allowed', { method: 'POST', body: 'x' });
 const refused = await fetch('http://127.0.0.1:9/').then(() => 'answered', (error) => error.name);
+const xhrStatuses = [await xhr('PUT', '/api/xhr'), await xhr('GET', 'http://127.0.0.1:9/xhr')];
 setTimeout(() => { throw new TypeError('boom from a timer'); });
 Promise.reject(new RangeError('nobody caught me'));
 await new Promise((resolve) => setTimeout(resolve, 300));
 const delivered = await collector.flush();
-window.appResult = { body, refused, delivered, stats: collector.stats() };
+window.appResult = { body, refused, xhrStatuses, delivered, stats: collector.stats() };
 </script>`);
   const browser = await launchChromium();
   let result;
@@ -120,6 +112,7 @@ window.appResult = { body, refused, delivered, stats: collector.stats() };
   }
   assert.equal(result.body, 'hello', 'the application got its answer');
   assert.equal(result.refused, 'TypeError');
+  assert.deepEqual(result.xhrStatuses, [201, 0]);
   assert.equal(result.delivered, true, JSON.stringify(result.stats));
 
   const spans = await receivedSpans(service);
@@ -159,6 +152,16 @@ window.appResult = { body, refused, delivered, stats: collector.stats() };
   assert.equal(attribute(failed, 'error.type'), 'TypeError');
   assert.equal(failed.status.code, 2);
 
+  const [viaXhr] = byUrl('/api/xhr');
+  assert.equal(viaXhr.name, 'PUT');
+  assert.equal(attribute(viaXhr, 'http.response.status_code'), 201);
+  assert.equal(attribute(viaXhr, 'http.response.body.size'), 2);
+  assert.equal(page.seen.find((request) => request.path === '/api/xhr').traceparent,
+    `00-${viaXhr.traceId}-${viaXhr.spanId}-01`, 'XMLHttpRequest carries traceparent too');
+  const [xhrFailed] = byUrl('127.0.0.1:9/xhr');
+  assert.equal(attribute(xhrFailed, 'error.type'), 'error');
+  assert.equal(xhrFailed.status.code, 2);
+
   const exceptions = spans.filter((span) => span.name === 'exception');
   const thrown = (type) => exceptions.find((span) => attribute(span, 'error.type') === type);
   for (const [type, message] of [['TypeError', 'boom from a timer'], ['RangeError', 'nobody caught me']]) {
@@ -174,15 +177,13 @@ window.appResult = { body, refused, delivered, stats: collector.stats() };
 });
 
 test('the page load continues the server\'s trace, and a session id spans reloads until the page idles', async () => {
-  const root = path.join(project, 'document-load-page');
-  await mkdir(root, { recursive: true });
-  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  const root = await pageRoot('document-load-page');
   const serverTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
   const serverSpan = '00f067aa0ba902b7';
   const service = `page-load-${Date.now()}`;
   await writeFile(path.join(root, 'style.css'), 'body { color: #333; }');
   await writeFile(path.join(root, 'helper.js'), 'window.helperLoaded = true;');
-  const page = await startServer(root, {
+  const page = await serveStatic(root, {
     '/': async (request, response) => {
       response.writeHead(200, {
         'content-type': 'text/html',
@@ -265,10 +266,8 @@ else window.addEventListener('load', loaded);
 });
 
 test('web vitals: TTFB, FCP, LCP, CLS and INP arrive with the semantic conventions\' attributes', async () => {
-  const root = path.join(project, 'web-vitals-page');
-  await mkdir(root, { recursive: true });
-  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
-  const page = await startServer(root, {});
+  const root = await pageRoot('web-vitals-page');
+  const page = await serveStatic(root, {});
   const service = `web-vitals-${Date.now()}`;
   await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
 <h1>A page with a headline large enough to be its largest contentful paint</h1>

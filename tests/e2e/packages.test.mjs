@@ -189,6 +189,7 @@ test('the TypeScript declarations check against a usage of every option and meth
   const usage = `
 import { Collector, type CollectorError, type CollectorStats, type SpanContext } from 'otlp-collector';
 import { instrumentFetch } from 'otlp-collector/fetch';
+import { instrumentXhr } from 'otlp-collector/xhr';
 import { instrumentErrors } from 'otlp-collector/errors';
 import { instrumentDocumentLoad } from 'otlp-collector/document-load';
 import { trackSession } from 'otlp-collector/session';
@@ -222,6 +223,8 @@ const stopFetch: () => void = instrumentFetch(collector, {
   propagateTo: ['https://api.example.com/', /example[.]org/], redactUrl: (url: string) => url.split('?')[0],
 });
 const stopErrors: () => void = instrumentErrors(collector);
+const stopXhr: () => void = instrumentXhr(collector, { propagateTo: ['https://api.example.com/'] });
+stopXhr();
 instrumentDocumentLoad(collector, { redactUrl: (url: string) => url });
 instrumentWebVitals(collector);
 const stopSession: () => void = trackSession(collector, { storage: 'local', inactivityMs: 60_000, maxDurationMs: 3_600_000 });
