@@ -95,7 +95,7 @@ export OTLP_PKG_TARBALL="$(tail -n 1 "$package_output")"
 rm -f "$package_output"
 [ -f "$OTLP_PKG_TARBALL" ] || { echo "www/build.sh did not print the tarball's path"; exit 1; }
 
-step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel interop, the automatic instrumentations (fetch, XHR, errors, page load, web vitals, sessions), and the www/ demo"
+step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel interop, the automatic instrumentations (fetch, XHR, errors, page load, web vitals, interactions, sessions), and the www/ demo"
 (cd tests/e2e && npm ci --no-audit --no-fund)
 (cd tests/e2e && node --test) 2>&1 | tee -a "$log"
 

@@ -4,6 +4,8 @@
 // The methods the conventions name; others are reported as `_OTHER`.
 const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
+// The span of the user interaction being handled, if any (interactions.js sets it).
+const ACTIVE = Symbol.for('otlp-collector.active-span');
 
 // The URL without its user and password, which the conventions forbid recording.
 function withoutCredentials(url) {
@@ -29,7 +31,8 @@ export function requestUrl(text) {
 }
 
 /**
- * Starts the client span of a `method` request to `url` (a URL); returns it and whether
+ * Starts the client span of a `method` request to `url` (a URL) — a child of the user
+ * interaction being handled, if any; returns it and whether
  * `traceparent` may go with the request: to the page's own origin, or to a URL matched by a
  * `propagateTo` rule (a prefix or a RegExp).
  */
@@ -43,7 +46,8 @@ export function startRequestSpan(collector, given, url, { propagateTo, redactUrl
     'server.port': Number(url.port) || DEFAULT_PORTS[url.protocol] || 0,
   };
   if (method === '_OTHER') attributes['http.request.method_original'] = upper;
-  const span = collector.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: 'client', attributes });
+  const parent = globalThis[ACTIVE];
+  const span = collector.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: 'client', attributes, parent });
   const location = globalThis.location;
   const propagate = (location !== undefined && url.origin === location.origin)
     || propagateTo.some((rule) => (typeof rule === 'string' ? url.href.startsWith(rule) : rule instanceof RegExp && rule.test(url.href)));

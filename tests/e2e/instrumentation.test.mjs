@@ -5,7 +5,8 @@
 // XMLHttpRequest; `otlp-collector/errors` makes `exception` spans of
 // uncaught errors and unhandled rejections; `otlp-collector/document-load` turns the
 // browser's timings into the page load's spans, continuing the server's trace;
-// `otlp-collector/web-vitals` reports TTFB, FCP, LCP, CLS and INP; and
+// `otlp-collector/web-vitals` reports TTFB, FCP, LCP, CLS and INP;
+// `otlp-collector/interactions` makes clicks spans, parents of the requests they cause; and
 // `otlp-collector/session` keeps a `session.id` across reloads until the page idles. The
 // page's server and another origin record the headers they got; the loopback receiver
 // decodes the spans.
@@ -325,4 +326,57 @@ window.ready = true;
   }
   assert.ok(attribute(vitals.get('INP'), 'browser.web_vital.value') >= 100, 'the slow click is the interaction');
   assert.ok(attribute(vitals.get('LCP'), 'browser.web_vital.value') >= attribute(vitals.get('FCP'), 'browser.web_vital.value'));
+});
+
+test('a click is a span, and the parent of the requests its handler makes', async () => {
+  const root = await pageRoot('interactions-page');
+  const page = await serveStatic(root, {
+    '/api/cart': (request, response) => response.writeHead(200).end('{}'),
+    '/api/later': (request, response) => response.writeHead(200).end('{}'),
+  });
+  const service = `interactions-${Date.now()}`;
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<div id="shop"><button class="buy">Buy</button></div>
+<script type="importmap">{ "imports": {
+  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
+  "otlp-collector/fetch": "/node_modules/otlp-collector/instrumentation/fetch.js",
+  "otlp-collector/interactions": "/node_modules/otlp-collector/instrumentation/interactions.js"
+} }</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+import { instrumentFetch } from 'otlp-collector/fetch';
+import { instrumentInteractions } from 'otlp-collector/interactions';
+const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+instrumentFetch(collector);
+instrumentInteractions(collector);
+document.querySelector('.buy').addEventListener('click', async () => {
+  await fetch('/api/cart');
+  // After the click's task: not caused by it as far as the trace can tell.
+  setTimeout(() => fetch('/api/later').then(() => { window.done = true; }), 50);
+});
+window.collector = collector;
+window.ready = true;
+</script>`);
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${page.url}/`);
+    await tab.waitForFunction(() => window.ready === true);
+    await tab.click('.buy');
+    await tab.waitForFunction(() => window.done === true);
+    assert.equal(await tab.evaluate(() => window.collector.flush()), true);
+  } finally {
+    await browser.close();
+    page.stop();
+  }
+  const spans = await receivedSpans(service);
+  const [click] = spans.filter((span) => span.name === 'click');
+  assert.ok(click, 'the click is a span');
+  assert.equal(attribute(click, 'event_type'), 'click');
+  assert.equal(attribute(click, 'target_element'), 'BUTTON');
+  assert.equal(attribute(click, 'target_xpath'), '//*[@id="shop"]/button[1]');
+  const request = (fragment) => spans.find((span) => String(attribute(span, 'url.full')).endsWith(fragment));
+  assert.equal(request('/api/cart').parentSpanId, click.spanId, 'the request the click made is its child');
+  assert.equal(request('/api/cart').traceId, click.traceId);
+  assert.notEqual(request('/api/later').traceId, click.traceId, 'a later task is not the click\'s');
 });

@@ -194,6 +194,7 @@ import { instrumentErrors } from 'otlp-collector/errors';
 import { instrumentDocumentLoad } from 'otlp-collector/document-load';
 import { trackSession } from 'otlp-collector/session';
 import { instrumentWebVitals } from 'otlp-collector/web-vitals';
+import { instrumentInteractions } from 'otlp-collector/interactions';
 const collector = new Collector({
   endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'ts', protocol: 'http/json', compression: 'gzip',
   batchSize: 10, batchTimeoutMs: 100, maxQueueSize: 100, exportTimeoutMs: 1000,
@@ -227,6 +228,8 @@ const stopXhr: () => void = instrumentXhr(collector, { propagateTo: ['https://ap
 stopXhr();
 instrumentDocumentLoad(collector, { redactUrl: (url: string) => url });
 instrumentWebVitals(collector);
+const stopInteractions: () => void = instrumentInteractions(collector, { events: ['click'] });
+stopInteractions();
 const stopSession: () => void = trackSession(collector, { storage: 'local', inactivityMs: 60_000, maxDurationMs: 3_600_000 });
 const stopHook: () => void = collector.onSpanStart((span) => { span.setAttribute('tenant', 'a'); });
 stopFetch();
