@@ -47,6 +47,8 @@ export interface CollectorOptions {
   exportTimeoutMs?: number;
   headers?: Record<string, string>;
   resourceAttributes?: Attributes;
+  /** The share of new traces recorded, decided on the trace id (0 to 1; default 1); children follow their parent, and a remote parent's decision is honoured. */
+  sampleRatio?: number;
   /** Called with each problem (the first of a kind at once, then at most once a second per kind); without it, `console.warn` once per kind. */
   onError?: (error: CollectorError) => void;
 }
@@ -88,6 +90,8 @@ export class Collector {
   /** Stops accepting spans and exports what is buffered; resolves like `flush`. */
   shutdown(): Promise<boolean>;
   stats(): CollectorStats;
+  /** Adds a condition every new trace must meet to be sampled (asked as its root span starts); returns a function that removes it. */
+  sampleIf(condition: () => boolean): () => void;
   /** Calls `callback(span)` as each span starts, before its caller gets it (e.g. to set attributes every span carries); returns a function that stops it. */
   onSpanStart(callback: (span: Span) => void): () => void;
   /** Releases the WebAssembly side now instead of when garbage-collected. */
@@ -110,7 +114,7 @@ export interface Span {
   updateName(name: string): this;
   /** Records an `exception` event (type, message, stacktrace). */
   recordException(exception: unknown, time?: TimeInput): void;
-  /** True until the span ends. */
+  /** True until the span ends, if its trace is sampled (an unsampled span records nothing). */
   isRecording(): boolean;
   spanContext(): SpanContext;
   /** The W3C `traceparent` header value, for outgoing requests made within this span. */

@@ -8,6 +8,8 @@ export interface SessionOptions {
   inactivityMs?: number;
   /** ...or after this long in all; default 4 hours. */
   maxDurationMs?: number;
+  /** The share of sessions whose traces are recorded, decided as each starts (0 to 1; default 1). */
+  sampleRate?: number;
 }
 
 /** Sets `session.id` (and `session.previous_id` on the first span of a renewed session) on every span from now on; returns a function that stops it. */

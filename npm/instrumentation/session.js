@@ -6,6 +6,9 @@
 // Grafana Faro and Splunk RUM use); the first span of the next one also carries
 // `session.previous_id`. Where storage is unavailable (blocked, Node, workers without it)
 // the session lives as long as the page.
+//
+// With `sampleRate`, whole sessions are sampled or not (decided when each starts), so a
+// sampled session is complete: the traces started in an unsampled one record nothing.
 
 const KEY = 'otlp-collector.session';
 // How often the last activity is written back at most: storage writes are synchronous.
@@ -29,12 +32,14 @@ function openStorage(kind) {
 /**
  * Sets `session.id` on every span the collector starts from now on; returns a function that
  * stops it. Options: `storage` ('session', the default, or 'local'), `inactivityMs`
- * (15 minutes), `maxDurationMs` (4 hours).
+ * (15 minutes), `maxDurationMs` (4 hours), `sampleRate` (the share of sessions whose traces
+ * are recorded; 1, all, by default).
  */
 export function trackSession(collector, options = {}) {
   const storage = openStorage(options.storage);
   const inactivityMs = options.inactivityMs > 0 ? options.inactivityMs : 15 * 60 * 1000;
   const maxDurationMs = options.maxDurationMs > 0 ? options.maxDurationMs : 4 * 60 * 60 * 1000;
+  const sampleRate = options.sampleRate >= 0 && options.sampleRate <= 1 ? options.sampleRate : 1;
   let session = null;
   let writtenAt = 0;
   let previousId = null;
@@ -66,7 +71,7 @@ export function trackSession(collector, options = {}) {
       && (now - session.activeAt > inactivityMs || now - session.startedAt > maxDurationMs);
     if (session === null || expired) {
       previousId = session && session.id;
-      session = { id: randomId(), startedAt: now, activeAt: now };
+      session = { id: randomId(), startedAt: now, activeAt: now, sampled: Math.random() < sampleRate };
       save(now);
     } else {
       session.activeAt = now;
@@ -75,11 +80,17 @@ export function trackSession(collector, options = {}) {
     return session;
   }
 
-  return collector.onSpanStart((span) => {
+  // Sessions saved before sampling existed count as sampled.
+  const stopSampling = collector.sampleIf(() => current(Date.now()).sampled !== false);
+  const stopMarking = collector.onSpanStart((span) => {
     span.setAttribute('session.id', current(Date.now()).id);
     if (previousId !== null) {
       span.setAttribute('session.previous_id', previousId);
       previousId = null;
     }
   });
+  return function stop() {
+    stopSampling();
+    stopMarking();
+  };
 }

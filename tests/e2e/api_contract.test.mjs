@@ -188,3 +188,50 @@ test('OpenTelemetry-style spans: times, exceptions, links, names, context and tr
   assert.equal(received.status.code, 2);
   assert.equal(received.status.message, 'failed');
 });
+
+test('sampling: a share of traces by trace id, parents\' decisions honoured, whole sessions; unsampled spans record nothing', async () => {
+  const prefix = `sampling-${Date.now()}`;
+  const endpoint = `${receiver.url}/v1/traces`;
+  const collector = new Collector({ endpoint, sampleRatio: 0.25, batchTimeoutMs: 60000, maxQueueSize: 8192, batchSize: 512 });
+  let sampled = 0;
+  for (let i = 0; i < 2000; i++) {
+    const root = collector.startSpan(`${prefix}-root`);
+    const child = collector.startSpan(`${prefix}-child`, { parent: root });
+    assert.equal(child.isRecording(), root.isRecording(), 'a child follows its parent');
+    assert.equal(root.traceparent().endsWith('-01'), root.isRecording(), 'the decision travels in traceparent');
+    if (root.isRecording()) sampled++;
+    child.setAttribute('ignored when unsampled', 1).addEvent('e');
+    child.end();
+    root.end();
+  }
+  assert.ok(sampled > 400 && sampled < 600, `${sampled} of 2000 traces at 0.25`);
+  assert.equal(await collector.flush(), true);
+  const stats = collector.stats();
+  assert.equal(stats.exported, 2 * sampled);
+  assert.equal(stats.sampledOut, 2 * (2000 - sampled), 'unsampled spans are counted apart');
+  assert.equal(stats.ignoredCalls, 0, 'calls on unsampled spans are no mistake');
+  assert.equal((await receivedSpans(`${prefix}-root`)).length, sampled);
+
+  // A remote parent's decision wins over the collector's ratio, either way.
+  const sampledParent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const unsampledParent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
+  const none = new Collector({ endpoint, sampleRatio: 0 });
+  assert.equal(none.startSpan('remote').isRecording(), false);
+  assert.equal(none.startSpan('remote', { parent: sampledParent }).isRecording(), true);
+  assert.equal(new Collector({ endpoint }).startSpan('remote', { parent: unsampledParent }).isRecording(), false);
+  assert.throws(() => new Collector({ sampleRatio: 2 }), /sampleRatio/);
+
+  // Whole sessions: every trace of one session shares its decision.
+  const project = await installPackage();
+  const { trackSession } = await import(path.join(project, 'node_modules/otlp-collector/instrumentation/session.js'));
+  for (const [sampleRate, expected] of [[0, false], [1, true]]) {
+    const inSession = new Collector({ endpoint });
+    trackSession(inSession, { sampleRate });
+    const decisions = new Set(Array.from({ length: 50 }, () => inSession.startSpan(`${prefix}-session`).isRecording()));
+    assert.deepEqual([...decisions], [expected], `sampleRate ${sampleRate}`);
+  }
+  const halves = new Collector({ endpoint });
+  trackSession(halves, { sampleRate: 0.5 });
+  assert.equal(new Set(Array.from({ length: 200 }, () => halves.startSpan('one-session').isRecording())).size, 1,
+    'a session is sampled whole or not at all');
+});

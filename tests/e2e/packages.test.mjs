@@ -88,7 +88,7 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // generated glue bundled with src/wasm/js/*.js) and the entry. The budget is a few hundred
 // bytes above what the package weighs now, so it cannot creep back up unnoticed; raise it
 // only for a feature worth its bytes, and say so in the commit.
-const SIZE_BUDGET_GZIP = 40_800;
+const SIZE_BUDGET_GZIP = 41_200;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 
 test('the package a page downloads stays within its size budget', async () => {
@@ -198,7 +198,7 @@ import { instrumentInteractions } from 'otlp-collector/interactions';
 const collector = new Collector({
   endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'ts', protocol: 'http/json', compression: 'gzip',
   batchSize: 10, batchTimeoutMs: 100, maxQueueSize: 100, exportTimeoutMs: 1000,
-  headers: { 'x-api-key': 'k' }, resourceAttributes: { env: 'test', ids: [1, 2] },
+  headers: { 'x-api-key': 'k' }, resourceAttributes: { env: 'test', ids: [1, 2] }, sampleRatio: 0.5,
   onError: (error: CollectorError) => console.log(error.kind, error.count, error.message),
 });
 const parent = collector.startSpan('parent', { kind: 'server', attributes: { a: 1, b: 'x', c: true, d: ['x'] } });
@@ -230,7 +230,9 @@ instrumentDocumentLoad(collector, { redactUrl: (url: string) => url });
 instrumentWebVitals(collector);
 const stopInteractions: () => void = instrumentInteractions(collector, { events: ['click'] });
 stopInteractions();
-const stopSession: () => void = trackSession(collector, { storage: 'local', inactivityMs: 60_000, maxDurationMs: 3_600_000 });
+const stopSession: () => void = trackSession(collector, { storage: 'local', inactivityMs: 60_000, maxDurationMs: 3_600_000, sampleRate: 0.1 });
+const stopCondition: () => void = collector.sampleIf(() => true);
+stopCondition();
 const stopHook: () => void = collector.onSpanStart((span) => { span.setAttribute('tenant', 'a'); });
 stopFetch();
 stopErrors();

@@ -348,7 +348,8 @@ export class Span {
       this._p0 = 0;
       this._p1 = 0;
       this._parentState = NO_PARENT;
-      this._flags = SAMPLED;
+      // A new trace: the collector's samplers decide, on its trace id.
+      this._flags = collector._sampleTrace(this._t2, this._t3) ? SAMPLED : 0;
       this._traceState = '';
     } else {
       this._t0 = parent.t0;
@@ -372,11 +373,14 @@ export class Span {
     this._status = STATUS_UNSET;
     this._message = '';
     this._ended = false;
+    // An unsampled span (its trace's flags say so) records nothing: every call is a no-op.
+    this._sampled = (this._flags & SAMPLED) !== 0;
   }
 
-  // Whether the span still records; a call on an ended one is counted and reported.
+  // Whether the span records; a call on an ended one is counted and reported, a call on an
+  // unsampled one costs nothing.
   _recording(method) {
-    if (!this._ended) return true;
+    if (!this._ended) return this._sampled;
     this._collector._ignored(`${method}() on a span that has already ended was ignored`);
     return false;
   }
@@ -560,9 +564,9 @@ export class Span {
     return this;
   }
 
-  /** Whether the span still records (it has not ended). */
+  /** Whether the span still records: it is sampled and has not ended. */
   isRecording() {
-    return !this._ended;
+    return this._sampled && !this._ended;
   }
 
   /** `{ traceId, spanId, traceFlags, traceState, isRemote }`, as OpenTelemetry has it. */
@@ -593,6 +597,11 @@ export class Span {
    */
   end(endTime) {
     try {
+      if (!this._sampled && !this._ended) {
+        this._ended = true;
+        this._collector._sampledOut++;
+        return;
+      }
       if (!this._recording('end')) return;
       this._ended = true;
       const collector = this._collector;
@@ -683,6 +692,12 @@ export class Collector {
     // calls ignored (on ended spans, after shutdown or free).
     this._refusedValues = 0;
     this._ignoredCalls = 0;
+    // Unsampled spans ended here (never handed to the core).
+    this._sampledOut = 0;
+    // What a new trace must pass to be sampled: its trace id under `sampleRatio`, and
+    // every condition added with `sampleIf` (the session sampling adds one).
+    this._sampleThreshold = (options.sampleRatio ?? 1) * 2 ** 56;
+    this._sampleConditions = [];
     this._shutdown = null;
     this._freed = false;
     // Called with each span as it starts (`onSpanStart`).
@@ -730,6 +745,37 @@ export class Collector {
       this._internal(error);
     }
     return span || new Span(this, 'unnamed', null, KIND_CODES.internal, nowMs());
+  }
+
+  /**
+   * Adds a condition every new trace must meet to be sampled (`condition()` is asked as its
+   * root span starts); returns a function that removes it. Spans of an unsampled trace
+   * record nothing and cost next to nothing; children follow their parent's decision.
+   */
+  sampleIf(condition) {
+    if (typeof condition !== 'function') {
+      this._refused(`sampleIf takes a function, got ${describe(condition)}`);
+      return () => {};
+    }
+    this._sampleConditions = [...this._sampleConditions, condition];
+    return () => {
+      this._sampleConditions = this._sampleConditions.filter((kept) => kept !== condition);
+    };
+  }
+
+  // Whether a new trace whose id ends with the words `t2`, `t3` is sampled: its lowest 56
+  // bits under the ratio's share of them (as OpenTelemetry's TraceIdRatioBased sampler
+  // compares them), and every condition holds.
+  _sampleTrace(t2, t3) {
+    if ((t2 & 0xffffff) * 0x100000000 + t3 >= this._sampleThreshold) return false;
+    for (const condition of this._sampleConditions) {
+      try {
+        if (!condition()) return false;
+      } catch (error) {
+        this._internal(error);
+      }
+    }
+    return true;
   }
 
   /**
@@ -832,6 +878,7 @@ export class Collector {
     } catch (error) {
       this._internal(error);
     }
+    stats.sampledOut = (stats.sampledOut || 0) + this._sampledOut;
     stats.refusedValues = this._refusedValues;
     stats.ignoredCalls = this._ignoredCalls;
     return stats;
@@ -1045,6 +1092,10 @@ export function readOptions(options) {
     if (attributeValue(value) === undefined) {
       throw optionError(`attribute ${key} must be a string, number, boolean or an array of those, got ${describe(value)}`);
     }
+  }
+  const ratio = options.sampleRatio;
+  if (ratio !== undefined && ratio !== null && !(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
+    throw optionError(`option sampleRatio must be a number from 0 to 1, got ${describe(ratio)}`);
   }
   const onError = options.onError;
   if (onError !== undefined && onError !== null && typeof onError !== 'function') {
