@@ -94,7 +94,7 @@ export async function serveStatic(root, routes = {}) {
 
 /** Bundles `entry` with webpack, as configured by default (production mode, nothing for
  * WebAssembly or top-level await), into `outputDir` served at `publicPath`; `otlp-collector`
- * resolves to the installed package. Throws on build errors. */
+ * and its subpaths resolve to the installed package. Throws on build errors. */
 export async function bundle({ entry, outputDir, publicPath, filename }) {
   const project = await installPackage();
   const stats = await new Promise((resolve, reject) => {
@@ -102,7 +102,9 @@ export async function bundle({ entry, outputDir, publicPath, filename }) {
       mode: 'production',
       entry,
       output: { path: outputDir, filename, publicPath },
-      resolve: { alias: { 'otlp-collector': path.join(project, 'node_modules', 'otlp-collector') } },
+      // The installed package first, with its exports map (subpaths included); the test
+      // project's own dependencies after.
+      resolve: { modules: [path.join(project, 'node_modules'), 'node_modules'] },
       performance: { hints: false },
     }, (error, result) => (error ? reject(error) : resolve(result)));
   });
