@@ -102,6 +102,9 @@ step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromiu
 step "browser span cost, side by side: otlp-collector vs the OpenTelemetry JS web SDK in headless Chromium"
 (cd tests/e2e && node bench.mjs) 2>&1 | tee -a "$log"
 
+step "main-thread cost of automatic instrumentation: a page with 50 images and 200 fetches, otlp-collector vs OpenTelemetry JS web"
+(cd tests/e2e && node bench-instrumented.mjs) 2>&1 | tee -a "$log"
+
 step "what a page downloads, side by side: both bundled by webpack (production), gzip -9, bare and with every instrumentation"
 (cd tests/e2e && node size.mjs) 2>&1 | tee -a "$log"
 
