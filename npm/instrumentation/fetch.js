@@ -12,7 +12,7 @@
 // server may refuse. The collector's own export requests are never instrumented. Whatever
 // goes wrong in here, the application's request is made as it would have been.
 
-import { endWithFailure, endWithStatus, httpOptions, requestUrl, startRequestSpan } from './http.js';
+import { endWithFailure, endWithStatus, httpOptions, isIgnored, requestUrl, startRequestSpan } from './http.js';
 
 // Set by the collector's exporter on its own requests (exporter.js has the same symbol).
 const EXPORT_REQUEST = Symbol.for('otlp-collector.export-request');
@@ -22,7 +22,8 @@ const INSTRUMENTED = Symbol.for('otlp-collector.instrumented-fetch');
 /**
  * Makes a client span of every `fetch` from now on; returns a function that stops it.
  * Options: `propagateTo` (strings — URL prefixes — or RegExps: other origins that get
- * `traceparent`), `redactUrl(url)` (the text recorded as `url.full`, e.g. without its query).
+ * `traceparent`), `ignoreUrls` (the same kind of rules: requests left alone),
+ * `redactUrl(url)` (the text recorded as `url.full`, e.g. without its query).
  */
 export function instrumentFetch(collector, options = {}) {
   const scope = globalThis;
@@ -34,6 +35,7 @@ export function instrumentFetch(collector, options = {}) {
   function startSpan(input, init) {
     const request = typeof Request === 'function' && input instanceof Request ? input : null;
     const url = requestUrl(request ? request.url : input);
+    if (isIgnored(url, settings)) return [null, init];
     const method = (init && init.method) || (request && request.method);
     const [span, propagate] = startRequestSpan(collector, method, url, settings);
     if (!propagate) return [span, init];
@@ -54,6 +56,7 @@ export function instrumentFetch(collector, options = {}) {
       return original.call(scope, input, init);
     }
     const answer = original.call(scope, input, sent);
+    if (span === null) return answer;
     Promise.resolve(answer).then(
       (response) => endWithStatus(span, response.status, response.headers.get('content-length')),
       (error) => endWithFailure(span, (error && error.name) || 'Error', error && error.message),

@@ -16,12 +16,22 @@ function withoutCredentials(url) {
   return copy.href;
 }
 
-/** Options as the instrumentations take them: `propagateTo` rules and `redactUrl`. */
+// Whether `url` matches a rule: a prefix of the URL, or a RegExp.
+const matches = (url) => (rule) => (typeof rule === 'string' ? url.href.startsWith(rule) : rule instanceof RegExp && rule.test(url.href));
+
+/** Options as the instrumentations take them: `propagateTo` and `ignoreUrls` rules, `redactUrl`. */
 export function httpOptions(options) {
+  const rules = (value) => (Array.isArray(value) ? value : []);
   return {
-    propagateTo: Array.isArray(options.propagateTo) ? options.propagateTo : [],
+    propagateTo: rules(options.propagateTo),
+    ignoreUrls: rules(options.ignoreUrls),
     redactUrl: typeof options.redactUrl === 'function' ? options.redactUrl : (url) => url,
   };
+}
+
+/** Whether requests to `url` are left alone (`ignoreUrls`). */
+export function isIgnored(url, { ignoreUrls }) {
+  return ignoreUrls.some(matches(url));
 }
 
 /** The URL a request goes to, resolved against the page's. */
@@ -50,7 +60,7 @@ export function startRequestSpan(collector, given, url, { propagateTo, redactUrl
   const span = collector.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: 'client', attributes, parent });
   const location = globalThis.location;
   const propagate = (location !== undefined && url.origin === location.origin)
-    || propagateTo.some((rule) => (typeof rule === 'string' ? url.href.startsWith(rule) : rule instanceof RegExp && rule.test(url.href)));
+    || propagateTo.some(matches(url));
   return [span, propagate];
 }
 

@@ -5,7 +5,7 @@
 // origin and to `propagateTo` only. A request that ends without a status (network failure,
 // abort, timeout) gets an error status and the event's name as `error.type`.
 
-import { endWithFailure, endWithStatus, httpOptions, requestUrl, startRequestSpan } from './http.js';
+import { endWithFailure, endWithStatus, httpOptions, isIgnored, requestUrl, startRequestSpan } from './http.js';
 
 // Where `open()` leaves the method and URL for `send()`.
 const REQUEST = Symbol('otlp-collector.xhr-request');
@@ -13,7 +13,7 @@ const INSTRUMENTED = Symbol.for('otlp-collector.instrumented-xhr');
 
 /**
  * Makes a client span of every XMLHttpRequest sent from now on; returns a function that
- * stops it. Options as for `instrumentFetch`: `propagateTo`, `redactUrl`.
+ * stops it. Options as for `instrumentFetch`: `propagateTo`, `ignoreUrls`, `redactUrl`.
  */
 export function instrumentXhr(collector, options = {}) {
   const scope = globalThis;
@@ -49,7 +49,7 @@ export function instrumentXhr(collector, options = {}) {
   }
   function instrumentedSend(body) {
     try {
-      if (active && this[REQUEST]) start(this);
+      if (active && this[REQUEST] && !isIgnored(this[REQUEST].url, settings)) start(this);
     } catch {
       // The request goes out as it would have.
     }
