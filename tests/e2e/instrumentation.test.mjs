@@ -84,9 +84,15 @@ const xhr = (method, url) => new Promise((resolve) => {
   request.send(method === 'PUT' ? 'body' : null);
 });
 const other = ${JSON.stringify(other.url)};
+// The page wraps fetch itself, before the instrumentation and after it.
+const counted = { before: 0, after: 0 };
+const pageFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => { counted.before++; return pageFetch(input, init); };
 instrumentFetch(collector, { propagateTo: [other + '/allowed'], redactUrl: (url) => url.replace(/\\?.*/, '?REDACTED') });
 // A second call must not record every request twice.
 instrumentFetch(collector);
+const instrumented = globalThis.fetch;
+globalThis.fetch = (input, init) => { counted.after++; return instrumented(input, init); };
 instrumentErrors(collector);
 const body = await (await fetch('/api/ok?token=secret')).text();
 await fetch('/api/missing');
@@ -98,7 +104,7 @@ setTimeout(() => { throw new TypeError('boom from a timer'); });
 Promise.reject(new RangeError('nobody caught me'));
 await new Promise((resolve) => setTimeout(resolve, 300));
 const delivered = await collector.flush();
-window.appResult = { body, refused, xhrStatuses, delivered, stats: collector.stats() };
+window.appResult = { body, refused, xhrStatuses, counted, delivered, stats: collector.stats() };
 </script>`);
   const browser = await launchChromium();
   let result;
@@ -114,6 +120,8 @@ window.appResult = { body, refused, xhrStatuses, delivered, stats: collector.sta
   assert.equal(result.body, 'hello', 'the application got its answer');
   assert.equal(result.refused, 'TypeError');
   assert.deepEqual(result.xhrStatuses, [201, 0]);
+  // The page's five requests went through both of its wrappers (and the exports too).
+  assert.ok(result.counted.before >= 5 && result.counted.after >= 5, JSON.stringify(result.counted));
   assert.equal(result.delivered, true, JSON.stringify(result.stats));
 
   const spans = await receivedSpans(service);
