@@ -34,6 +34,21 @@ async function pageRoot(name) {
   return root;
 }
 
+// A page importing the package (and the instrumentations `modules`) through an import map:
+// `markup`, then `script` as a module in which `collector` exports to the receiver as
+// `service`.
+function pageHtml({ service, modules, markup = '', script }) {
+  const imports = { 'otlp-collector': '/node_modules/otlp-collector/web/index.js' };
+  for (const name of modules) imports[`otlp-collector/${name}`] = `/node_modules/otlp-collector/instrumentation/${name}.js`;
+  return `<!doctype html><meta charset="utf-8">
+${markup}
+<script type="importmap">${JSON.stringify({ imports })}</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+${script}</script>`;
+}
+
 // The value of a span's attribute, whatever its type.
 function attribute(span, key) {
   const value = span.attributes.find((entry) => entry.key === key)?.value;
@@ -63,19 +78,13 @@ test('fetch, XMLHttpRequest and errors become spans; traceparent reaches the own
     '/api/xhr': (request, response) => response.writeHead(201, { 'content-length': '2' }).end('ok'),
   });
   const service = `instrumented-${Date.now()}`;
-  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<script type="importmap">{ "imports": {
-  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
-  "otlp-collector/fetch": "/node_modules/otlp-collector/instrumentation/fetch.js",
-  "otlp-collector/xhr": "/node_modules/otlp-collector/instrumentation/xhr.js",
-  "otlp-collector/errors": "/node_modules/otlp-collector/instrumentation/errors.js"
-} }</script>
-<script type="module">
-import { Collector } from 'otlp-collector';
+  await writeFile(path.join(root, 'index.html'), pageHtml({
+    service,
+    modules: ['fetch', 'xhr', 'errors'],
+    script: `
 import { instrumentFetch } from 'otlp-collector/fetch';
 import { instrumentXhr } from 'otlp-collector/xhr';
 import { instrumentErrors } from 'otlp-collector/errors';
-const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
 instrumentXhr(collector);
 const xhr = (method, url) => new Promise((resolve) => {
   const request = new XMLHttpRequest();
@@ -105,7 +114,8 @@ Promise.reject(new RangeError('nobody caught me'));
 await new Promise((resolve) => setTimeout(resolve, 300));
 const delivered = await collector.flush();
 window.appResult = { body, refused, xhrStatuses, counted, delivered, stats: collector.stats() };
-</script>`);
+`,
+  }));
   const browser = await launchChromium();
   let result;
   try {
@@ -201,20 +211,15 @@ test('the page load continues the server\'s trace, and a session id spans reload
     },
     '/pixel.png': (request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(68)),
   });
-  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<link rel="stylesheet" href="/style.css">
+  await writeFile(path.join(root, 'index.html'), pageHtml({
+    service,
+    modules: ['document-load', 'session'],
+    markup: `<link rel="stylesheet" href="/style.css">
 <script src="/helper.js"></script>
-<img src="/pixel.png" alt="">
-<script type="importmap">{ "imports": {
-  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
-  "otlp-collector/document-load": "/node_modules/otlp-collector/instrumentation/document-load.js",
-  "otlp-collector/session": "/node_modules/otlp-collector/instrumentation/session.js"
-} }</script>
-<script type="module">
-import { Collector } from 'otlp-collector';
+<img src="/pixel.png" alt="">`,
+    script: `
 import { instrumentDocumentLoad } from 'otlp-collector/document-load';
 import { trackSession } from 'otlp-collector/session';
-const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
 trackSession(collector, { inactivityMs: 1500 });
 instrumentDocumentLoad(collector);
 window.visit = async (name) => {
@@ -225,7 +230,8 @@ window.visit = async (name) => {
 const loaded = () => setTimeout(() => { window.loaded = true; }, 100);
 if (document.readyState === 'complete') loaded();
 else window.addEventListener('load', loaded);
-</script>`);
+`,
+  }));
   const browser = await launchChromium();
   try {
     const tab = await browser.newPage();
@@ -278,18 +284,14 @@ test('web vitals: TTFB, FCP, LCP, CLS and INP arrive with the semantic conventio
   const root = await pageRoot('web-vitals-page');
   const page = await serveStatic(root, {});
   const service = `web-vitals-${Date.now()}`;
-  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<h1>A page with a headline large enough to be its largest contentful paint</h1>
+  await writeFile(path.join(root, 'index.html'), pageHtml({
+    service,
+    modules: ['web-vitals'],
+    markup: `<h1>A page with a headline large enough to be its largest contentful paint</h1>
 <p id="late"></p>
-<button id="slow">slow</button>
-<script type="importmap">{ "imports": {
-  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
-  "otlp-collector/web-vitals": "/node_modules/otlp-collector/instrumentation/web-vitals.js"
-} }</script>
-<script type="module">
-import { Collector } from 'otlp-collector';
+<button id="slow">slow</button>`,
+    script: `
 import { instrumentWebVitals } from 'otlp-collector/web-vitals';
-const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
 instrumentWebVitals(collector);
 // A slow click handler: an interaction for INP.
 document.getElementById('slow').addEventListener('click', () => {
@@ -298,7 +300,8 @@ document.getElementById('slow').addEventListener('click', () => {
 });
 window.collector = collector;
 window.ready = true;
-</script>`);
+`,
+  }));
   const browser = await launchChromium();
   try {
     const tab = await browser.newPage();
@@ -343,18 +346,13 @@ test('a click is a span, and the parent of the requests its handler makes', asyn
     '/api/later': (request, response) => response.writeHead(200).end('{}'),
   });
   const service = `interactions-${Date.now()}`;
-  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<div id="shop"><button class="buy">Buy</button></div>
-<script type="importmap">{ "imports": {
-  "otlp-collector": "/node_modules/otlp-collector/web/index.js",
-  "otlp-collector/fetch": "/node_modules/otlp-collector/instrumentation/fetch.js",
-  "otlp-collector/interactions": "/node_modules/otlp-collector/instrumentation/interactions.js"
-} }</script>
-<script type="module">
-import { Collector } from 'otlp-collector';
+  await writeFile(path.join(root, 'index.html'), pageHtml({
+    service,
+    modules: ['fetch', 'interactions'],
+    markup: `<div id="shop"><button class="buy">Buy</button></div>`,
+    script: `
 import { instrumentFetch } from 'otlp-collector/fetch';
 import { instrumentInteractions } from 'otlp-collector/interactions';
-const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
 instrumentFetch(collector);
 instrumentInteractions(collector);
 document.querySelector('.buy').addEventListener('click', async () => {
@@ -364,7 +362,8 @@ document.querySelector('.buy').addEventListener('click', async () => {
 });
 window.collector = collector;
 window.ready = true;
-</script>`);
+`,
+  }));
   const browser = await launchChromium();
   try {
     const tab = await browser.newPage();

@@ -753,13 +753,20 @@ export class Collector {
    * record nothing and cost next to nothing; children follow their parent's decision.
    */
   sampleIf(condition) {
-    if (typeof condition !== 'function') {
-      this._refused(`sampleIf takes a function, got ${describe(condition)}`);
+    return this._register('_sampleConditions', condition, 'sampleIf');
+  }
+
+  // Adds `callback` to the list in property `list` (replaced, never changed in place, so a
+  // loop over it is unaffected); returns a function that removes it. A non-function is
+  // refused, counted and reported.
+  _register(list, callback, method) {
+    if (typeof callback !== 'function') {
+      this._refused(`${method} takes a function, got ${describe(callback)}`);
       return () => {};
     }
-    this._sampleConditions = [...this._sampleConditions, condition];
+    this[list] = [...this[list], callback];
     return () => {
-      this._sampleConditions = this._sampleConditions.filter((kept) => kept !== condition);
+      this[list] = this[list].filter((kept) => kept !== callback);
     };
   }
 
@@ -784,14 +791,7 @@ export class Collector {
    * that stops it.
    */
   onSpanStart(callback) {
-    if (typeof callback !== 'function') {
-      this._refused(`onSpanStart takes a function, got ${describe(callback)}`);
-      return () => {};
-    }
-    this._startHooks = [...this._startHooks, callback];
-    return () => {
-      this._startHooks = this._startHooks.filter((hook) => hook !== callback);
-    };
+    return this._register('_startHooks', callback, 'onSpanStart');
   }
 
   _startSpan(name, options) {
