@@ -235,3 +235,32 @@ test('sampling: a share of traces by trace id, parents\' decisions honoured, who
   assert.equal(new Set(Array.from({ length: 200 }, () => halves.startSpan('one-session').isRecording())).size, 1,
     'a session is sampled whole or not at all');
 });
+
+test('an instrumented fetch answers exactly as the original would, whatever it is given', async () => {
+  const project = await installPackage();
+  const { instrumentFetch } = await import(path.join(project, 'node_modules/otlp-collector/instrumentation/fetch.js'));
+  const target = `${receiver.url}/received`;
+  const calls = [
+    [target], [new URL(target)], [new Request(target)], [target, { method: 'HEAD' }],
+    [target, { headers: [['x-a', '1']] }], [target, { headers: new Headers({ 'x-b': '2' }) }],
+    [new Request(target, { headers: { 'x-c': '3' } }), { method: 'GET' }],
+    [target, { method: 'bogus method' }], [target, null], ['not a url'], [undefined], [12],
+    ['http://127.0.0.1:9/'], [target, { signal: AbortSignal.abort() }], [target, { headers: { 'bad header': 'x' } }],
+  ];
+  // How a call came out: the status, or the error's name.
+  const outcome = (promise) => Promise.resolve(promise).then((response) => response.status, (error) => error.name);
+  const original = await Promise.all(calls.map((args) => outcome(fetch(...args))));
+  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces` });
+  const stop = instrumentFetch(collector, { propagateTo: [receiver.url] });
+  try {
+    const instrumented = await Promise.all(calls.map((args) => outcome(globalThis.fetch(...args))));
+    assert.deepEqual(instrumented, original);
+  } finally {
+    stop();
+  }
+  assert.equal(globalThis.fetch, fetch, 'stop() puts the original back');
+  assert.equal(await collector.shutdown(), true);
+  const stats = collector.stats();
+  assert.ok(stats.exported >= 8, JSON.stringify(stats));
+  assert.equal(stats.refusedValues + stats.ignoredCalls, 0, JSON.stringify(stats));
+});
