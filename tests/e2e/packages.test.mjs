@@ -222,6 +222,7 @@ const done: Promise<boolean> = collector.flush();
 void done.then(() => collector.shutdown()).then((ok: boolean) => console.log(ok, stats.refusedValues, header));
 const stopFetch: () => void = instrumentFetch(collector, {
   propagateTo: ['https://api.example.com/', /example[.]org/], redactUrl: (url: string) => url.split('?')[0],
+  ignoreUrls: ['https://api.example.com/health', /metrics$/],
 });
 const stopErrors: () => void = instrumentErrors(collector);
 const stopXhr: () => void = instrumentXhr(collector, { propagateTo: ['https://api.example.com/'] });
