@@ -264,3 +264,64 @@ test('an instrumented fetch answers exactly as the original would, whatever it i
   assert.ok(stats.exported >= 8, JSON.stringify(stats));
   assert.equal(stats.refusedValues + stats.ignoredCalls, 0, JSON.stringify(stats));
 });
+
+test('hooks, sampling and instrumentation options refuse hostile input without throwing into the application', async () => {
+  const endpoint = `${receiver.url}/v1/traces`;
+  for (const ratio of [NaN, -0.1, 1.5, Infinity, '0.5', {}, true]) {
+    assert.throws(() => new Collector({ endpoint, sampleRatio: ratio }), /option sampleRatio must be a number from 0 to 1/);
+  }
+  const errors = [];
+  const collector = new Collector({ endpoint, onError: (error) => errors.push(error) });
+  for (const value of hostile) {
+    assert.doesNotThrow(() => collector.onSpanStart(value)());
+    assert.doesNotThrow(() => collector.sampleIf(value)());
+  }
+  const functions = hostile.filter((value) => typeof value === 'function').length;
+  assert.equal(collector.stats().refusedValues, 2 * (hostile.length - functions), 'each non-function refused and counted');
+  // Callbacks that throw: the span still starts, sampled, and the throw is reported.
+  const stopHook = collector.onSpanStart(() => { throw new Error('hook broke'); });
+  const stopCondition = collector.sampleIf(() => { throw new Error('condition broke'); });
+  const span = collector.startSpan('despite-callbacks');
+  assert.equal(span.isRecording(), true);
+  span.end();
+  stopHook();
+  stopCondition();
+  assert.ok(errors.some((error) => error.kind === 'internal' && /hook broke|condition broke/.test(error.message)));
+
+  const project = await installPackage();
+  const load = (name) => import(path.join(project, `node_modules/otlp-collector/instrumentation/${name}.js`));
+  const { instrumentFetch } = await load('fetch');
+  const { trackSession } = await load('session');
+  // Options of the wrong shapes, and a redactUrl that throws: requests answer as before.
+  const target = `${receiver.url}/received`;
+  const stop = instrumentFetch(collector, {
+    propagateTo: 'everything', ignoreUrls: 5, redactUrl: () => { throw new Error('redact broke'); },
+  });
+  try {
+    assert.equal((await fetch(target)).status, 200);
+    assert.equal(await fetch('http://127.0.0.1:9/').then(() => 'answered', (error) => error.name), 'TypeError');
+  } finally {
+    stop();
+  }
+  // Storage holding garbage and refusing writes, and odd session options: spans still get a
+  // session of the page's own.
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'sessionStorage');
+  Object.defineProperty(globalThis, 'sessionStorage', {
+    configurable: true,
+    value: { getItem: () => '{not json', setItem: () => { throw new Error('quota exceeded'); } },
+  });
+  try {
+    const inSession = new Collector({ endpoint });
+    assert.doesNotThrow(() => trackSession(inSession, { storage: {}, inactivityMs: -5, maxDurationMs: 'long', sampleRate: 7 }));
+    const first = inSession.startSpan('a');
+    const second = inSession.startSpan('b');
+    assert.equal(first.isRecording() && second.isRecording(), true, 'an out-of-range sampleRate samples everything');
+    first.end();
+    second.end();
+    assert.equal(await inSession.shutdown(), true);
+  } finally {
+    if (saved) Object.defineProperty(globalThis, 'sessionStorage', saved);
+    else delete globalThis.sessionStorage;
+  }
+  assert.equal(await collector.shutdown(), true);
+});
