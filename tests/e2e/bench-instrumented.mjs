@@ -8,7 +8,7 @@
 //   node tests/e2e/bench-instrumented.mjs
 import path from 'node:path';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
+import { bundle, launchChromium, profileBusy, repoRoot, startReceiver } from './harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const output = path.join(repoRoot, 'www', 'compare-instrumented');
@@ -36,23 +36,16 @@ ${images.join('')}
 
 // Milliseconds the page's thread was busy from navigation to the last export.
 async function busyMillis(browser, receiver, lib) {
-  const page = await browser.newPage();
-  const profiler = await page.context().newCDPSession(page);
-  await profiler.send('Profiler.enable');
-  await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
-  await profiler.send('Profiler.start');
-  await page.goto(`${receiver.url}/compare-instrumented/${lib}.html`);
-  await page.waitForFunction(() => document.readyState === 'complete' && typeof window.go === 'function');
-  await page.evaluate(() => window.go());
-  await page.waitForFunction(() => window.benchResult, null, { timeout: 120_000 });
-  const { profile } = await profiler.send('Profiler.stop');
-  await page.close();
-  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
-  let busy = 0;
-  profile.samples.forEach((node, index) => {
-    if (!idle.has(node)) busy += profile.timeDeltas[index];
+  const { busyMicros } = await profileBusy(browser, {
+    samplingMicros: 100,
+    run: async (page) => {
+      await page.goto(`${receiver.url}/compare-instrumented/${lib}.html`);
+      await page.waitForFunction(() => document.readyState === 'complete' && typeof window.go === 'function');
+      await page.evaluate(() => window.go());
+      await page.waitForFunction(() => window.benchResult, null, { timeout: 120_000 });
+    },
   });
-  return busy / 1000;
+  return busyMicros / 1000;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -7,7 +7,7 @@
 //   node tests/e2e/bench.mjs
 import path from 'node:path';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { bundle, repoRoot, startReceiver, launchChromium } from './harness.mjs';
+import { bundle, launchChromium, profileBusy, repoRoot, startReceiver } from './harness.mjs';
 
 const output = path.join(repoRoot, 'www', 'compare');
 await rm(output, { recursive: true, force: true });
@@ -23,22 +23,17 @@ await writeFile(path.join(output, 'index.html'),
 
 // µs the page's thread was not idle, per span, while one contender ran its rounds.
 async function busyMicrosPerSpan(browser, receiver, only) {
-  const page = await browser.newPage();
-  await page.goto(`${receiver.url}/compare/index.html?only=${only}&rounds=15`);
-  await page.waitForFunction(() => typeof window.go === 'function');
-  const profiler = await page.context().newCDPSession(page);
-  await profiler.send('Profiler.enable');
-  await profiler.send('Profiler.start');
-  await page.evaluate(() => window.go());
-  const { spans } = await (await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 })).jsonValue();
-  const { profile } = await profiler.send('Profiler.stop');
-  await page.close();
-  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
-  let busyMicros = 0;
-  profile.samples.forEach((node, index) => {
-    if (!idle.has(node)) busyMicros += profile.timeDeltas[index];
+  const { busyMicros, result } = await profileBusy(browser, {
+    prepare: async (page) => {
+      await page.goto(`${receiver.url}/compare/index.html?only=${only}&rounds=15`);
+      await page.waitForFunction(() => typeof window.go === 'function');
+    },
+    run: async (page) => {
+      await page.evaluate(() => window.go());
+      return (await page.waitForFunction(() => window.benchResult, null, { timeout: 300_000 })).jsonValue();
+    },
   });
-  return Number((busyMicros / spans).toFixed(2));
+  return Number((busyMicros / result.spans).toFixed(2));
 }
 
 const receiver = await startReceiver();

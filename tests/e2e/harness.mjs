@@ -45,6 +45,28 @@ export async function launchChromium() {
 
 let installed = null;
 
+/** On a fresh page of `browser`, runs `prepare(page)`, then `run(page)` under Chromium's
+ * sampling profiler (every `samplingMicros`, or its default); resolves to
+ * { busyMicros, result }: microseconds the page's thread was not idle during `run`, and
+ * what `run` resolved to. */
+export async function profileBusy(browser, { prepare = async () => {}, run, samplingMicros }) {
+  const page = await browser.newPage();
+  await prepare(page);
+  const profiler = await page.context().newCDPSession(page);
+  await profiler.send('Profiler.enable');
+  if (samplingMicros) await profiler.send('Profiler.setSamplingInterval', { interval: samplingMicros });
+  await profiler.send('Profiler.start');
+  const result = await run(page);
+  const { profile } = await profiler.send('Profiler.stop');
+  await page.close();
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  let busyMicros = 0;
+  profile.samples.forEach((node, index) => {
+    if (!idle.has(node)) busyMicros += profile.timeDeltas[index];
+  });
+  return { busyMicros, result };
+}
+
 /** Installs the package tarball (OTLP_PKG_TARBALL, the last line `bash www/build.sh`
  * prints) into a fresh project, as `npm install ./otlp-collector-X.tgz` would; resolves to
  * the project's folder. Once per process. */

@@ -205,19 +205,15 @@ export class Exporter {
   // opaque answer (status 0) is refused by the core.
   async post(body, keepalive) {
     const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive, [EXPORT_REQUEST]: true };
+    const controller = typeof AbortController === 'function' ? new AbortController() : null;
+    if (controller) init.signal = controller.signal;
     let timedOut = false;
-    let id;
     try {
-      const controller = typeof AbortController === 'function' ? new AbortController() : null;
-      if (controller) init.signal = controller.signal;
-      const deadline = new Promise((resolve) => {
-        id = timer(() => {
-          timedOut = true;
-          if (controller) controller.abort();
-          resolve(null);
-        }, this.timeoutMs);
+      const response = await within(fetch(this.endpoint, init), this.timeoutMs, () => {
+        timedOut = true;
+        if (controller) controller.abort();
+        return null;
       });
-      const response = await Promise.race([fetch(this.endpoint, init), deadline]);
       if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
       const bytes = await readPrefix(response, RESPONSE_BODY_LIMIT);
       if (response.ok) return [response.status, -1, undefined, bytes];
@@ -227,8 +223,6 @@ export class Exporter {
       if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
       const message = error && typeof error.message === 'string' ? error.message : String(error);
       return [NETWORK_ERROR, -1, message, EMPTY];
-    } finally {
-      clearTimeout(id);
     }
   }
 
