@@ -8,6 +8,8 @@
 #   - Chromium and chromedriver from Debian's packages
 #   - a Python venv with rotel 0.0.1a15 (a real OpenTelemetry collector, for the interop
 #     test) and prometheus_client 0.21.1 (an independent parser for our /metrics text)
+#   - the OpenTelemetry Collector 0.161.0 built from tests/collector/ (Go module proxy),
+#     cached per machine under a key of its release and its sources
 
 export PATH="$HOME/.cargo/bin:$PATH"
 tools_dir="$HOME/.local/share/otlp-collector-tools"
@@ -60,3 +62,18 @@ fi
 OTLP_ROTEL_BIN="$(ls "$rotel_venv"/lib/python3*/site-packages/rotel/rotel-agent)"
 OTLP_TEST_PYTHON="$rotel_venv/bin/python"
 export OTLP_ROTEL_BIN OTLP_TEST_PYTHON
+
+collector_release="$(sed -n 's/^const release = "\(.*\)"$/\1/p' tests/collector/main.go)"
+install_step "OpenTelemetry Collector $collector_release (tests/collector, built with $(go version | cut -d' ' -f3))"
+# Keyed by release and by the sources' digest: a change to the component list rebuilds it.
+collector_key="$(cat tests/collector/go.mod tests/collector/go.sum tests/collector/main.go | sha256sum | cut -c1-12)"
+collector_dir="$tools_dir/otelcol-$collector_release-$collector_key"
+if ! "$collector_dir/otelcol" --version 2>/dev/null | grep -q " $collector_release\$"; then
+    mkdir -p "$collector_dir"
+    # -trimpath and no VCS stamp keep the build independent of where the clone lives.
+    (cd tests/collector && go build -trimpath -o "$collector_dir/otelcol.partial" .)
+    mv "$collector_dir/otelcol.partial" "$collector_dir/otelcol"
+fi
+OTLP_OTELCOL_BIN="$collector_dir/otelcol"
+export OTLP_OTELCOL_BIN
+"$OTLP_OTELCOL_BIN" --version

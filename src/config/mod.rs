@@ -445,7 +445,10 @@ impl Config {
         self
     }
 
-    /// Sets the largest request body; larger batches are split.
+    /// Sets the largest request body before compression; larger batches are split. Set it
+    /// to the receiver's limit when that is lower than the default 4 MiB (the
+    /// OpenTelemetry Collector's `max_request_body_size`, 20 MiB by default, counts the
+    /// decompressed body and answers 400 "request body too large" above it).
     pub fn with_max_request_bytes(mut self, bytes: usize) -> Self {
         self.max_request_bytes = bytes;
         self
@@ -540,7 +543,7 @@ impl Config {
         &self.scope
     }
 
-    /// The largest request body; larger batches are split.
+    /// The largest request body before compression; larger batches are split.
     pub fn max_request_bytes(&self) -> usize {
         self.max_request_bytes
     }

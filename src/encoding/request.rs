@@ -3,6 +3,11 @@
 //! A batch is encoded whole; a body over `max_request_bytes` is split in halves until every
 //! part fits. A single span that cannot fit on its own is reported, not sent, so the caller
 //! can count it as dropped.
+//!
+//! `max_request_bytes` counts the body before compression, as receivers count it: the
+//! OpenTelemetry Collector's `max_request_body_size` limits the decompressed body (a 2 MB
+//! request that gzips to 64 KB is still refused by a 1 MB limit). A caller's own `limit`
+//! counts the bytes on the wire (the browser's keepalive budget).
 
 use bytes::Bytes;
 
@@ -43,11 +48,12 @@ impl RequestEncoder {
         self.encode_batch_within(spans, self.max_request_bytes)
     }
 
-    /// Encodes `spans`, splitting so that no body exceeds `limit` (nor `max_request_bytes`).
+    /// Encodes `spans`, splitting so that no body exceeds `limit` bytes on the wire, nor
+    /// `max_request_bytes` before compression.
     pub(crate) fn encode_batch_within(&self, spans: &[Span], limit: usize) -> EncodedBatch {
         let mut batch = EncodedBatch::default();
         if !spans.is_empty() {
-            self.encode_into(spans, 0, limit.min(self.max_request_bytes), &mut batch);
+            self.encode_into(spans, 0, limit, &mut batch);
         }
         batch
     }
@@ -64,11 +70,12 @@ impl RequestEncoder {
         let typical_span_bytes = if self.protocol.is_json() { 600 } else { 200 };
         let mut body = Vec::with_capacity(spans.len() * typical_span_bytes + 256);
         encode(self.protocol, &self.resource, &self.scope, spans, &mut body);
+        let within_receiver_limit = body.len() <= self.max_request_bytes;
         let body = match self.gzip {
-            Some(gzip) => gzip(&body),
-            None => body,
+            Some(gzip) if within_receiver_limit => gzip(&body),
+            _ => body,
         };
-        if body.len() <= limit {
+        if within_receiver_limit && body.len() <= limit {
             batch.requests.push(EncodedRequest {
                 body: Bytes::from(body),
                 first_span,
@@ -133,5 +140,45 @@ mod tests {
             (batch.requests[0].first_span, batch.requests[0].span_count),
             (0, 1)
         );
+    }
+
+    #[test]
+    fn the_request_limit_counts_the_body_before_compression() {
+        // Stands in for gzip on repetitive text: a tenth of the size.
+        fn shrink(body: &[u8]) -> Vec<u8> {
+            body[..body.len() / 10].to_vec()
+        }
+        let spans: Vec<Span> = (0..100)
+            .map(|i| {
+                Span::new("op")
+                    .with_attribute("padding", "p".repeat(100 + i))
+                    .end()
+            })
+            .collect();
+        let whole = encoder(usize::MAX).encode_batch(&spans).requests[0]
+            .body
+            .len();
+        let limit = whole / 4;
+        let compressing = RequestEncoder {
+            gzip: Some(shrink),
+            ..encoder(limit)
+        };
+        let split = compressing.encode_batch(&spans);
+        // Compressed, the whole batch would fit; uncompressed it is four times the limit.
+        assert!(
+            split.requests.len() >= 4,
+            "{} requests",
+            split.requests.len()
+        );
+        assert!(split
+            .requests
+            .iter()
+            .all(|r| r.body.len() * 10 <= limit + 10));
+        // A wire budget (the browser's keepalive) still counts compressed bytes.
+        let within_wire = compressing.encode_batch_within(&spans, whole / 80);
+        assert!(within_wire
+            .requests
+            .iter()
+            .all(|r| r.body.len() <= whole / 80));
     }
 }

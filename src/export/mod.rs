@@ -4,6 +4,8 @@
 
 // gRPC is native-only and optional (feature `grpc`); the module is pure code, compiled (and
 // tested) everywhere.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // browsers' JavaScript words errors
+mod error_status;
 #[cfg_attr(any(target_arch = "wasm32", not(feature = "grpc")), allow(dead_code))]
 mod grpc_status;
 mod job;
@@ -12,6 +14,8 @@ mod partial_success;
 mod retry_after;
 mod wire;
 
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
+pub(crate) use error_status::error_text;
 #[cfg_attr(
     any(target_arch = "wasm32", not(feature = "grpc")),
     allow(unused_imports)

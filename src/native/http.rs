@@ -10,7 +10,7 @@ use reqwest::header::{
 use super::tls::{certificate_problem, with_certificates};
 use crate::config::{Destination, ExportSettings};
 use crate::error::StartError;
-use crate::export::{parse_retry_after, PartialSuccess, SendError};
+use crate::export::{error_text, parse_retry_after, PartialSuccess, SendError};
 use crate::model::error_chain;
 use crate::retry::{classify_status, StatusClass};
 
@@ -107,12 +107,13 @@ impl HttpTransport {
         let retry_after = header(reqwest::header::RETRY_AFTER)
             .and_then(|value| parse_retry_after(value, crate::platform::now_unix_nanos()));
         let location = header(reqwest::header::LOCATION).map(str::to_owned);
+        let protobuf_answer = header(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|value| value.starts_with("application/x-protobuf"));
         let body = read_prefix(response, RESPONSE_BODY_LIMIT).await;
         if classify_status(status) == StatusClass::Accepted {
             return Ok(PartialSuccess::from_response(&body, self.json));
         }
-        let mut text =
-            String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_LIMIT)]).into_owned();
+        let mut text = error_text(&body, protobuf_answer, ERROR_BODY_LIMIT);
         if let Some(location) = location.filter(|_| (300..400).contains(&status)) {
             text = format!("redirects are not followed (to {location:?}); set the endpoint to the final URL. {text}");
         }

@@ -28,12 +28,14 @@ use tokio::task::JoinHandle;
 
 mod grpc;
 mod hostile;
+mod otelcol;
 mod static_files;
 mod tls;
 pub mod usage;
 
 pub use grpc::{GrpcCall, GrpcReceiver};
 pub use hostile::{HostileAnswer, HostileRequest, HostileServer};
+pub use otelcol::{free_port, Otelcol};
 pub use tls::{TestCertificates, TlsFront, TlsFrontOptions};
 
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
