@@ -217,16 +217,22 @@ fn assert_same(case: &str, arrived: &Arrived, reference: &Arrived) {
         ("span", &arrived.span, &reference.span),
     ] {
         if got != expected {
+            let (got, expected): (Vec<char>, Vec<char>) =
+                (got.chars().collect(), expected.chars().collect());
             let at = got
-                .char_indices()
-                .zip(expected.chars())
-                .find(|((_, a), b)| a != b)
-                .map_or(got.len().min(expected.len()), |((at, _), _)| at);
-            let from = got.floor_char_boundary(at.saturating_sub(80));
+                .iter()
+                .zip(&expected)
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len().min(expected.len()));
+            let around = |text: &[char]| -> String {
+                text[at.saturating_sub(80).min(text.len())..(at + 80).min(text.len())]
+                    .iter()
+                    .collect()
+            };
             panic!(
-                "{case}: the {field} differs at byte {at}:\n through the Collector: …{}\n sent straight:         …{}",
-                &got[from..got.ceil_char_boundary((at + 80).min(got.len()))],
-                &expected[from.min(expected.len())..expected.ceil_char_boundary((at + 80).min(expected.len()))],
+                "{case}: the {field} differs at character {at}:\n through the Collector: …{}\n sent straight:         …{}",
+                around(&got),
+                around(&expected),
             );
         }
     }
@@ -518,7 +524,10 @@ async fn spans_the_memory_limiter_refuses_are_retried_and_delivered_once() {
         }
         let error = ours.last_export_error().unwrap_or_default();
         assert!(error.contains("memory") || error.contains("503"), "{error}");
-        assert!(arrived(&through, &tag).is_empty(), "refused spans went through");
+        assert!(
+            arrived(&through, &tag).is_empty(),
+            "refused spans went through"
+        );
         collector.start_again(&[
             ("OTELCOL_MEMORY_LIMIT_MIB", "4096"),
             ("OTELCOL_MEMORY_SPIKE_LIMIT_MIB", "512"),

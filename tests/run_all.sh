@@ -2,7 +2,8 @@
 # Runs the whole otlp-collector test suite on a fresh machine, installing what it needs
 # first (idempotently, see tests/install_toolchain.sh): the wasm32 target, wasm-pack, the
 # wasm-bindgen-cli of the exact version in Cargo.lock, wasm-opt from npm, Debian's
-# Chromium + chromedriver, and playwright-core. `.ci/run` calls exactly this script.
+# Chromium + chromedriver, playwright-core, rotel, and the OpenTelemetry Collector built
+# from tests/collector/ with Go. `.ci/run` calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ source tests/install_toolchain.sh
 step "format check"
 cargo fmt --all --check
 
-step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, pipeline, faults, interop, doc tests"
+step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, pipeline, faults, interop (rotel and the OpenTelemetry Collector $("$OTLP_OTELCOL_BIN" --version | awk '{print $NF}'), the agent/gateway deployment), doc tests"
 # otlp-compare (benches/compare) builds the OpenTelemetry Rust SDK; it is a benchmark, not a test.
 cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log"
 
@@ -95,7 +96,7 @@ export OTLP_PKG_TARBALL="$(tail -n 1 "$package_output")"
 rm -f "$package_output"
 [ -f "$OTLP_PKG_TARBALL" ] || { echo "www/build.sh did not print the tarball's path"; exit 1; }
 
-step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel interop, the automatic instrumentations (fetch, XHR, errors, page load, web vitals, interactions, sessions), and the www/ demo"
+step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel and OpenTelemetry Collector interop (Node, and Chromium across origins), the automatic instrumentations (fetch, XHR, errors, page load, web vitals, interactions, sessions), and the www/ demo"
 (cd tests/e2e && npm ci --no-audit --no-fund)
 (cd tests/e2e && node --test) 2>&1 | tee -a "$log"
 
