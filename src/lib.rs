@@ -125,9 +125,10 @@ pub use error::{CollectError, FlushError, ShutdownError, StartError};
 #[cfg(feature = "tracing")]
 pub use layer::{OtlpLayer, OtlpSpanExt};
 pub use model::{
-    now_unix_nanos, Attributes, Event, IdError, Key, KeyValue, Link, Resource, Scope, Span,
-    SpanContext, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId, TraceparentError, Value,
-    MAX_VALUE_NESTING, SAMPLED_FLAG, UNKNOWN_SERVICE,
+    normalize_trace_state, now_unix_nanos, Attributes, Event, IdError, Key, KeyValue, Link,
+    Resource, Scope, Span, SpanContext, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId,
+    TraceparentError, Value, MAX_TRACE_STATE_MEMBERS, MAX_VALUE_NESTING, SAMPLED_FLAG,
+    UNKNOWN_SERVICE,
 };
 pub use problems::{Problem, REPORT_INTERVAL};
 pub use propagation::{extract_context, inject_context};

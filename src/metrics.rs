@@ -179,6 +179,12 @@ fn prometheus_text(stats: &Stats, capacity: usize, destinations: &[DestinationSt
             help: "Request body bytes the backend acknowledged, after compression.",
             samples: vec![sample(&[], stats.bytes_sent)],
         },
+        Family {
+            name: "otlp_collector_problem_handler_panics_total",
+            kind: "counter",
+            help: "Panics caught from the problem handler.",
+            samples: vec![sample(&[], stats.problem_handler_panics)],
+        },
     ];
     let mut text = String::new();
     for family in families {

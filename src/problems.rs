@@ -28,6 +28,7 @@
 //! ```
 
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,12 @@ pub enum Problem {
         /// Spans dropped since the last report of this kind.
         count: u64,
     },
+    /// A setting read from the environment was invalid and ignored (reported once, when
+    /// the collector starts): the default applies instead.
+    SettingIgnored {
+        /// Which variable, what was wrong, and what applies instead.
+        message: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -70,6 +77,7 @@ impl fmt::Display for Problem {
             Problem::SpansDropped { reason, count } => {
                 write!(formatter, "{count} spans dropped ({})", reason.describe())
             }
+            Problem::SettingIgnored { message } => write!(formatter, "setting ignored: {message}"),
         }
     }
 }
@@ -106,6 +114,9 @@ const SLOTS: usize = 8;
 pub(crate) struct ProblemReporter {
     handler: Option<ProblemHandler>,
     slots: [Slot; SLOTS],
+    /// Panics caught from the handler: a report must never unwind into the application's
+    /// `collect`, a layer callback, or a span dropped while the application unwinds.
+    handler_panics: AtomicU64,
 }
 
 impl ProblemReporter {
@@ -113,6 +124,28 @@ impl ProblemReporter {
         ProblemReporter {
             handler,
             slots: Default::default(),
+            handler_panics: AtomicU64::new(0),
+        }
+    }
+
+    /// How many times the handler panicked.
+    pub(crate) fn handler_panics(&self) -> u64 {
+        self.handler_panics.load(Relaxed)
+    }
+
+    /// A problem that is reported once, when it happens (not rate-limited).
+    pub(crate) fn report_now(&self, problem: Problem) {
+        log(&problem);
+        self.deliver(&problem);
+    }
+
+    /// Hands `problem` to the handler, catching a panic (counted, never rethrown).
+    fn deliver(&self, problem: &Problem) {
+        let Some(handler) = &self.handler else {
+            return;
+        };
+        if catch_unwind(AssertUnwindSafe(|| (handler.0)(problem))).is_err() {
+            self.handler_panics.fetch_add(1, Relaxed);
         }
     }
 
@@ -126,6 +159,9 @@ impl ProblemReporter {
 
     /// `count` spans were dropped for `reason`.
     pub(crate) fn spans_dropped(&self, reason: DropReason, count: u64) {
+        if count == 0 {
+            return;
+        }
         self.report(1 + reason.index(), count, |count| Problem::SpansDropped {
             reason,
             count,
@@ -159,9 +195,7 @@ impl ProblemReporter {
         }
         let problem = problem(count);
         log(&problem);
-        if let Some(handler) = &self.handler {
-            (handler.0)(&problem);
-        }
+        self.deliver(&problem);
     }
 }
 

@@ -1,6 +1,7 @@
 //! W3C trace context in HTTP headers: read a caller's `traceparent` and `tracestate` to
-//! continue its trace, and write them for an outgoing request. `tracestate` is carried as
-//! it came, never dropped.
+//! continue its trace, and write them for an outgoing request. `tracestate` is carried
+//! when it follows the W3C grammar ([`normalize_trace_state`](crate::normalize_trace_state))
+//! and dropped whole when it does not.
 //!
 //! # Examples
 //! ```
@@ -21,14 +22,14 @@
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::model::SpanContext;
+use crate::model::{normalize_trace_state, SpanContext};
 
 const TRACEPARENT: &str = "traceparent";
 const TRACESTATE: &str = "tracestate";
 
 /// The remote parent in `headers`: a valid `traceparent`, with the `tracestate` (several
-/// header lines joined with commas, as the W3C format allows). `None` when there is no
-/// valid `traceparent`.
+/// header lines joined with commas, as the W3C format allows) when the whole of it is valid.
+/// `None` when there is no valid `traceparent`.
 pub fn extract_context(headers: &HeaderMap) -> Option<SpanContext> {
     let traceparent = headers.get(TRACEPARENT)?.to_str().ok()?;
     let mut context = SpanContext::from_traceparent(traceparent).ok()?;
@@ -39,9 +40,7 @@ pub fn extract_context(headers: &HeaderMap) -> Option<SpanContext> {
         .map(str::trim)
         .filter(|value| !value.is_empty())
         .collect();
-    if !states.is_empty() {
-        context.trace_state = Some(states.join(",").into());
-    }
+    context.trace_state = normalize_trace_state(&states.join(",")).map(Into::into);
     Some(context)
 }
 
@@ -101,5 +100,30 @@ mod tests {
         );
         assert!(outgoing.get(TRACESTATE).is_none());
         assert!(outgoing[TRACEPARENT].to_str().unwrap().ends_with("-00"));
+    }
+
+    #[test]
+    fn an_invalid_tracestate_is_dropped_whole_and_members_are_bounded() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            TRACEPARENT,
+            HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        );
+        // 20 members on each of two lines: 40 in all, over the W3C limit of 32.
+        let line = (0..20)
+            .map(|i| format!("k{i}=v"))
+            .collect::<Vec<_>>()
+            .join(",");
+        headers.append(TRACESTATE, HeaderValue::from_str(&line).unwrap());
+        let other = line.replace('k', "j");
+        headers.append(TRACESTATE, HeaderValue::from_str(&other).unwrap());
+        assert_eq!(extract_context(&headers).unwrap().trace_state, None);
+        headers.insert(TRACESTATE, HeaderValue::from_static("a=1,Bad=2"));
+        assert_eq!(extract_context(&headers).unwrap().trace_state, None);
+        headers.insert(TRACESTATE, HeaderValue::from_static("a=1 , b=2"));
+        assert_eq!(
+            extract_context(&headers).unwrap().trace_state.as_deref(),
+            Some("a=1,b=2")
+        );
     }
 }

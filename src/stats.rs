@@ -7,7 +7,8 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::problems::{ProblemHandler, ProblemReporter};
+use crate::config::Config;
+use crate::problems::{Problem, ProblemReporter};
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,6 +62,8 @@ pub struct Stats {
     pub buffered: u64,
     /// Spans the sampler left out (never collected, so outside the invariant).
     pub sampled_out: u64,
+    /// Times the problem handler panicked (caught: the application never sees it).
+    pub problem_handler_panics: u64,
 }
 
 impl Stats {
@@ -170,10 +173,17 @@ impl DropReason {
 }
 
 impl StatsCounters {
-    /// Counters that report failures and drops to `handler` (and `tracing`) as they happen.
-    pub(crate) fn reporting_to(handler: Option<ProblemHandler>) -> Self {
+    /// Counters that report failures and drops to the configuration's problem handler (and
+    /// `tracing`) as they happen, having first reported the settings it ignored.
+    pub(crate) fn for_config(config: &Config) -> Self {
+        let reporter = ProblemReporter::new(config.problem_handler.clone());
+        for message in &config.ignored_settings {
+            reporter.report_now(Problem::SettingIgnored {
+                message: message.clone(),
+            });
+        }
         StatsCounters {
-            reporter: ProblemReporter::new(handler),
+            reporter,
             ..StatsCounters::default()
         }
     }
@@ -194,10 +204,14 @@ impl StatsCounters {
     }
 
     pub(crate) fn record_dropped(&self, reason: DropReason, spans: u64) {
-        if spans > 0 {
-            self.dropped[reason.index()].fetch_add(spans, Relaxed);
-            self.reporter.spans_dropped(reason, spans);
-        }
+        self.count_dropped(reason, spans);
+        self.reporter.spans_dropped(reason, spans);
+    }
+
+    /// Counts without reporting: for moves made under the books lock, whose report waits
+    /// until the lock is released (a handler may take a snapshot, which takes the lock).
+    fn count_dropped(&self, reason: DropReason, spans: u64) {
+        self.dropped[reason.index()].fetch_add(spans, Relaxed);
     }
 
     /// Spans left the buffer for an export (or, once in-flight spans were abandoned at a
@@ -213,7 +227,9 @@ impl StatsCounters {
         let abandoned = lock(&self.abandoned);
         let spans = take();
         if *abandoned {
-            self.record_dropped(DropReason::Shutdown, spans);
+            self.count_dropped(DropReason::Shutdown, spans);
+            drop(abandoned);
+            self.reporter.spans_dropped(DropReason::Shutdown, spans);
             return;
         }
         self.in_flight.fetch_add(spans, Relaxed);
@@ -222,9 +238,11 @@ impl StatsCounters {
     /// Counts the spans `discard` removes from a queue as dropped for `reason`, while no
     /// snapshot is taken; returns how many.
     pub(crate) fn drop_from_queue(&self, reason: DropReason, discard: impl FnOnce() -> u64) -> u64 {
-        let _books = lock(&self.abandoned);
+        let books = lock(&self.abandoned);
         let spans = discard();
-        self.record_dropped(reason, spans);
+        self.count_dropped(reason, spans);
+        drop(books);
+        self.reporter.spans_dropped(reason, spans);
         spans
     }
 
@@ -252,8 +270,10 @@ impl StatsCounters {
         if *abandoned {
             return;
         }
-        self.record_dropped(reason, spans);
+        self.count_dropped(reason, spans);
         self.in_flight.fetch_sub(spans, Relaxed);
+        drop(abandoned);
+        self.reporter.spans_dropped(reason, spans);
     }
 
     /// Drops every span still in flight (exports given up at a shutdown deadline) and
@@ -262,7 +282,9 @@ impl StatsCounters {
         let mut abandoned = lock(&self.abandoned);
         *abandoned = true;
         let spans = self.in_flight.swap(0, Relaxed);
-        self.record_dropped(reason, spans);
+        self.count_dropped(reason, spans);
+        drop(abandoned);
+        self.reporter.spans_dropped(reason, spans);
         spans
     }
 
@@ -311,6 +333,7 @@ impl StatsCounters {
             bytes_sent: self.bytes_sent.load(Relaxed),
             buffered: queued + self.in_flight.load(Relaxed),
             sampled_out: self.sampled_out.load(Relaxed),
+            problem_handler_panics: self.reporter.handler_panics(),
         }
     }
 }

@@ -232,3 +232,74 @@ fn zero_concurrent_exports_is_refused() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destination_passwords_never_reach_metrics_stats_or_errors() {
+    let main = Receiver::start().await.unwrap();
+    // A second destination with credentials in its URL, where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let secret_endpoint = format!("http://user:s3cr3t-pw@127.0.0.1:{port}/v1/traces");
+    let collector = Collector::new(
+        config(&main)
+            .with_retry(RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            })
+            .with_destination(Destination::new(secret_endpoint)),
+    )
+    .unwrap();
+    collect(&collector, "secret", 10);
+    let _ = collector.flush().await;
+    let destinations = collector.destination_stats();
+    let text = collector.prometheus_text();
+    let everything = format!(
+        "{destinations:?}\n{text}\n{:?}\n{:?}",
+        collector.last_export_error(),
+        collector.stats()
+    );
+    assert!(!everything.contains("s3cr3t"), "{everything}");
+    assert!(
+        destinations
+            .iter()
+            .any(|destination| destination.endpoint.contains("user:<redacted>@127.0.0.1")),
+        "{destinations:?}"
+    );
+    let failed = destinations
+        .iter()
+        .find(|destination| destination.endpoint.contains("<redacted>"))
+        .unwrap();
+    assert!(failed.last_error.is_some(), "{failed:?}");
+    assert!(
+        text.contains("destination=\"http://user:<redacted>@127.0.0.1"),
+        "{text}"
+    );
+    collector.shutdown().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_destinations_password_is_redacted_in_its_stats_and_errors() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let collector = Collector::new(
+        Config::default()
+            .with_endpoint(format!("http://user:s3cr3t-pw@127.0.0.1:{port}/v1/traces"))
+            .with_retry(RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            }),
+    )
+    .unwrap();
+    collect(&collector, "secret", 3);
+    let _ = collector.flush().await;
+    let error = collector.last_export_error().expect("the export failed");
+    let destinations = collector.destination_stats();
+    assert!(
+        !format!("{error}{destinations:?}").contains("s3cr3t"),
+        "{error} {destinations:?}"
+    );
+    assert!(destinations[0].endpoint.contains("<redacted>"));
+    collector.shutdown().await.ok();
+}

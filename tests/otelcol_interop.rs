@@ -332,7 +332,10 @@ async fn every_field_crosses_the_collector_unchanged_on_every_transport() {
         tested += 1;
     }
     // HTTP protobuf and JSON are always built in; gzip and gRPC only with their features.
-    assert!(tested >= 2, "at least the plain HTTP protobuf and JSON cases ran");
+    assert!(
+        tested >= 2,
+        "at least the plain HTTP protobuf and JSON cases ran"
+    );
 
     // The reference itself has every field this test claims to cover.
     let root = direct

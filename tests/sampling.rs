@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use otlp_collector::{Collector, Config, ConfigError, Sampler, SpanContext};
+use otlp_collector::{Collector, Config, ConfigError, Problem, Sampler, SpanContext};
 use otlp_test_receiver::Receiver;
 
 fn variables(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -88,7 +88,7 @@ async fn a_ratio_keeps_whole_traces_in_its_share() {
 }
 
 #[test]
-fn otel_traces_sampler_variables_are_read_with_clear_errors() {
+fn otel_traces_sampler_variables_are_read_and_wrong_ones_ignored_by_name() {
     let read = |pairs: &[(&str, &str)]| Config::from_source(&variables(pairs)).map(|c| c.sampler());
     assert_eq!(read(&[]).unwrap(), Sampler::ParentBasedAlwaysOn);
     for (value, expected) in [
@@ -108,10 +108,13 @@ fn otel_traces_sampler_variables_are_read_with_clear_errors() {
         .unwrap(),
         Sampler::ParentBasedTraceIdRatio(0.25)
     );
-    for (pairs, variable) in [
+    // Wrong values are warned about and ignored, as the SDK configuration specification
+    // asks: the default sampler, a ratio of 1.
+    for (pairs, variable, sampler) in [
         (
             vec![("OTEL_TRACES_SAMPLER", "jaeger_remote")],
             "OTEL_TRACES_SAMPLER",
+            Sampler::ParentBasedAlwaysOn,
         ),
         (
             vec![
@@ -119,27 +122,56 @@ fn otel_traces_sampler_variables_are_read_with_clear_errors() {
                 ("OTEL_TRACES_SAMPLER_ARG", "1.5"),
             ],
             "OTEL_TRACES_SAMPLER_ARG",
+            Sampler::TraceIdRatio(1.0),
         ),
         (
             vec![
-                ("OTEL_TRACES_SAMPLER", "traceidratio"),
+                ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
                 ("OTEL_TRACES_SAMPLER_ARG", "half"),
             ],
             "OTEL_TRACES_SAMPLER_ARG",
+            Sampler::ParentBasedTraceIdRatio(1.0),
         ),
     ] {
-        match read(&pairs) {
-            Err(ConfigError::InvalidVariable {
-                variable: named, ..
-            }) => assert_eq!(named, variable),
-            other => panic!("{pairs:?}: expected an error naming {variable}, got {other:?}"),
-        }
+        let config = Config::from_source(&variables(&pairs))
+            .unwrap_or_else(|error| panic!("{pairs:?}: ignored, not fatal: {error}"));
+        assert_eq!(config.sampler(), sampler, "{pairs:?}");
+        assert_eq!(config.ignored_settings().len(), 1, "{pairs:?}");
+        assert!(
+            config.ignored_settings()[0].contains(variable),
+            "{:?}",
+            config.ignored_settings()
+        );
     }
+    assert!(read(&[("OTEL_TRACES_SAMPLER", "always_on")]).is_ok());
+    assert!(
+        Config::from_source(&variables(&[("OTEL_TRACES_SAMPLER", "always_on")]))
+            .unwrap()
+            .ignored_settings()
+            .is_empty()
+    );
     let invalid = Config::default().with_sampler(Sampler::TraceIdRatio(-0.5));
     assert!(matches!(
         invalid.validate(),
         Err(ConfigError::InvalidSampler(_))
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignored_sampler_setting_is_reported_when_the_collector_starts() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&seen);
+    let config = Config::from_source(&variables(&[("OTEL_TRACES_SAMPLER", "jaeger_remote")]))
+        .unwrap()
+        .with_problem_handler(move |problem: &Problem| sink.lock().unwrap().push(problem.clone()));
+    let collector = Collector::new(config).unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        matches!(&seen[..], [Problem::SettingIgnored { message }] if message.contains("OTEL_TRACES_SAMPLER") && message.contains("jaeger_remote")),
+        "{seen:?}"
+    );
+    assert!(seen[0].to_string().starts_with("setting ignored: "));
+    collector.shutdown().await.unwrap();
 }
 
 #[test]

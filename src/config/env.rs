@@ -240,28 +240,39 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
             limits.max_attribute_value_length = Some(limit.limit()?);
         }
     }
+    // The SDK configuration specification: an unknown sampler or an invalid argument is
+    // warned about and ignored (the default sampler, a ratio of 1), never fatal.
     if let Some(sampler) = lookup(source, "OTEL_TRACES_SAMPLER") {
-        let ratio = || -> Result<f64, ConfigError> {
+        let mut ratio = || -> f64 {
             // The specification's default when the argument is absent.
             let Some(argument) = lookup(source, "OTEL_TRACES_SAMPLER_ARG") else {
-                return Ok(1.0);
+                return 1.0;
             };
             match argument.value.parse::<f64>() {
-                Ok(ratio) if (0.0..=1.0).contains(&ratio) => Ok(ratio),
-                _ => Err(argument.invalid("expected a ratio from 0 to 1, e.g. 0.25")),
+                Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
+                _ => {
+                    config.ignored_settings.push(
+                        argument
+                            .invalid("expected a ratio from 0 to 1, e.g. 0.25; using 1")
+                            .to_string(),
+                    );
+                    1.0
+                }
             }
         };
-        config.sampler = match sampler.value.as_str() {
-            "always_on" => Sampler::AlwaysOn,
-            "always_off" => Sampler::AlwaysOff,
-            "traceidratio" => Sampler::TraceIdRatio(ratio()?),
-            "parentbased_always_on" => Sampler::ParentBasedAlwaysOn,
-            "parentbased_always_off" => Sampler::ParentBasedAlwaysOff,
-            "parentbased_traceidratio" => Sampler::ParentBasedTraceIdRatio(ratio()?),
-            _ => return Err(sampler.invalid(
-                "expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio",
-            )),
-        };
+        match sampler.value.as_str() {
+            "always_on" => config.sampler = Sampler::AlwaysOn,
+            "always_off" => config.sampler = Sampler::AlwaysOff,
+            "traceidratio" => config.sampler = Sampler::TraceIdRatio(ratio()),
+            "parentbased_always_on" => config.sampler = Sampler::ParentBasedAlwaysOn,
+            "parentbased_always_off" => config.sampler = Sampler::ParentBasedAlwaysOff,
+            "parentbased_traceidratio" => {
+                config.sampler = Sampler::ParentBasedTraceIdRatio(ratio())
+            }
+            _ => config.ignored_settings.push(sampler.invalid(
+                "expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio; using the default, parentbased_always_on",
+            ).to_string()),
+        }
     }
     // The specification's boolean: true only for "true", in any case; anything else is false.
     if let Some(disabled) = lookup(source, "OTEL_SDK_DISABLED") {

@@ -30,6 +30,7 @@ use crate::problems::{Problem, ProblemHandler};
 use crate::retry::RetryPolicy;
 use crate::sampling::Sampler;
 
+pub(crate) use endpoint::redact_password;
 pub use env::ConfigSource;
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
 pub(crate) use export_settings::ExportSettings;
@@ -179,6 +180,10 @@ pub struct Config {
     pub(crate) sampler: Sampler,
     /// Told of failures and drops as they happen.
     pub(crate) problem_handler: Option<ProblemHandler>,
+    /// Settings read from the environment that were ignored (warned about, not fatal, as
+    /// the SDK configuration specification asks for samplers), reported when a collector
+    /// starts.
+    pub(crate) ignored_settings: Vec<String>,
 }
 
 /// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
@@ -264,6 +269,7 @@ impl std::fmt::Debug for Config {
             .field("disabled", &self.disabled)
             .field("sampler", &self.sampler)
             .field("problem_handler", &self.problem_handler)
+            .field("ignored_settings", &self.ignored_settings)
             .finish()
     }
 }
@@ -295,6 +301,7 @@ impl Default for Config {
             disabled: false,
             sampler: Sampler::default(),
             problem_handler: None,
+            ignored_settings: Vec::new(),
         }
     }
 }
@@ -637,6 +644,13 @@ impl Config {
     /// The sampler in use.
     pub fn sampler(&self) -> Sampler {
         self.sampler
+    }
+
+    /// Environment settings that were invalid and ignored (the default applies instead),
+    /// each naming its variable. A collector reports each as
+    /// [`Problem::SettingIgnored`] when it starts.
+    pub fn ignored_settings(&self) -> &[String] {
+        &self.ignored_settings
     }
 
     /// Calls `handler` with each problem as it happens — an export that failed, spans

@@ -44,7 +44,7 @@ use context::WithContext;
 use fields::{EventFields, Fields, SpanFields};
 
 use crate::model::{now_unix_nanos, Event, Link, Span, SpanStatus};
-use crate::platform::LayerCollector;
+use crate::platform::{on_export_thread, LayerCollector};
 use crate::sampling::Sampler;
 use crate::Collector;
 
@@ -128,6 +128,10 @@ where
     S: Subscriber + for<'span> LookupSpan<'span>,
 {
     fn on_new_span(&self, attributes: &SpanAttributes<'_>, id: &Id, context: Context<'_, S>) {
+        // The collector's own threads (h2 and tonic open spans inside every export).
+        if on_export_thread() {
+            return;
+        }
         let Some(span_ref) = context.span(id) else {
             return;
         };
@@ -210,7 +214,7 @@ where
     fn on_event(&self, event: &TracingEvent<'_>, context: Context<'_, S>) {
         // The collector's own reports (target `otlp_collector`) are never recorded: a
         // failing export must not feed more telemetry into the collector.
-        if event.metadata().target().starts_with("otlp_collector") {
+        if event.metadata().target().starts_with("otlp_collector") || on_export_thread() {
             return;
         }
         let Some(span_ref) = context.event_span(event) else {

@@ -58,7 +58,8 @@ impl SpanContext {
         else {
             return Err(malformed());
         };
-        if version.len() != 2 || flags.len() != 2 {
+        // W3C: both are two lowercase hex digits (HEXDIGLC), nothing else.
+        if !is_two_lowercase_hex(version) || !is_two_lowercase_hex(flags) {
             return Err(malformed());
         }
         if version == "ff" {
@@ -87,6 +88,13 @@ impl SpanContext {
     }
 }
 
+fn is_two_lowercase_hex(field: &str) -> bool {
+    field.len() == 2
+        && field
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +116,12 @@ mod tests {
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
             "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-zz",
+            // Version and flags are two lowercase hex digits.
+            "zz-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "0A-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-FF",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-+1",
+            "+0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         ] {
             assert!(SpanContext::from_traceparent(bad).is_err(), "{bad:?}");
         }

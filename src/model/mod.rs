@@ -7,6 +7,7 @@ mod ids;
 mod limits;
 mod resource;
 mod span;
+mod trace_state;
 mod value;
 
 pub use context::{SpanContext, TraceparentError, SAMPLED_FLAG};
@@ -22,4 +23,5 @@ pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
 pub(crate) use span::error_chain;
 pub(crate) use span::otlp_flags;
 pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};
+pub use trace_state::{normalize_trace_state, MAX_TRACE_STATE_MEMBERS};
 pub use value::{Key, KeyValue, Value, MAX_VALUE_NESTING};

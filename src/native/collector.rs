@@ -10,11 +10,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::batch_exporter::BatchExporter;
 use super::buffer::SpanBuffer;
-use super::exporter::{deadline_after, Command, ExportTask, ExportThread, Exporter, Shared};
+use super::exporter::{
+    deadline_after, mark_export_thread, Command, ExportTask, ExportThread, Exporter, Shared,
+};
 use super::fanout::{destination_stats, FanoutExporter};
 use super::transport::NativeTransport;
 use crate::batching::BatchPolicy;
-use crate::config::Config;
+use crate::config::{redact_password, Config};
 use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::model::{Span, SpanContext};
@@ -94,11 +96,12 @@ impl Collector {
         config.validate()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
+            .on_thread_start(mark_export_thread)
             .build()
             .map_err(|error| StartError::ExportThread(error.to_string()))?;
         // Transports and fan-out lanes spawn their tasks on the collector's own runtime.
         let entered = runtime.enter();
-        let stats = Arc::new(StatsCounters::reporting_to(config.problem_handler.clone()));
+        let stats = Arc::new(StatsCounters::for_config(&config));
         let shared = Arc::new(Shared {
             pipeline: Pipeline::new(
                 SpanBuffer::new(config.max_queue_size),
@@ -303,7 +306,7 @@ impl Collector {
     pub fn destination_stats(&self) -> Vec<DestinationStats> {
         if self.inner.destinations.len() < 2 {
             return vec![DestinationStats {
-                endpoint: self.inner.config.endpoint.clone(),
+                endpoint: redact_password(&self.inner.config.endpoint),
                 stats: self.stats(),
                 last_error: self.last_export_error(),
             }];

@@ -41,6 +41,24 @@ pub(crate) fn deadline_after(duration: Duration) -> Instant {
 /// task — what is still buffered is counted and producers are released.
 pub(crate) struct ExportThread;
 
+std::thread_local! {
+    /// Set on the collector's own threads (the export thread and its runtime's blocking
+    /// pool), whose `tracing` spans and events — h2's, hyper's, tonic's — the layer leaves
+    /// out: recorded, they would feed every export into the next.
+    static EXPORT_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is one of a collector's own.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // only the layer asks
+pub(crate) fn on_export_thread() -> bool {
+    EXPORT_THREAD.with(std::cell::Cell::get)
+}
+
+/// Marks this thread as one of a collector's own.
+pub(crate) fn mark_export_thread() {
+    EXPORT_THREAD.with(|flag| flag.set(true));
+}
+
 impl ExportThread {
     /// Starts `task` on `runtime` in a thread named `otlp-export`; the returned
     /// channel closes when the thread has finished.
@@ -53,6 +71,7 @@ impl ExportThread {
         std::thread::Builder::new()
             .name("otlp-export".to_owned())
             .spawn(move || {
+                mark_export_thread();
                 let _finished = finished;
                 let _release = ReleaseOnExit(shared);
                 runtime.block_on(task.run());

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use super::batch_exporter::send_with_retry;
 use super::transport::NativeTransport;
-use crate::config::Config;
+use crate::config::{redact_password, Config};
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::error::StartError;
 use crate::export::{rejected_spans, settle_too_large, ExportProblem};
@@ -158,7 +158,8 @@ impl FanoutExporter {
                 config.max_concurrent_exports,
             ));
             lanes.push(Lane {
-                endpoint: destination.endpoint,
+                // It labels metrics and errors: never with a password.
+                endpoint: redact_password(&destination.endpoint),
                 backlog: sender,
                 counters,
                 task,

@@ -11,7 +11,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 use tonic::{Code, Status};
 
 use super::tls::{certificate_problem, TlsFiles};
-use crate::config::{Destination, ExportSettings};
+use crate::config::{redact_password, Destination, ExportSettings};
 use crate::encoding::Compression;
 use crate::error::StartError;
 use crate::export::{retry_info_delay, PartialSuccess, SendError};
@@ -39,7 +39,10 @@ impl GrpcTransport {
         settings: &ExportSettings,
     ) -> Result<Self, StartError> {
         let invalid = |error: &dyn std::fmt::Display| {
-            StartError::Transport(format!("endpoint {:?}: {error}", destination.endpoint))
+            StartError::Transport(format!(
+                "endpoint {:?}: {error}",
+                redact_password(&destination.endpoint)
+            ))
         };
         let mut endpoint = Endpoint::from_shared(destination.endpoint.clone())
             .map_err(|error| invalid(&error))?

@@ -8,7 +8,7 @@ use reqwest::header::{
 };
 
 use super::tls::{certificate_problem, with_certificates};
-use crate::config::{Destination, ExportSettings};
+use crate::config::{redact_password, Destination, ExportSettings};
 use crate::error::StartError;
 use crate::export::{error_text, parse_retry_after, PartialSuccess, SendError};
 use crate::model::error_chain;
@@ -36,7 +36,10 @@ impl HttpTransport {
         settings: &ExportSettings,
     ) -> Result<Self, StartError> {
         let url = reqwest::Url::parse(&destination.endpoint).map_err(|error| {
-            StartError::Transport(format!("endpoint {:?}: {error}", destination.endpoint))
+            StartError::Transport(format!(
+                "endpoint {:?}: {error}",
+                redact_password(&destination.endpoint)
+            ))
         })?;
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -77,13 +80,14 @@ impl HttpTransport {
         })
     }
 
-    fn send_error(&self, error: &reqwest::Error) -> SendError {
+    fn send_error(&self, error: reqwest::Error) -> SendError {
         if error.is_timeout() {
             SendError::Timeout(self.timeout)
-        } else if let Some(problem) = certificate_problem(error) {
+        } else if let Some(problem) = certificate_problem(&error) {
             SendError::Certificate(problem)
         } else {
-            SendError::Network(error_chain(error))
+            // reqwest's text names the URL, password and all; the destination is known.
+            SendError::Network(error_chain(&error.without_url()))
         }
     }
 
@@ -96,7 +100,7 @@ impl HttpTransport {
             .body(body)
             .send()
             .await
-            .map_err(|error| self.send_error(&error))?;
+            .map_err(|error| self.send_error(error))?;
         let status = response.status().as_u16();
         let header = |name| {
             response

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::core::{CollectorCore, CoreState};
-use crate::config::Config;
+use crate::config::{redact_password, Config};
 use crate::encoding::Protocol;
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::model::{Span, SpanContext};
@@ -219,7 +219,7 @@ impl Collector {
     /// stats under its endpoint (the same shape as a native fan-out's).
     pub fn destination_stats(&self) -> Vec<DestinationStats> {
         vec![DestinationStats {
-            endpoint: self.inner.config.endpoint.clone(),
+            endpoint: redact_password(&self.inner.config.endpoint),
             stats: self.stats(),
             last_error: self.last_export_error(),
         }]

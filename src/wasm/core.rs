@@ -106,7 +106,7 @@ impl CoreState {
             config.retry,
             config.span_limits(),
             config.export_timeout,
-            StatsCounters::reporting_to(config.problem_handler.clone()),
+            StatsCounters::for_config(config),
         )
         .disabled_if(config.disabled)
     }

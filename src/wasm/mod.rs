@@ -17,6 +17,12 @@ mod span_record;
 mod symbols;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
+
+/// A browser has no export thread: `fetch` runs outside Rust and traces nothing.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // only the layer asks
+pub(crate) fn on_export_thread() -> bool {
+    false
+}
 pub use collector::Collector;
 
 /// The collector as the `tracing` layer holds it: `tracing` wants subscribers `Send + Sync`,
