@@ -36,7 +36,7 @@ export interface CollectorError extends Error {
 
 /** `new Collector(options)`: where and how to export. Every field is optional. */
 export interface CollectorOptions {
-  /** Full URL of the traces endpoint; default `http://localhost:4318/v1/traces`. */
+  /** Full URL of the traces endpoint; default `http://localhost:4318/v1/traces`. No `user:password@`: give credentials in `headers`. */
   endpoint?: string;
   serviceName?: string;
   protocol?: 'http/protobuf' | 'http/json';
@@ -44,7 +44,9 @@ export interface CollectorOptions {
   batchSize?: number;
   batchTimeoutMs?: number;
   maxQueueSize?: number;
+  /** The whole request's deadline, the response body included. */
   exportTimeoutMs?: number;
+  /** Sent with every export. Refused at construction: headers the exporter sets (framing), `__proto__`, and those browsers will not send from a page (`Cookie`, `Origin`, `Keep-Alive`, `Proxy-*`, `Sec-*`, …). */
   headers?: Record<string, string>;
   resourceAttributes?: Attributes;
   /** The share of new traces recorded, decided on the trace id (0 to 1; default 1); children follow their parent, and a remote parent's decision is honoured. */

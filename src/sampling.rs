@@ -66,21 +66,36 @@ impl Sampler {
     }
 }
 
-/// Whether `trace_id` falls within the first `ratio` of the id space. The id's last 8 bytes
-/// are random (W3C), read as a 63-bit number, so the same trace is kept by every service
-/// sampling at the same ratio.
-fn trace_id_within(trace_id: TraceId, ratio: f64) -> bool {
-    if ratio >= 1.0 {
-        return true;
-    }
+/// 2^56: the trace id's random part has 56 bits (W3C level 2, the last 7 bytes).
+const RANDOMNESS_SPAN: u64 = 1 << 56;
+
+/// The specification's consistent probability sampling (`TraceIdRatioBased`, OTEP 235):
+/// a trace is kept when the 56 random bits of its id reach the rejection threshold
+/// `2^56 - round(ratio × 2^56)`. Every SDK and the Collector's `pkg/sampling` compare the
+/// same bits, so a trace is kept whole across services sampling at one ratio, and one kept
+/// at a ratio is kept at every larger one. The JavaScript package computes the same
+/// (`tests/vectors/sampling.json` holds both to it).
+pub(crate) fn rejection_threshold(ratio: f64) -> u64 {
     if ratio.is_nan() || ratio <= 0.0 {
-        return false;
+        return RANDOMNESS_SPAN;
     }
+    if ratio >= 1.0 {
+        return 0;
+    }
+    // Exact: a power-of-two scale, and the rounded value is below 2^56.
+    RANDOMNESS_SPAN - (ratio * RANDOMNESS_SPAN as f64).round() as u64
+}
+
+/// The trace id's 56 random bits.
+fn randomness(trace_id: TraceId) -> u64 {
     let bytes = trace_id.to_bytes();
     let mut low = [0; 8];
-    low.copy_from_slice(&bytes[8..]);
-    let random = u64::from_be_bytes(low) >> 1;
-    random < (ratio * (1u64 << 63) as f64) as u64
+    low[1..].copy_from_slice(&bytes[9..]);
+    u64::from_be_bytes(low)
+}
+
+fn trace_id_within(trace_id: TraceId, ratio: f64) -> bool {
+    randomness(trace_id) >= rejection_threshold(ratio)
 }
 
 #[cfg(test)]
@@ -139,5 +154,34 @@ mod tests {
         }
         assert!(!Sampler::TraceIdRatio(f64::NAN).should_sample(None, TraceId::random()));
         assert!(Sampler::TraceIdRatio(7.0).should_sample(None, TraceId::random()));
+    }
+}
+
+/// The decisions `tests/vectors/sampling.json` records, which the JavaScript package's test
+/// and the Collector's `pkg/sampling` (`tests/sampling_reference`) check too.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod vectors {
+    use super::*;
+
+    #[test]
+    fn the_shared_vectors_hold() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/vectors/sampling.json")).unwrap();
+        let cases = vectors["cases"].as_array().unwrap();
+        assert!(cases.len() >= 30);
+        for case in cases {
+            let ratio = case["ratio"].as_f64().unwrap();
+            let trace_id = TraceId::from_hex(case["traceId"].as_str().unwrap()).unwrap();
+            assert_eq!(
+                format!("{:014x}", rejection_threshold(ratio)),
+                case["threshold"].as_str().unwrap(),
+                "{case}"
+            );
+            assert_eq!(
+                Sampler::TraceIdRatio(ratio).should_sample(None, trace_id),
+                case["sampled"].as_bool().unwrap(),
+                "{case}"
+            );
+        }
     }
 }

@@ -77,3 +77,13 @@ fi
 OTLP_OTELCOL_BIN="$collector_dir/otelcol"
 export OTLP_OTELCOL_BIN
 "$OTLP_OTELCOL_BIN" --version
+
+install_step "the Collector's sampling decisions (tests/sampling_reference: contrib pkg/sampling $collector_release)"
+reference_key="$(cat tests/sampling_reference/go.mod tests/sampling_reference/go.sum tests/sampling_reference/main.go | sha256sum | cut -c1-12)"
+OTLP_SAMPLING_REFERENCE_BIN="$tools_dir/sampling-reference-$reference_key/sampling_reference"
+if [ ! -x "$OTLP_SAMPLING_REFERENCE_BIN" ]; then
+    mkdir -p "$(dirname "$OTLP_SAMPLING_REFERENCE_BIN")"
+    (cd tests/sampling_reference && go build -trimpath -o "$OTLP_SAMPLING_REFERENCE_BIN.partial" .)
+    mv "$OTLP_SAMPLING_REFERENCE_BIN.partial" "$OTLP_SAMPLING_REFERENCE_BIN"
+fi
+export OTLP_SAMPLING_REFERENCE_BIN

@@ -26,6 +26,9 @@ step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, p
 # otlp-compare (benches/compare) builds the OpenTelemetry Rust SDK; it is a benchmark, not a test.
 cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log"
 
+step "ratio sampling: the decisions of tests/vectors/sampling.json (which Rust and JavaScript are tested against) are the OpenTelemetry Collector's own (contrib pkg/sampling)"
+"$OTLP_SAMPLING_REFERENCE_BIN" tests/vectors/sampling.json 2>&1 | tee -a "$log"
+
 step "native tests, default features (tls): what needs another feature is refused, naming it"
 cargo test -p otlp-collector 2>&1 | tee -a "$log"
 

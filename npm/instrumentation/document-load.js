@@ -9,6 +9,18 @@
 // `traceparent` in a `Server-Timing` header (`traceparent;desc="00-…"`), the page load
 // continues the server's trace.
 
+import { redactedUrl } from './http.js';
+
+// `url.full` as recorded: credentials and signed-URL secrets redacted, then `redactUrl`.
+function urlFull(url, redactUrl) {
+  const redacted = redactedUrl(url);
+  try {
+    return String(redactUrl(redacted));
+  } catch {
+    return redacted;
+  }
+}
+
 // Navigation Timing milestones recorded as events of `documentLoad`, in order.
 const MILESTONES = [
   'fetchStart', 'domainLookupStart', 'domainLookupEnd', 'connectStart', 'connectEnd',
@@ -19,7 +31,7 @@ const MILESTONES = [
 
 // Attributes of one fetch the browser timed: its URL and sizes, and status where known.
 function fetchAttributes(entry, redactUrl) {
-  const attributes = { 'url.full': String(redactUrl(entry.name)) };
+  const attributes = { 'url.full': urlFull(entry.name, redactUrl) };
   if (entry.encodedBodySize > 0) attributes['http.response.body.size'] = entry.encodedBodySize;
   if (entry.responseStatus > 0) attributes['http.response.status_code'] = entry.responseStatus;
   if (entry.initiatorType) attributes['http.request.initiator_type'] = entry.initiatorType;
@@ -40,7 +52,7 @@ function record(collector, redactUrl) {
   const load = collector.startSpan('documentLoad', {
     startTime: navigation.fetchStart,
     parent,
-    attributes: { 'url.full': String(redactUrl(globalThis.location.href)) },
+    attributes: { 'url.full': urlFull(globalThis.location.href, redactUrl) },
   });
   for (const milestone of MILESTONES) {
     const time = navigation[milestone];

@@ -2,9 +2,15 @@
 import type { Collector } from 'otlp-collector';
 
 export interface FetchInstrumentationOptions {
-  /** Other origins whose requests carry `traceparent`: URL prefixes or RegExps (the page's own origin always does). */
+  /**
+   * Other origins whose requests carry `traceparent` (the page's own origin always does): a
+   * string is a URL matching its origin exactly and, with a path, that path and those under
+   * it on `/` boundaries; a RegExp is tested on the whole URL.
+   */
   propagateTo?: Array<string | RegExp>;
-  /** Requests left alone: URL prefixes or RegExps. */
+  /** URLs that never carry `traceparent`, even on the page's own origin (e.g. paths that redirect to another origin); rules as `propagateTo`. */
+  propagateExcept?: Array<string | RegExp>;
+  /** Requests left alone; rules as `propagateTo`. */
   ignoreUrls?: Array<string | RegExp>;
   /** The text recorded as `url.full`, e.g. the URL without its query string. */
   redactUrl?: (url: string) => string;

@@ -18,12 +18,38 @@ import { endWithFailure, endWithStatus, httpOptions, isIgnored, requestUrl, star
 const EXPORT_REQUEST = Symbol.for('otlp-collector.export-request');
 // Marks our wrapper, so a second `instrumentFetch` does not record every request twice.
 const INSTRUMENTED = Symbol.for('otlp-collector.instrumented-fetch');
+// The members of a RequestInit (the Fetch standard's, and Node's `dispatcher`).
+const INIT_MEMBERS = [
+  'method', 'headers', 'body', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache',
+  'redirect', 'integrity', 'keepalive', 'signal', 'duplex', 'priority', 'window', 'dispatcher',
+  'attributionReporting', 'browsingTopics', 'privateToken',
+];
+
+// `init`'s members read once each into a plain object we may add headers to: its own
+// enumerable ones (as a spread would: a framework's extra members, such as Next.js's
+// `next`, go along), then the standard members it inherits or has as getters, as fetch
+// reads them. A spread alone would turn a POST whose body is inherited into a GET.
+function copyInit(init) {
+  const copy = {};
+  if (init === undefined || init === null) return copy;
+  for (const key of Reflect.ownKeys(init)) {
+    if (Object.prototype.propertyIsEnumerable.call(init, key)) copy[key] = init[key];
+  }
+  for (const member of INIT_MEMBERS) {
+    if (Object.hasOwn(copy, member)) continue;
+    const value = init[member];
+    if (value !== undefined) copy[member] = value;
+  }
+  return copy;
+}
 
 /**
  * Makes a client span of every `fetch` from now on; returns a function that stops it.
- * Options: `propagateTo` (strings — URL prefixes — or RegExps: other origins that get
- * `traceparent`), `ignoreUrls` (the same kind of rules: requests left alone),
- * `redactUrl(url)` (the text recorded as `url.full`, e.g. without its query).
+ * Options: `propagateTo` (URLs — an origin, or an origin and a path, matched on `/`
+ * boundaries — or RegExps: other origins that get `traceparent`), `propagateExcept` (the
+ * same kind of rules: URLs that never get it, e.g. paths that redirect elsewhere),
+ * `ignoreUrls` (requests left alone), `redactUrl(url)` (the text recorded as `url.full`,
+ * e.g. without its query). A request that already carries a `traceparent` keeps it.
  */
 export function instrumentFetch(collector, options = {}) {
   const scope = globalThis;
@@ -32,30 +58,53 @@ export function instrumentFetch(collector, options = {}) {
   const settings = httpOptions(options);
   let active = true;
 
+  // The span of a request (null when it is left alone) and what to call fetch with.
   function startSpan(input, init) {
     const request = typeof Request === 'function' && input instanceof Request ? input : null;
     const url = requestUrl(request ? request.url : input);
     if (isIgnored(url, settings)) return [null, init];
-    const method = (init && init.method) || (request && request.method);
+    const sent = copyInit(init);
+    const method = sent.method !== undefined ? sent.method : request && request.method;
     const [span, propagate] = startRequestSpan(collector, method, url, settings);
     if (!propagate) return [span, init];
-    const headers = new Headers((init && init.headers) || (request ? request.headers : undefined));
-    headers.set('traceparent', span.traceparent());
-    if (span.tracestate() !== '') headers.set('tracestate', span.tracestate());
-    return [span, { ...init, headers }];
+    try {
+      const headers = new Headers(sent.headers !== undefined ? sent.headers : request ? request.headers : undefined);
+      // The application's own trace context wins: ours would replace it.
+      if (headers.has('traceparent')) return [span, init];
+      headers.set('traceparent', span.traceparent());
+      if (span.tracestate() !== '') headers.set('tracestate', span.tracestate());
+      sent.headers = headers;
+      return [span, sent];
+    } catch {
+      // Headers fetch itself will refuse: the request goes as given (and fails as it would
+      // have); the span ends with that failure.
+      return [span, init];
+    }
   }
 
   function instrumentedFetch(input, init) {
-    if (!active || (init && init[EXPORT_REQUEST])) return original.call(scope, input, init);
-    let span;
+    let marked = false;
+    try {
+      marked = init !== undefined && init !== null && init[EXPORT_REQUEST] === true;
+    } catch {
+      // A hostile init: fetch will say what it makes of it.
+    }
+    if (!active || marked) return original.call(scope, input, init);
+    let span = null;
     let sent = init;
     try {
       [span, sent] = startSpan(input, init);
     } catch {
-      if (span) span.end();
-      return original.call(scope, input, init);
+      span = null;
+      sent = init;
     }
-    const answer = original.call(scope, input, sent);
+    let answer;
+    try {
+      answer = original.call(scope, input, sent);
+    } catch (error) {
+      if (span !== null) endWithFailure(span, (error && error.name) || 'Error', error && error.message);
+      throw error;
+    }
     if (span === null) return answer;
     Promise.resolve(answer).then(
       (response) => endWithStatus(span, response.status, response.headers.get('content-length')),

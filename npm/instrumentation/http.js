@@ -6,32 +6,86 @@ const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIO
 const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
 // The span of the user interaction being handled, if any (interactions.js sets it).
 const ACTIVE = Symbol.for('otlp-collector.active-span');
+// The endpoints collectors export to (exporter.js keeps them): their requests are the
+// collector's own, whoever wraps `fetch` after us.
+const EXPORT_ENDPOINTS = Symbol.for('otlp-collector.export-endpoints');
+// Query parameters whose values the HTTP semantic conventions redact from `url.full` by
+// default: signed-URL credentials.
+const SECRET_PARAMETERS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'];
 
-// The URL without its user and password, which the conventions forbid recording.
-function withoutCredentials(url) {
-  if (url.username === '' && url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.username = 'REDACTED';
-  copy.password = copy.password === '' ? '' : 'REDACTED';
+/**
+ * `url` (a URL or its text) as `url.full` may record it: user and password replaced by
+ * `REDACTED`, as are the values of the signed-URL parameters the conventions name. Every
+ * instrumentation records `url.full` through this, before the application's `redactUrl`.
+ */
+export function redactedUrl(url) {
+  let copy;
+  try {
+    copy = new URL(String(url));
+  } catch {
+    return String(url);
+  }
+  if (copy.username !== '' || copy.password !== '') {
+    copy.username = 'REDACTED';
+    if (copy.password !== '') copy.password = 'REDACTED';
+  }
+  if (copy.search !== '' && SECRET_PARAMETERS.some((name) => copy.searchParams.has(name))) {
+    // Rebuilt by hand: URLSearchParams would re-encode the parameters we leave alone.
+    copy.search = copy.search.slice(1).split('&').map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals < 0 ? pair : pair.slice(0, equals);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // Kept as written.
+      }
+      return SECRET_PARAMETERS.includes(decoded) ? `${name}=REDACTED` : pair;
+    }).join('&');
+  }
   return copy.href;
 }
 
-// Whether `url` matches a rule: a prefix of the URL, or a RegExp.
-const matches = (url) => (rule) => (typeof rule === 'string' ? url.href.startsWith(rule) : rule instanceof RegExp && rule.test(url.href));
+// A rule as given: a RegExp tested against the whole URL, or a string read as a URL
+// (relative to the page's) that matches its own origin and the paths under its path, on a
+// `/` boundary: `https://api.example.com` matches neither `https://api.example.com.evil.net`
+// nor another port, `https://x.com/api` matches `/api` and `/api/users` but not `/apis`.
+// A string that is no URL matches nothing.
+function compileRule(rule) {
+  if (rule instanceof RegExp) return (url) => rule.test(url.href);
+  if (typeof rule !== 'string') return () => false;
+  let base;
+  try {
+    base = new URL(rule, globalThis.location ? globalThis.location.href : undefined);
+  } catch {
+    return () => false;
+  }
+  const path = base.pathname;
+  const under = path.endsWith('/') ? path : `${path}/`;
+  return (url) => url.origin === base.origin
+    && (path === '/' || url.pathname === path || url.pathname.startsWith(under));
+}
 
-/** Options as the instrumentations take them: `propagateTo` and `ignoreUrls` rules, `redactUrl`. */
+/**
+ * Options as the instrumentations take them: `propagateTo`, `propagateExcept` and
+ * `ignoreUrls` rules, `redactUrl`.
+ */
 export function httpOptions(options) {
-  const rules = (value) => (Array.isArray(value) ? value : []);
+  const rules = (value) => (Array.isArray(value) ? value.map(compileRule) : []);
+  const redactUrl = options.redactUrl;
   return {
     propagateTo: rules(options.propagateTo),
+    propagateExcept: rules(options.propagateExcept),
     ignoreUrls: rules(options.ignoreUrls),
-    redactUrl: typeof options.redactUrl === 'function' ? options.redactUrl : (url) => url,
+    redactUrl: typeof redactUrl === 'function' ? redactUrl : (url) => url,
   };
 }
 
-/** Whether requests to `url` are left alone (`ignoreUrls`). */
+/** Whether requests to `url` are left alone: the collector's own exports, and `ignoreUrls`. */
 export function isIgnored(url, { ignoreUrls }) {
-  return ignoreUrls.some(matches(url));
+  const exports = globalThis[EXPORT_ENDPOINTS];
+  if (exports instanceof Map && exports.has(url.href)) return true;
+  return ignoreUrls.some((rule) => rule(url));
 }
 
 /** The URL a request goes to, resolved against the page's. */
@@ -42,16 +96,23 @@ export function requestUrl(text) {
 
 /**
  * Starts the client span of a `method` request to `url` (a URL) — a child of the user
- * interaction being handled, if any; returns it and whether
- * `traceparent` may go with the request: to the page's own origin, or to a URL matched by a
- * `propagateTo` rule (a prefix or a RegExp).
+ * interaction being handled, if any; returns it and whether `traceparent` may go with the
+ * request: to the page's own origin, or to a URL matched by a `propagateTo` rule, unless a
+ * `propagateExcept` rule matches it (e.g. paths that redirect to another origin, whose
+ * CORS preflight would refuse the header).
  */
-export function startRequestSpan(collector, given, url, { propagateTo, redactUrl }) {
+export function startRequestSpan(collector, given, url, { propagateTo, propagateExcept, redactUrl }) {
   const upper = String(given || 'GET').toUpperCase();
   const method = KNOWN_METHODS.includes(upper) ? upper : '_OTHER';
+  let full = redactedUrl(url);
+  try {
+    full = String(redactUrl(full));
+  } catch {
+    // A throwing redactUrl: the redacted URL as we made it.
+  }
   const attributes = {
     'http.request.method': method,
-    'url.full': String(redactUrl(withoutCredentials(url))),
+    'url.full': full,
     'server.address': url.hostname,
     'server.port': Number(url.port) || DEFAULT_PORTS[url.protocol] || 0,
   };
@@ -59,8 +120,9 @@ export function startRequestSpan(collector, given, url, { propagateTo, redactUrl
   const parent = globalThis[ACTIVE];
   const span = collector.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: 'client', attributes, parent });
   const location = globalThis.location;
-  const propagate = (location !== undefined && url.origin === location.origin)
-    || propagateTo.some(matches(url));
+  const propagate = ((location !== undefined && url.origin === location.origin)
+    || propagateTo.some((rule) => rule(url)))
+    && !propagateExcept.some((rule) => rule(url));
   return [span, propagate];
 }
 

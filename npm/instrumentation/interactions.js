@@ -9,12 +9,20 @@
 // The span requests made now belong to (http.js reads the same symbol).
 const ACTIVE = Symbol.for('otlp-collector.active-span');
 
+// `text` as an XPath 1.0 string literal, which has no escapes: in the quotes it does not
+// hold, or pieces joined by concat() when it holds both.
+function literal(text) {
+  if (!text.includes('"')) return `"${text}"`;
+  if (!text.includes("'")) return `'${text}'`;
+  return `concat(${text.split('"').map((piece) => `"${piece}"`).join(`, '"', `)})`;
+}
+
 // An XPath to `element`, by id where it has one.
 function xpath(element) {
   const steps = [];
   for (let node = element; node && node.nodeType === 1; node = node.parentNode) {
     if (node.id) {
-      steps.unshift(`//*[@id="${node.id}"]`);
+      steps.unshift(`//*[@id=${literal(node.id)}]`);
       return steps.join('/');
     }
     let index = 1;

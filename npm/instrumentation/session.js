@@ -11,6 +11,12 @@
 // sampled session is complete: the traces started in an unsampled one record nothing.
 
 const KEY = 'otlp-collector.session';
+// The ids we make: 32 lowercase hex digits. A stored id of any other shape (markup, a
+// megabyte) is not ours and is not put on spans.
+const SESSION_ID = /^[0-9a-f]{32}$/;
+// How far in the future a stored time may be (clocks of tabs differ a little); a session
+// saved later than that (`1e999`, a clock set back) would never expire.
+const CLOCK_SKEW_MS = 60 * 1000;
 // How often the last activity is written back at most: storage writes are synchronous.
 const WRITE_INTERVAL_MS = 1000;
 
@@ -44,10 +50,18 @@ export function trackSession(collector, options = {}) {
   let writtenAt = 0;
   let previousId = null;
 
-  function load() {
+  // The stored session, if it is one we could have written by `now`.
+  function load(now) {
     try {
-      const saved = JSON.parse(storage.getItem(KEY));
-      if (saved && typeof saved.id === 'string' && saved.startedAt > 0 && saved.activeAt > 0) return saved;
+      const text = storage.getItem(KEY);
+      if (typeof text !== 'string' || text.length > 256) return null;
+      const saved = JSON.parse(text);
+      const time = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0
+        && value <= now + CLOCK_SKEW_MS;
+      if (saved && typeof saved.id === 'string' && SESSION_ID.test(saved.id)
+        && time(saved.startedAt) && time(saved.activeAt) && saved.activeAt >= saved.startedAt) {
+        return { id: saved.id, startedAt: saved.startedAt, activeAt: saved.activeAt, sampled: saved.sampled !== false };
+      }
     } catch {
       // Missing, unreadable or blocked: a new session.
     }
@@ -66,7 +80,7 @@ export function trackSession(collector, options = {}) {
   // The session a span starting `now` belongs to, renewed when it has expired.
   function current(now) {
     // Another tab may have renewed or extended a shared session.
-    if (storage && (session === null || now - writtenAt >= WRITE_INTERVAL_MS)) session = load() || session;
+    if (storage && (session === null || now - writtenAt >= WRITE_INTERVAL_MS)) session = load(now) || session;
     const expired = session !== null
       && (now - session.activeAt > inactivityMs || now - session.startedAt > maxDurationMs);
     if (session === null || expired) {

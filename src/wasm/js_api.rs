@@ -17,13 +17,24 @@ extern "C" {
     #[wasm_bindgen(js_name = Collector, typescript_type = "Collector")]
     pub type JsCollector;
 
-    /// Checks the options, throwing an `Error` that names a bad one; returns
+    /// The options as `readOptions` read them, each once: the collector is made from this
+    /// snapshot, never from the caller's object again.
+    type OptionsSnapshot;
+
     /// `[maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip]`.
+    #[wasm_bindgen(method, getter)]
+    fn settings(this: &OptionsSnapshot) -> Vec<f64>;
+
+    /// Checks the options, throwing an `Error` that names a bad one.
     #[wasm_bindgen(catch, js_name = readOptions)]
-    fn read_options(options: &JsValue) -> Result<Vec<f64>, JsValue>;
+    fn read_options(options: &JsValue) -> Result<OptionsSnapshot, JsValue>;
 
     #[wasm_bindgen(js_name = createCollector)]
-    fn create_collector(core: CollectorCore, memory: JsValue, options: &JsValue) -> JsCollector;
+    fn create_collector(
+        core: CollectorCore,
+        memory: JsValue,
+        options: &OptionsSnapshot,
+    ) -> JsCollector;
 
     /// `startSpan(name, { kind, attributes, parent })`.
     #[wasm_bindgen(method, catch, js_name = startSpan)]
@@ -87,7 +98,7 @@ impl JsCollector {
 /// object: the JavaScript `Collector` around a [`CollectorCore`].
 #[wasm_bindgen(js_name = Collector, skip_typescript)]
 pub fn new_collector(options: JsValue) -> Result<JsCollector, JsValue> {
-    let settings = read_options(&options)?;
-    let core = CollectorCore::new(Rc::new(CoreState::for_javascript(&settings)));
-    Ok(create_collector(core, wasm_bindgen::memory(), &options))
+    let snapshot = read_options(&options)?;
+    let core = CollectorCore::new(Rc::new(CoreState::for_javascript(&snapshot.settings())));
+    Ok(create_collector(core, wasm_bindgen::memory(), &snapshot))
 }

@@ -12,7 +12,7 @@
 // reported through the `onError` option (else `console.warn`), a kind at a time (see
 // `Reporter`).
 
-import { Exporter } from './exporter.js';
+import { Exporter, redactPasswords } from './exporter.js';
 
 const KIND_CODES = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 // OpenTelemetry JS's `SpanKind` enum: INTERNAL 0, SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4.
@@ -55,8 +55,48 @@ const FRAMING_HEADERS = [
   'content-length', 'content-type', 'content-encoding', 'transfer-encoding',
   'host', 'connection', 'te', 'upgrade',
 ];
+// Headers a browser refuses to send from a page (the Fetch standard's forbidden request
+// headers): accepted, they would vanish without a word. Refused everywhere, Node included,
+// so an option means the same in every runtime.
+const FORBIDDEN_HEADERS = [
+  'accept-charset', 'accept-encoding', 'access-control-request-headers',
+  'access-control-request-method', 'access-control-request-private-network', 'cookie', 'cookie2',
+  'date', 'dnt', 'expect', 'keep-alive', 'origin', 'referer', 'set-cookie', 'trailer', 'via',
+];
+const FORBIDDEN_HEADER_PREFIXES = ['proxy-', 'sec-'];
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+// W3C trace context level 2: `tracestate` has at most 32 list members, each
+// `key=value` with a lowercase simple key (`a-z`, then up to 255 of `a-z0-9_-*/`) or a
+// `tenant@system` key, and a value of up to 256 printable ASCII characters but `,` and
+// `=`. src/model/trace_state.rs checks the same, against the same cases
+// (tests/vectors/tracestate.json).
+const TRACE_STATE_KEY = /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})$/;
+const TRACE_STATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+const MAX_TRACE_STATE_MEMBERS = 32;
+
+// `text` as a valid `tracestate` (members joined by `,`, optional whitespace and empty
+// members removed), or '' when it breaks the grammar: a header that does not parse is
+// dropped whole, as the W3C text asks.
+function normalizeTraceState(text) {
+  if (typeof text !== 'string' || text.length > 33 * 520) return '';
+  const members = [];
+  const keys = new Set();
+  for (const raw of text.split(',')) {
+    const member = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+    if (member === '') continue;
+    const equals = member.indexOf('=');
+    if (equals < 0) return '';
+    const key = member.slice(0, equals);
+    const value = member.slice(equals + 1);
+    if (!TRACE_STATE_KEY.test(key) || !TRACE_STATE_VALUE.test(value) || keys.has(key)) return '';
+    keys.add(key);
+    members.push(member);
+    if (members.length > MAX_TRACE_STATE_MEMBERS) return '';
+  }
+  return members.join(',');
+}
 
 // Ids come from Math.random, as in the OpenTelemetry JS SDK: ids need to be unique, not
 // secret, and it costs a few nanoseconds where crypto.getRandomValues costs a call into
@@ -670,15 +710,26 @@ export class Span {
   }
 }
 
+// The specification's consistent probability sampling (TraceIdRatioBased, OTEP 235), as
+// src/sampling.rs computes it: a trace is kept when the 56 random bits of its id reach
+// 2^56 - round(ratio × 2^56); returned as [high 24 bits, low 32 bits]. Exact: scaling by a
+// power of two loses nothing, and BigInt does the subtraction. The cases of
+// tests/vectors/sampling.json hold both languages (and the Collector's pkg/sampling) to it.
+function rejectionThreshold(ratio) {
+  if (!(ratio > 0)) return [0x1000000, 0];
+  if (ratio >= 1) return [0, 0];
+  const threshold = (1n << 56n) - BigInt(Math.round(ratio * 2 ** 56));
+  return [Number(threshold >> 32n), Number(threshold & 0xffffffffn)];
+}
+
 // Pending records above this many bytes are collected at once rather than after the
 // ending code returns, so a long synchronous loop keeps the scratch buffer small.
 const DRAIN_BYTES = 1 << 20;
 
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
-  // `options` were checked by `readOptions`.
+  // `options` is the snapshot `readOptions` made: each option was read once, there.
   constructor(core, memory, options) {
-    options = options || {};
     this._core = core;
     this._memory = memory;
     // Bytes of records appended and not yet collected.
@@ -686,7 +737,7 @@ export class Collector {
     // Spans the buffer takes before a record is collected at once (to count a refusal
     // when the span ends, not later).
     this._room = core.room();
-    this._maxQueueSize = options.maxQueueSize || DEFAULTS.maxQueueSize;
+    this._maxQueueSize = options.maxQueueSize;
     this._reporter = new Reporter(options.onError);
     // Counted here, merged into stats(): attribute values and arguments refused, and
     // calls ignored (on ended spans, after shutdown or free).
@@ -694,9 +745,11 @@ export class Collector {
     this._ignoredCalls = 0;
     // Unsampled spans ended here (never handed to the core).
     this._sampledOut = 0;
-    // What a new trace must pass to be sampled: its trace id under `sampleRatio`, and
-    // every condition added with `sampleIf` (the session sampling adds one).
-    this._sampleThreshold = (options.sampleRatio ?? 1) * 2 ** 56;
+    // What a new trace must pass to be sampled: the 56 random bits of its trace id at or
+    // over the rejection threshold of `sampleRatio` (held as its high 24 and low 32 bits:
+    // a double cannot hold 56), and every condition added with `sampleIf` (the session
+    // sampling adds one).
+    [this._thresholdHigh, this._thresholdLow] = rejectionThreshold(options.sampleRatio);
     this._sampleConditions = [];
     this._shutdown = null;
     this._freed = false;
@@ -707,22 +760,18 @@ export class Collector {
       this._drainQueued = false;
       this._drain();
     };
-    this._writeResource(options);
-    const json = options.protocol === 'http/json';
-    const headers = ['content-type', json ? 'application/json' : 'application/x-protobuf'];
-    if (options.compression === 'gzip') headers.push('content-encoding', 'gzip');
-    for (const [name, value] of Object.entries(options.headers || {})) headers.push(name, value);
-    this._exporter = new Exporter(core, options.endpoint || DEFAULTS.endpoint, headers, [
-      options.exportTimeoutMs || DEFAULTS.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS,
+    this._writeResource(options.resource);
+    const headers = ['content-type', options.json ? 'application/json' : 'application/x-protobuf'];
+    if (options.gzip) headers.push('content-encoding', 'gzip');
+    for (const [name, value] of options.headers) headers.push(name, value);
+    this._exporter = new Exporter(core, options.endpoint, headers, [
+      options.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS,
     ]);
     this._exporter.onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
   }
 
-  // `serviceName` and `resourceAttributes`, as an attributes block in the scratch buffer.
-  _writeResource(options) {
-    const pairs = [];
-    if (typeof options.serviceName === 'string') pairs.push('service.name', options.serviceName);
-    for (const [key, value] of Object.entries(options.resourceAttributes || {})) pairs.push(key, attributeValue(value));
+  // The resource's `[key, value, …]` pairs, as an attributes block in the scratch buffer.
+  _writeResource(pairs) {
     if (pairs.length === 0) return;
     beginRecord(this);
     length = 0;
@@ -740,9 +789,18 @@ export class Collector {
     let span;
     try {
       span = this._startSpan(name, options);
-      for (const hook of this._startHooks) hook(span);
     } catch (error) {
       this._internal(error);
+    }
+    if (span !== undefined) {
+      // Each hook on its own: one that throws must not keep the others from the span.
+      for (const hook of this._startHooks) {
+        try {
+          hook(span);
+        } catch (error) {
+          this._internal(error);
+        }
+      }
     }
     return span || new Span(this, 'unnamed', null, KIND_CODES.internal, nowMs());
   }
@@ -770,11 +828,12 @@ export class Collector {
     };
   }
 
-  // Whether a new trace whose id ends with the words `t2`, `t3` is sampled: its lowest 56
-  // bits under the ratio's share of them (as OpenTelemetry's TraceIdRatioBased sampler
-  // compares them), and every condition holds.
+  // Whether a new trace whose id ends with the words `t2`, `t3` is sampled: its 56 random
+  // bits reach the ratio's rejection threshold (see `rejectionThreshold`), and every
+  // condition holds.
   _sampleTrace(t2, t3) {
-    if ((t2 & 0xffffff) * 0x100000000 + t3 >= this._sampleThreshold) return false;
+    const high = t2 & 0xffffff;
+    if (high < this._thresholdHigh || (high === this._thresholdHigh && t3 < this._thresholdLow)) return false;
     for (const condition of this._sampleConditions) {
       try {
         if (!condition()) return false;
@@ -977,12 +1036,14 @@ export class Collector {
     }
     if (typeof value === 'string') return this._parseTraceparent(value, '');
     if (value === null || typeof value !== 'object') return null;
-    if (typeof value.traceparent === 'string') {
-      return this._parseTraceparent(value.traceparent, typeof value.tracestate === 'string' ? value.tracestate : '');
+    const traceparent = value.traceparent;
+    if (typeof traceparent === 'string') {
+      const tracestate = value.tracestate;
+      return this._parseTraceparent(traceparent, typeof tracestate === 'string' ? tracestate : '');
     }
-    if (typeof value.traceparent === 'function') {
+    if (typeof traceparent === 'function') {
       const tracestate = typeof value.tracestate === 'function' ? value.tracestate() : '';
-      return this._parseTraceparent(value.traceparent(), typeof tracestate === 'string' ? tracestate : '');
+      return this._parseTraceparent(traceparent.call(value), typeof tracestate === 'string' ? tracestate : '');
     }
     const trace = idWords(value.traceId, 32);
     const span = idWords(value.spanId, 16);
@@ -994,7 +1055,7 @@ export class Collector {
     }
     return {
       t0: trace[0], t1: trace[1], t2: trace[2], t3: trace[3], s0: span[0], s1: span[1],
-      flags, traceState: typeof traceState === 'string' ? traceState : '', remote: value.isRemote !== false,
+      flags, traceState: normalizeTraceState(traceState), remote: value.isRemote !== false,
     };
   }
 
@@ -1003,7 +1064,7 @@ export class Collector {
     if (words === null) return null;
     return {
       t0: words[0], t1: words[1], t2: words[2], t3: words[3],
-      s0: words[4], s1: words[5], flags: words[6], traceState, remote: true,
+      s0: words[4], s1: words[5], flags: words[6], traceState: normalizeTraceState(traceState), remote: true,
     };
   }
 }
@@ -1024,15 +1085,23 @@ function isObject(value) {
 }
 
 /** Checks the options of `new Collector(options)`, throwing an Error that names a bad one;
- * returns what the core needs: [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs,
- * JSON (1) or protobuf (0), gzip (1) or none (0)]. */
+ * returns a snapshot of them — each option is read once, here, so a getter cannot answer
+ * one thing to the check and another to the collector — with `settings`, what the core
+ * needs: [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, JSON (1) or protobuf
+ * (0), gzip (1) or none (0)]. */
 export function readOptions(options) {
   if (options === undefined || options === null) options = {};
   if (!isObject(options)) {
     throw optionError("Collector options must be an object, e.g. { endpoint: 'http://localhost:4318/v1/traces' }");
   }
+  // Every option, read once.
+  const given = {};
+  for (const key of ['endpoint', 'serviceName', 'protocol', 'compression', 'maxQueueSize', 'batchSize',
+    'batchTimeoutMs', 'exportTimeoutMs', 'headers', 'resourceAttributes', 'sampleRatio', 'onError']) {
+    given[key] = options[key];
+  }
   const text = (key, choices) => {
-    const value = options[key];
+    const value = given[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') throw optionError(`option ${key} must be a string`);
     if (choices && !choices.includes(value)) {
@@ -1041,32 +1110,34 @@ export function readOptions(options) {
     return value;
   };
   const count = (key) => {
-    const value = options[key];
+    const value = given[key];
     if (value === undefined || value === null) return DEFAULTS[key];
     if (!Number.isSafeInteger(value) || value < 1) {
       throw optionError(`option ${key} must be a positive whole number, got ${describe(value)}`);
     }
     return value;
   };
+  // Own enumerable [key, value] pairs, each value read once.
   const entries = (key) => {
-    const value = options[key];
+    const value = given[key];
     if (value === undefined || value === null) return [];
     if (!isObject(value)) throw optionError(`option ${key} must be an object`);
     return Object.entries(value);
   };
-  const endpoint = text('endpoint');
-  if (endpoint !== undefined) {
-    let url = null;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      // Reported below.
-    }
-    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//.test(endpoint)) {
-      throw optionError(`option endpoint '${endpoint}' is not a usable URL: it must be an absolute http:// or https:// URL`);
-    }
+  const endpoint = text('endpoint') ?? DEFAULTS.endpoint;
+  let url = null;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // Reported below.
   }
-  text('serviceName');
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//.test(endpoint)) {
+    throw optionError(`option endpoint '${redactPasswords(endpoint)}' is not a usable URL: it must be an absolute http:// or https:// URL`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw optionError(`option endpoint '${redactPasswords(endpoint)}' holds credentials, which fetch refuses to send from a URL: give them in the headers option instead (e.g. headers: { Authorization: 'Basic …' })`);
+  }
+  const serviceName = text('serviceName');
   const protocol = text('protocol', ['http/protobuf', 'http/json']);
   const compression = text('compression', ['gzip', 'none']);
   const maxQueueSize = count('maxQueueSize');
@@ -1079,29 +1150,44 @@ export function readOptions(options) {
   if (batchSize > maxQueueSize) {
     throw optionError(`option batchSize (${batchSize}) must not exceed maxQueueSize (${maxQueueSize})`);
   }
+  const headers = [];
   for (const [name, value] of entries('headers')) {
     if (typeof value !== 'string') throw optionError(`option headers.${name} must be a string`);
-    const problem = !HEADER_NAME.test(name)
-      ? "names may hold only letters, digits and !#$%&'*+-.^_`|~"
-      : FRAMING_HEADERS.includes(name.toLowerCase())
+    const lower = name.toLowerCase();
+    const problem = !HEADER_NAME.test(name) || lower === '__proto__'
+      ? "names may hold only letters, digits and !#$%&'*+-.^_`|~ (and not __proto__)"
+      : FRAMING_HEADERS.includes(lower)
         ? 'the exporter sets this header itself (it frames the request body)'
-        : !HEADER_VALUE.test(value) ? 'values may hold only printable ASCII and tabs' : null;
+        : FORBIDDEN_HEADERS.includes(lower) || FORBIDDEN_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))
+          ? 'browsers refuse to send it from a page (a forbidden request header)'
+          : !HEADER_VALUE.test(value) ? 'values may hold only printable ASCII and tabs' : null;
     if (problem !== null) throw optionError(`option headers: header '${name}' is invalid: ${problem}`);
+    headers.push([name, value]);
   }
+  const resource = [];
+  if (serviceName !== undefined) resource.push('service.name', serviceName);
   for (const [key, value] of entries('resourceAttributes')) {
-    if (attributeValue(value) === undefined) {
+    const checked = attributeValue(value);
+    if (checked === undefined) {
       throw optionError(`attribute ${key} must be a string, number, boolean or an array of those, got ${describe(value)}`);
     }
+    resource.push(key, checked);
   }
-  const ratio = options.sampleRatio;
+  const ratio = given.sampleRatio;
   if (ratio !== undefined && ratio !== null && !(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
     throw optionError(`option sampleRatio must be a number from 0 to 1, got ${describe(ratio)}`);
   }
-  const onError = options.onError;
+  const onError = given.onError;
   if (onError !== undefined && onError !== null && typeof onError !== 'function') {
     throw optionError(`option onError must be a function, got ${describe(onError)}`);
   }
-  return [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, protocol === 'http/json' ? 1 : 0, compression === 'gzip' ? 1 : 0];
+  const json = protocol === 'http/json';
+  const gzip = compression === 'gzip';
+  return {
+    settings: [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json ? 1 : 0, gzip ? 1 : 0],
+    endpoint, headers, resource, json, gzip, maxQueueSize, exportTimeoutMs,
+    sampleRatio: ratio ?? 1, onError,
+  };
 }
 
 /** Called by `new Collector(options)` (js_api.rs) with the core, the module's memory and

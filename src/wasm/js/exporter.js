@@ -23,6 +23,24 @@ const EMPTY = new Uint8Array(0);
 // Marks the collector's own requests, which the fetch instrumentation leaves alone
 // (npm/instrumentation/fetch.js has the same symbol).
 const EXPORT_REQUEST = Symbol.for('otlp-collector.export-request');
+// The endpoints collectors export to, with how many use each: the fetch and XHR
+// instrumentations leave requests to them alone even when another fetch wrapper re-wraps
+// the request and the mark above is lost (npm/instrumentation/http.js reads it).
+const EXPORT_ENDPOINTS = Symbol.for('otlp-collector.export-endpoints');
+
+function exportEndpoints() {
+  const scope = globalThis;
+  if (!(scope[EXPORT_ENDPOINTS] instanceof Map)) {
+    Object.defineProperty(scope, EXPORT_ENDPOINTS, { value: new Map(), configurable: true });
+  }
+  return scope[EXPORT_ENDPOINTS];
+}
+
+/** `text` with the password of every URL in it replaced: messages reach `onError`, logs
+ * and `stats`, and a browser's or Node's own error text may quote the URL. */
+export function redactPasswords(text) {
+  return String(text).replace(/(\/\/[^\s/?#@:]*):[^\s/?#@]*@/g, '$1:<redacted>@');
+}
 
 const noop = () => {};
 
@@ -43,20 +61,26 @@ function within(promise, ms, late) {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(id));
 }
 
-// At most `limit` bytes of a response body; the rest of the download is cancelled.
-async function readPrefix(response, limit) {
+// At most `limit` bytes of a response body, read until `deadline` (a promise) resolves; the
+// rest of the download is cancelled. Resolves to [bytes, whether the deadline cut it].
+async function readPrefix(response, limit, deadline) {
   const reader = response.body && response.body.getReader();
-  if (!reader) return EMPTY;
+  if (!reader) return [EMPTY, false];
   const chunks = [];
   let size = 0;
+  let late = false;
+  const lateRead = deadline.then(() => {
+    late = true;
+    return { done: true };
+  });
   try {
     while (size < limit) {
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), lateRead]);
       if (done) break;
       chunks.push(value);
       size += value.length;
     }
-    if (size >= limit) reader.cancel().catch(noop);
+    if (size >= limit || late) reader.cancel().catch(noop);
   } catch {
     // What arrived before the failure is all there is.
   }
@@ -67,7 +91,7 @@ async function readPrefix(response, limit) {
     at += chunk.length;
     if (at >= bytes.length) break;
   }
-  return bytes;
+  return [bytes, late];
 }
 
 // The wait a `Retry-After` header asks for, in milliseconds (seconds or an HTTP date);
@@ -86,8 +110,12 @@ export class Exporter {
   constructor(core, endpoint, headers, settings) {
     this.core = core;
     this.endpoint = endpoint;
-    this.headers = {};
-    for (let i = 0; i + 1 < headers.length; i += 2) this.headers[headers[i]] = headers[i + 1];
+    // Pairs, not an object: no name can reach an object's prototype (`__proto__`).
+    this.headers = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) this.headers.push([headers[i], headers[i + 1]]);
+    this.endpointKey = new URL(endpoint).href;
+    const endpoints = exportEndpoints();
+    endpoints.set(this.endpointKey, (endpoints.get(this.endpointKey) || 0) + 1);
     [this.timeoutMs, this.flushTimeoutMs, this.shutdownTimeoutMs] = settings;
     // Told the message of each export error; the last one is kept.
     this.onError = null;
@@ -100,6 +128,8 @@ export class Exporter {
     this.timerFired = false;
     this.keepaliveBytes = 0;
     this.keepaliveRequests = 0;
+    // Keepalive sends under way, which flush and shutdown wait for.
+    this.keepaliveSends = new Set();
     // During a page event's task: 1 hidden, 2 unloading. Spans ended meanwhile (by the
     // page's own listeners, which may run after ours) leave with keepalive at once.
     this.pageEvent = 0;
@@ -166,8 +196,8 @@ export class Exporter {
     return run;
   }
 
-  // Exports what is queued now (everything when `untilEmpty`); resolves to the number of
-  // spans dropped meanwhile.
+  // Exports what is queued now (everything when `untilEmpty`), and waits for the keepalive
+  // requests a hidden page sent; resolves to the number of spans dropped meanwhile.
   async drain(untilEmpty) {
     const core = this.core;
     const droppedBefore = core.droppedByExport();
@@ -178,6 +208,7 @@ export class Exporter {
       remaining -= queued - core.queued();
       await this.send(job, null);
     }
+    while (this.keepaliveSends.size > 0) await Promise.all([...this.keepaliveSends]);
     return core.droppedByExport() - droppedBefore;
   }
 
@@ -200,29 +231,39 @@ export class Exporter {
   }
 
   // POSTs one body: [status, Retry-After ms, start of an error body as text, start of a
-  // 2xx body], or [NETWORK_ERROR, -1, message] or [TIMED_OUT]. Redirects are never
-  // followed: they would re-send the spans and headers elsewhere, or turn into a GET; the
-  // opaque answer (status 0) is refused by the core.
+  // 2xx body], or [NETWORK_ERROR, -1, message] or [TIMED_OUT]. One deadline covers the
+  // whole request, the response body included: a 2xx whose body stalls counts as delivered
+  // (the backend said so), anything else as timed out. Redirects are never followed: they
+  // would re-send the spans and headers elsewhere, or turn into a GET; the opaque answer
+  // (status 0) is refused by the core.
   async post(body, keepalive) {
     const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive, [EXPORT_REQUEST]: true };
     const controller = typeof AbortController === 'function' ? new AbortController() : null;
     if (controller) init.signal = controller.signal;
     let timedOut = false;
-    try {
-      const response = await within(fetch(this.endpoint, init), this.timeoutMs, () => {
+    let deadlineTimer;
+    const deadline = new Promise((resolve) => {
+      deadlineTimer = timer(() => {
         timedOut = true;
         if (controller) controller.abort();
-        return null;
-      });
+        resolve(null);
+      }, this.timeoutMs);
+    });
+    try {
+      const response = await Promise.race([fetch(this.endpoint, init), deadline]);
       if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
-      const bytes = await readPrefix(response, RESPONSE_BODY_LIMIT);
-      if (response.ok) return [response.status, -1, undefined, bytes];
+      const [bytes, cut] = await readPrefix(response, RESPONSE_BODY_LIMIT, deadline);
+      if (response.ok) return [response.status, -1, undefined, cut ? EMPTY : bytes];
+      if (cut) return [TIMED_OUT, -1, undefined, EMPTY];
       const text = new TextDecoder().decode(bytes.subarray(0, ERROR_TEXT_LIMIT));
       return [response.status, retryAfterMs(response.headers.get('retry-after')), text, EMPTY];
     } catch (error) {
       if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
       const message = error && typeof error.message === 'string' ? error.message : String(error);
-      return [NETWORK_ERROR, -1, message, EMPTY];
+      const cause = error && error.cause && typeof error.cause.message === 'string' ? `: ${error.cause.message}` : '';
+      return [NETWORK_ERROR, -1, redactPasswords(message + cause), EMPTY];
+    } finally {
+      clearTimeout(deadlineTimer);
     }
   }
 
@@ -233,7 +274,7 @@ export class Exporter {
     if (status === 0 || (status >= 300 && status < 400)) {
       return `HTTP ${status}: the endpoint redirected, and redirects are not followed: set the endpoint to the final URL`;
     }
-    return `HTTP ${status}: ${text}`;
+    return `HTTP ${status}: ${redactPasswords(text)}`;
   }
 
   // Words and reports what the core noted: partial successes, spans too large.
@@ -282,7 +323,9 @@ export class Exporter {
     const scope = globalThis;
     const document = scope.document;
     const handler = (event) => {
-      if (event.type === 'pagehide') this.pageGoing(true);
+      // A page that goes to the back/forward cache (`persisted`) may come back: it is
+      // hidden, not unloading, and what does not fit the keepalive budget is kept.
+      if (event.type === 'pagehide') this.pageGoing(event.persisted !== true);
       else if (document.visibilityState === 'hidden') this.pageGoing(false);
     };
     for (const [target, type] of [[scope, 'pagehide'], [document, 'visibilitychange']]) {
@@ -313,10 +356,12 @@ export class Exporter {
       const bytes = this.core.body(job).length;
       this.keepaliveBytes += bytes;
       this.keepaliveRequests++;
-      this.send(job, () => {
+      const sent = this.send(job, () => {
         this.keepaliveBytes -= bytes;
         this.keepaliveRequests--;
-      });
+      }).catch(noop);
+      this.keepaliveSends.add(sent);
+      sent.then(() => this.keepaliveSends.delete(sent));
     }
     this.tell();
   }
@@ -326,6 +371,10 @@ export class Exporter {
     if (this.listening === null) return;
     for (const remove of this.listening) remove();
     this.listening = null;
+    const endpoints = exportEndpoints();
+    const users = (endpoints.get(this.endpointKey) || 1) - 1;
+    if (users > 0) endpoints.set(this.endpointKey, users);
+    else endpoints.delete(this.endpointKey);
     clearTimeout(this.batchTimer);
     this.batchTimer = null;
   }

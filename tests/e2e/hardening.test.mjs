@@ -1,0 +1,424 @@
+// The new surface pushed the way an outside probe pushed it (issue 22): the JavaScript
+// exporter against hostile servers, options that lie, the instrumentations on odd requests
+// and odd pages — in Node and in Chromium, against the installed package. Each test names
+// the defect it guards; each failed before its fix. The rule: telemetry never changes what
+// the application observes, never hangs it, never sends anything where it was not asked to,
+// never loses a span without counting it, and flush/shutdown tell the truth.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { installPackage, launchChromium, repoRoot, serveStatic, startReceiver } from './harness.mjs';
+
+let receiver;
+let project;
+let Collector;
+let instrumentFetch;
+
+before(async () => {
+  receiver = await startReceiver();
+  project = await installPackage();
+  const require = createRequire(path.join(project, 'package.json'));
+  ({ Collector } = require('otlp-collector'));
+  ({ instrumentFetch } = await import(path.join(project, 'node_modules/otlp-collector/instrumentation/fetch.js')));
+});
+
+after(() => receiver?.stop());
+
+const endpoint = () => `${receiver.url}/v1/traces`;
+
+// The test's own requests go around any instrumentation a test installs.
+const plainFetch = globalThis.fetch;
+
+async function receivedSpans(service) {
+  const received = await (await plainFetch(`${receiver.url}/received`)).json();
+  return received.requests.flatMap((request) => request.resourceSpans
+    .filter((resource) => resource.resource.attributes.some((entry) => entry.value.stringValue === service))
+    .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+}
+
+function attribute(span, key) {
+  const value = span.attributes.find((entry) => entry.key === key)?.value;
+  if (value === undefined) return undefined;
+  if ('intValue' in value) return Number(value.intValue);
+  return value.stringValue ?? value.boolValue ?? value.doubleValue;
+}
+
+// A loopback server answering each path with `routes[path](request, response)`; it records
+// what it got (method, path, headers, body).
+async function hostileServer(routes) {
+  const seen = [];
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      const { pathname } = new URL(request.url, 'http://x');
+      seen.push({ method: request.method, path: pathname, headers: request.headers, body: Buffer.concat(chunks).toString() });
+      (routes[pathname] ?? ((_, answer) => answer.writeHead(404).end()))(request, response);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    port: server.address().port,
+    seen,
+    stop: () => { server.closeAllConnections(); server.close(); },
+  };
+}
+
+// Fails (instead of hanging the suite) if `promise` takes longer than `ms`.
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+test('1: a 2xx whose body stalls is delivered within the export timeout; an error whose body stalls times out and is retried', async () => {
+  const server = await hostileServer({
+    // Headers, a few bytes, then nothing more, ever.
+    '/ok-stalls': (request, response) => { response.writeHead(200, { 'content-type': 'application/x-protobuf' }); response.write(Buffer.alloc(0)); },
+    '/error-stalls': (request, response) => { response.writeHead(503); response.write('over'); },
+  });
+  try {
+    const delivered = new Collector({ endpoint: `${server.url}/ok-stalls`, exportTimeoutMs: 300, batchTimeoutMs: 60000 });
+    for (let i = 0; i < 5; i++) delivered.startSpan(`stall-${i}`).end();
+    assert.equal(await within(delivered.flush(), 10_000, 'flush against a stalled 2xx body'), true);
+    assert.equal(delivered.stats().exported, 5, JSON.stringify(delivered.stats()));
+    // The next export is not stuck behind the stalled body.
+    delivered.startSpan('after').end();
+    assert.equal(await within(delivered.flush(), 10_000, 'the next flush'), true);
+    delivered.free();
+
+    const errors = [];
+    const failing = new Collector({ endpoint: `${server.url}/error-stalls`, exportTimeoutMs: 200, batchTimeoutMs: 60000, onError: (error) => errors.push(error.message) });
+    failing.startSpan('stalled-error').end();
+    failing.flush();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const stats = failing.stats();
+    assert.ok(stats.retries >= 1, `the stalled error body timed out and was retried: ${JSON.stringify(stats)}`);
+    assert.ok(errors.some((message) => message.includes('timed out')), errors.join('\n'));
+    failing.free();
+  } finally {
+    server.stop();
+  }
+});
+
+test('3: an endpoint with credentials is refused at construction, and no message shows the password', () => {
+  for (const endpoint of ['http://user:s3cr3t@127.0.0.1:4318/v1/traces', 'ftp://user:s3cr3t@example.com/v1/traces']) {
+    assert.throws(() => new Collector({ endpoint }), (error) => {
+      assert.doesNotMatch(error.message, /s3cr3t/);
+      assert.match(error.message, /<redacted>/);
+      return true;
+    });
+  }
+});
+
+test('4: every option is read once, so a getter cannot pass the check with one value and be used with another', () => {
+  const reads = new Map();
+  const answers = {
+    endpoint: [endpoint(), 'ftp://elsewhere'],
+    headers: [{ 'x-ok': '1' }, { Cookie: 'smuggled' }],
+    sampleRatio: [1, -5],
+    exportTimeoutMs: [1000, 'soon'],
+    maxQueueSize: [1024, -1],
+    serviceName: ['once', 42],
+  };
+  const options = {};
+  for (const [key, values] of Object.entries(answers)) {
+    Object.defineProperty(options, key, {
+      enumerable: true,
+      get() {
+        const count = reads.get(key) ?? 0;
+        reads.set(key, count + 1);
+        return values[Math.min(count, values.length - 1)];
+      },
+    });
+  }
+  const collector = new Collector(options);
+  collector.startSpan('read-once').end();
+  for (const key of Object.keys(answers)) assert.equal(reads.get(key), 1, `option ${key} was read ${reads.get(key)} times`);
+  collector.free();
+});
+
+test('5: headers that would vanish silently (__proto__, Cookie, Origin, Keep-Alive, Proxy-*, Sec-*) are refused, naming them', () => {
+  const cases = [JSON.parse('{"__proto__": "x"}'), { Cookie: 'a=1' }, { Origin: 'http://x' }, { 'Keep-Alive': '5' },
+    { 'Proxy-Authorization': 'p' }, { 'Sec-Fetch-Mode': 'cors' }];
+  for (const headers of cases) {
+    const [name] = Object.keys(headers);
+    assert.throws(() => new Collector({ endpoint: endpoint(), headers }), (error) => error.message.includes(`'${name}'`), name);
+  }
+  // Headers that do go out are still accepted.
+  new Collector({ endpoint: endpoint(), headers: { Authorization: 'Bearer t', 'x-tenant': 'a' } }).free();
+});
+
+test('6: one throwing onSpanStart hook does not keep the others from the span', async () => {
+  const service = `hooks-${Date.now()}`;
+  const collector = new Collector({ endpoint: endpoint(), serviceName: service, onError: () => {} });
+  collector.onSpanStart(() => { throw new Error('first hook'); });
+  collector.onSpanStart((span) => span.setAttribute('second', 'ran'));
+  collector.startSpan('hooked').end();
+  assert.equal(await collector.flush(), true);
+  const [span] = await receivedSpans(service);
+  assert.equal(attribute(span, 'second'), 'ran');
+  collector.free();
+});
+
+test('7 and 26: tracestate and ratio sampling decide as the shared vectors say (the Rust tests and the Collector read the same files)', async () => {
+  const traceStates = JSON.parse(await readFile(path.join(repoRoot, 'tests/vectors/tracestate.json'), 'utf8'));
+  const collector = new Collector({ endpoint: endpoint() });
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  for (const vector of traceStates.cases) {
+    const input = vector.input ?? Array.from({ length: vector.members }, (_, i) => `k${i}=v`).join(',');
+    const span = collector.startSpan('child', { parent: { traceparent, tracestate: input } });
+    assert.equal(span.tracestate(), vector.output ?? '', vector.why);
+  }
+  collector.free();
+
+  const sampling = JSON.parse(await readFile(path.join(repoRoot, 'tests/vectors/sampling.json'), 'utf8'));
+  for (const vector of sampling.cases) {
+    const sampler = new Collector({ endpoint: endpoint(), sampleRatio: vector.ratio });
+    const word = (at) => parseInt(vector.traceId.slice(at, at + 8), 16);
+    // The root-span decision on a chosen trace id (its last two words).
+    assert.equal(sampler._sampleTrace(word(16), word(24)), vector.sampled, `${vector.traceId} at ${vector.ratio}: ${vector.why}`);
+    sampler.free();
+  }
+});
+
+test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init members, matches propagateTo as URLs, redacts url.full, keeps the application\'s traceparent, ends every span, and knows its collector\'s requests after re-wrapping', async () => {
+  const server = await hostileServer({
+    '/api': (request, response) => response.writeHead(200).end(request.method),
+    '/api/users': (request, response) => response.writeHead(200).end(),
+    '/apis': (request, response) => response.writeHead(200).end(),
+    '/signed': (request, response) => response.writeHead(200).end(),
+    '/excepted': (request, response) => response.writeHead(200).end(),
+  });
+  const service = `fetch-hardening-${Date.now()}`;
+  const collector = new Collector({ endpoint: endpoint(), serviceName: service, batchTimeoutMs: 50 });
+  const original = globalThis.fetch;
+  const stop = instrumentFetch(collector, {
+    propagateTo: [`${server.url}/api`, `http://127.0.0.1:${String(server.port).slice(0, -1)}`],
+    propagateExcept: [`${server.url}/excepted`],
+  });
+  // A later wrapper that forwards a Request of its own: the export mark in init is lost.
+  const instrumented = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    let request;
+    try {
+      request = new Request(input, init);
+    } catch {
+      return instrumented(input, init);
+    }
+    return instrumented(request);
+  };
+  try {
+    // 8: members a spread would lose.
+    const init = Object.create({ method: 'POST', body: 'inherited body' });
+    const answer = await (await fetch(`${server.url}/api`, init)).text();
+    assert.equal(answer, 'POST');
+    const posted = server.seen.find((request) => request.path === '/api');
+    assert.equal(posted.body, 'inherited body');
+    assert.match(posted.headers.traceparent ?? '', /^00-/, 'propagateTo as origin + path');
+    // 10: path boundaries and ports.
+    await fetch(`${server.url}/api/users`);
+    await fetch(`${server.url}/apis`);
+    assert.match(server.seen.find((request) => request.path === '/api/users').headers.traceparent ?? '', /^00-/);
+    assert.equal(server.seen.find((request) => request.path === '/apis').headers.traceparent, undefined,
+      '/api does not match /apis, and a port prefix matches no port');
+    // 9: propagateExcept keeps the header off a path.
+    await fetch(`${server.url}/excepted`);
+    assert.equal(server.seen.find((request) => request.path === '/excepted').headers.traceparent, undefined);
+    // 12: the application's own traceparent is kept, not replaced.
+    const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await fetch(`${server.url}/api/users?own=1`, { headers: { traceparent: own } });
+    assert.equal(server.seen.filter((request) => request.path === '/api/users')[1].headers.traceparent, own);
+    // 11: signed-URL secrets are redacted from url.full.
+    await fetch(`${server.url}/signed?AWSAccessKeyId=AKIA&Signature=abc&sig=def&X-Goog-Signature=ghi&keep=1`);
+    // 14: headers fetch refuses: the application sees the same TypeError, and the span ends.
+    const refused = await fetch(`${server.url}/api`, { headers: { 'bad header': 'x' } }).then(() => 'answered', (error) => error.name);
+    assert.equal(refused, 'TypeError');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await collector.flush(), true);
+    // 15: an idle process exports nothing more: the exports are not traced.
+    const settled = (await receivedSpans(service)).length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(await collector.flush(), true);
+    const spans = await receivedSpans(service);
+    assert.equal(spans.length, settled, `the collector traced its own exports: ${spans.map((span) => `${span.name} ${attribute(span, 'url.full')}`).join(', ')}`);
+    assert.ok(spans.every((span) => !String(attribute(span, 'url.full')).includes('/v1/traces')));
+    const signed = spans.find((span) => String(attribute(span, 'url.full')).includes('/signed'));
+    assert.equal(attribute(signed, 'url.full'),
+      `${server.url}/signed?AWSAccessKeyId=REDACTED&Signature=REDACTED&sig=REDACTED&X-Goog-Signature=REDACTED&keep=1`);
+    const failed = spans.filter((span) => attribute(span, 'error.type') === 'TypeError');
+    assert.equal(failed.length, 1, 'the refused request\'s span ended with its error');
+    assert.equal(spans.length, 7, spans.map((span) => attribute(span, 'url.full')).join('\n'));
+  } finally {
+    globalThis.fetch = instrumented;
+    stop();
+    globalThis.fetch = original;
+    server.stop();
+    collector.free();
+  }
+});
+
+// A page folder with the installed package beside it.
+async function pageRoot(name) {
+  const root = path.join(project, name);
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  return root;
+}
+
+function pageHtml({ modules, markup = '', script }) {
+  const imports = { 'otlp-collector': '/node_modules/otlp-collector/web/index.js' };
+  for (const name of modules) imports[`otlp-collector/${name}`] = `/node_modules/otlp-collector/instrumentation/${name}.js`;
+  return `<!doctype html><meta charset="utf-8">
+${markup}
+<script type="importmap">${JSON.stringify({ imports })}</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+${script}</script>`;
+}
+
+// Serves `script` as a page and resolves to what it sets as `window.result`, with `act(tab)`
+// run once the page sets `window.ready`.
+async function inChromium({ name, routes = {}, modules = [], markup, script, act = async () => {} }) {
+  const root = await pageRoot(name);
+  const page = await serveStatic(root, routes);
+  await writeFile(path.join(root, 'index.html'), pageHtml({ modules, markup, script }));
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${page.url}/`);
+    await tab.waitForFunction(() => window.ready === true, null, { timeout: 20_000 });
+    await act(tab);
+    return { result: await (await tab.waitForFunction(() => window.result, null, { timeout: 30_000 })).jsonValue(), page };
+  } finally {
+    await browser.close();
+    page.stop();
+  }
+}
+
+test('2 and the bfcache: shutdown waits for page-hide keepalive sends and tells the truth; a persisted pagehide keeps what does not fit', async () => {
+  const { result } = await inChromium({
+    name: 'keepalive-page',
+    routes: { '/v1/traces': (request, response) => response.writeHead(400).end('refused') },
+    script: `
+window.ready = true;
+const collector = new Collector({ endpoint: location.origin + '/v1/traces', batchTimeoutMs: 60000, onError: () => {} });
+for (let i = 0; i < 20; i++) collector.startSpan('hidden-' + i).end();
+await Promise.resolve();
+window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+const delivered = await collector.shutdown();
+const stats = collector.stats();
+
+// The back/forward cache: the page may come back, so nothing is dropped for the budget.
+const kept = new Collector({ endpoint: 'http://127.0.0.1:9/v1/traces', batchTimeoutMs: 60000, onError: () => {} });
+for (let i = 0; i < 40; i++) kept.startSpan('big-' + i).setAttribute('padding', 'p'.repeat(4000)).end();
+await Promise.resolve();
+window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+await new Promise((resolve) => setTimeout(resolve, 50));
+window.result = { delivered, stats, persisted: kept.stats() };
+kept.free();
+`,
+  });
+  assert.equal(result.delivered, false, `the keepalive sends were refused: ${JSON.stringify(result.stats)}`);
+  assert.equal(result.stats.droppedRejected, 20, JSON.stringify(result.stats));
+  assert.equal(result.persisted.droppedPageUnload, 0, JSON.stringify(result.persisted));
+  assert.ok(result.persisted.buffered > 0, JSON.stringify(result.persisted));
+});
+
+test('12, 13, 14: a reused XMLHttpRequest gets one span per request, keeps the application\'s traceparent, and a send() that throws ends its span', async () => {
+  const service = `xhr-hardening-${Date.now()}`;
+  const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const { result, page } = await inChromium({
+    name: 'xhr-page',
+    modules: ['xhr'],
+    routes: { '/api/poll': (request, response) => response.writeHead(200).end('ok') },
+    script: `
+import { instrumentXhr } from 'otlp-collector/xhr';
+const collector = new Collector({ endpoint: ${JSON.stringify(endpoint())}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+instrumentXhr(collector);
+const request = new XMLHttpRequest();
+const once = (own) => new Promise((resolve) => {
+  request.open('GET', '/api/poll');
+  if (own) request.setRequestHeader('traceparent', own);
+  request.addEventListener('loadend', resolve, { once: true });
+  request.send();
+});
+window.ready = true;
+for (let i = 0; i < 10; i++) await once(null);
+await once(${JSON.stringify(own)});
+// send() on a finished request throws, as it would without us.
+let thrown = null;
+try { request.send(); } catch (error) { thrown = error.name; }
+// Our loadend listener runs after the page's, which resolved the last wait.
+await new Promise((resolve) => setTimeout(resolve, 50));
+const delivered = await collector.flush();
+window.result = { thrown, delivered, stats: collector.stats() };
+`,
+  });
+  assert.equal(result.thrown, 'InvalidStateError');
+  assert.equal(result.delivered, true);
+  assert.equal(result.stats.ignoredCalls, 0, `listeners piled up: ${JSON.stringify(result.stats)}`);
+  const spans = await receivedSpans(service);
+  assert.equal(spans.filter((span) => attribute(span, 'http.response.status_code') === 200).length, 11,
+    spans.map((span) => `${span.name} ${attribute(span, 'http.response.status_code')} ${attribute(span, 'error.type')}`).join(', '));
+  assert.equal(spans.filter((span) => attribute(span, 'error.type') === 'InvalidStateError').length, 0,
+    'a send() on a finished request starts no span');
+  const polls = page.seen.filter((request) => request.path === '/api/poll');
+  assert.equal(polls.length, 11);
+  assert.equal(polls[10].traceparent, own, 'the application\'s traceparent, alone');
+});
+
+test('16, 17, 18: stored sessions are validated, INP counts a quick first input, and an id with a quote gives a valid XPath', async () => {
+  const service = `page-hardening-${Date.now()}`;
+  const { result } = await inChromium({
+    name: 'session-page',
+    modules: ['session', 'web-vitals', 'interactions'],
+    markup: '<button id=\'say "hi"\'>hi</button>',
+    script: `
+import { trackSession } from 'otlp-collector/session';
+import { instrumentWebVitals } from 'otlp-collector/web-vitals';
+import { instrumentInteractions } from 'otlp-collector/interactions';
+const collector = new Collector({ endpoint: ${JSON.stringify(endpoint())}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+let index = 0;
+for (const stored of ['{"id":"<img src=x onerror=alert(1)>","startedAt":1,"activeAt":1}',
+  '{"id":"0123456789abcdef0123456789abcdef","startedAt":1e999,"activeAt":1e999}',
+  '{"id":"' + 'a'.repeat(1000000) + '","startedAt":1,"activeAt":1}']) {
+  sessionStorage.setItem('otlp-collector.session', stored.replace('"startedAt":1,"activeAt":1', '"startedAt":' + (Date.now() - 1000) + ',"activeAt":' + Date.now()));
+  const stop = trackSession(collector);
+  collector.startSpan('marked-' + index++).end();
+  stop();
+}
+instrumentWebVitals(collector);
+instrumentInteractions(collector);
+window.collector = collector;
+window.ready = true;
+`,
+    act: async (tab) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tab.click('button');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tab.evaluate(async () => {
+        Object.defineProperty(document, 'visibilityState', { get: () => 'hidden', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        window.result = { delivered: await window.collector.flush() };
+      });
+    },
+  });
+  assert.equal(result.delivered, true);
+  const spans = await receivedSpans(service);
+  const ids = [0, 1, 2].map((i) => attribute(spans.find((span) => span.name === `marked-${i}`), 'session.id'));
+  for (const id of ids) assert.match(id, /^[0-9a-f]{32}$/);
+  assert.notEqual(ids[1], '0123456789abcdef0123456789abcdef', 'a session saved in the future has not expired forever');
+  const inp = spans.find((span) => span.name === 'browser.web_vital' && attribute(span, 'browser.web_vital.name') === 'INP');
+  assert.ok(inp, 'a quick first input reports INP');
+  const click = spans.find((span) => span.name === 'click');
+  const xpath = attribute(click, 'target_xpath');
+  assert.equal(xpath, `//*[@id='say "hi"']`);
+});
