@@ -30,6 +30,7 @@ mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
 pub use collector::Collector;
+#[cfg_attr(not(feature = "tracing"), allow(unused_imports))] // only the layer asks
 pub(crate) use exporter::on_export_thread;
 
 /// The collector as the `tracing` layer holds it (already `Send + Sync` natively).
