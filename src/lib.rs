@@ -105,6 +105,7 @@ mod config;
 pub mod encoding;
 mod error;
 mod export;
+mod js_boundary;
 #[cfg(feature = "tracing")]
 mod layer;
 mod metrics;

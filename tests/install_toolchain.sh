@@ -14,7 +14,8 @@
 export PATH="$HOME/.cargo/bin:$PATH"
 tools_dir="$HOME/.local/share/otlp-collector-tools"
 
-install_step() { printf '\n==> install: %s\n' "$*"; }
+# Each step says when it started (seconds since the script began), so a log shows what took long.
+install_step() { printf '\n==> [%ss] install: %s\n' "$SECONDS" "$*"; }
 
 install_step "wasm32-unknown-unknown target"
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

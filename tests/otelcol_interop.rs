@@ -450,7 +450,9 @@ async fn a_request_over_the_collectors_body_limit_is_refused_and_a_matching_limi
         for span in spans {
             unsplit.collect(span).unwrap();
         }
-        unsplit.shutdown().await.unwrap();
+        // The refusal may land before shutdown or during it (then shutdown reports the
+        // undelivered spans): the stats below are the check either way.
+        let _ = unsplit.shutdown().await;
         let stats = unsplit.stats();
         assert_eq!(
             (stats.exported, stats.dropped_rejected),

@@ -15,7 +15,7 @@ cleanup() {
     rm -f "$log" "$receiver_log"
 }
 trap cleanup EXIT
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 
 source tests/install_toolchain.sh
 

@@ -134,7 +134,7 @@ pub const MAX_CONCURRENT_EXPORTS_LIMIT: usize = 256;
 
 /// Headers that frame the request itself; the exporter sets them, and a user value would
 /// make the body unreadable or desynchronise the connection.
-const FRAMING_HEADERS: [&str; 8] = [
+pub(crate) const FRAMING_HEADERS: [&str; 8] = [
     "content-length",
     "content-type",
     "content-encoding",

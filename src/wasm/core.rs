@@ -27,6 +27,10 @@ use crate::error::CollectError;
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
+use crate::js_boundary::{
+    setting_index, NETWORK_ERROR, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN,
+    STATS, TIMED_OUT,
+};
 use crate::model::{Resource, Scope, SpanLimits};
 use crate::pipeline::{Pipeline, SpanQueue};
 use crate::retry::{classify_status, RetryPolicy, StatusClass};
@@ -37,18 +41,6 @@ const MAX_PROBLEMS: usize = 16;
 
 /// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
-
-/// `drain` refused a span because the buffer was full.
-const REFUSED_BUFFER_FULL: u32 = 1;
-/// `drain` refused a span because the collector had shut down.
-const REFUSED_SHUT_DOWN: u32 = 2;
-/// `drain` could not read a record (a mismatch between `js/api.js` and `span_record.rs`).
-const REFUSED_BAD_RECORD: u32 = 4;
-
-/// What `settle` is told instead of an HTTP status when `fetch` failed.
-const NETWORK_ERROR: i32 = -1;
-/// What `settle` is told instead of an HTTP status when the request timed out.
-const TIMED_OUT: i32 = -2;
 
 /// A keepalive request that fails while the page still runs is tried once more, at once,
 /// as an ordinary request (keepalive ones may fail for their quota alone).
@@ -111,35 +103,40 @@ impl CoreState {
         .disabled_if(config.disabled)
     }
 
-    /// The core for the JavaScript API, from what `js/api.js` checked: `[maxQueueSize,
-    /// batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip]`; everything else takes the
-    /// defaults of [`Config`]. (Not built through a `Config`: that would bring its
-    /// defaults, builders and drop code into the package for nothing.)
+    /// The core for the JavaScript API, from the settings `js/api.js` checked, in the order
+    /// of [`SETTINGS`](crate::js_boundary::SETTINGS); everything else takes the defaults of
+    /// [`Config`]. (Not built through a `Config`: that would bring its defaults, builders
+    /// and drop code into the package for nothing.)
     pub(crate) fn for_javascript(settings: &[f64]) -> CoreState {
-        let setting = |index: usize| settings.get(index).copied().unwrap_or_default();
+        let setting = |name: &str| {
+            settings
+                .get(setting_index(name))
+                .copied()
+                .unwrap_or_default()
+        };
         // A float-to-integer `as` saturates, and NaN becomes 0; `js/api.js` sends positive
         // whole numbers, and a batch never exceeds the queue.
-        let max_queue_size = (setting(0) as usize).max(1);
+        let max_queue_size = (setting("maxQueueSize") as usize).max(1);
         CoreState::with(
             BatchPolicy {
-                batch_size: (setting(1) as usize).clamp(1, max_queue_size),
-                batch_timeout: Duration::from_millis(setting(2) as u64),
+                batch_size: (setting("batchSize") as usize).clamp(1, max_queue_size),
+                batch_timeout: Duration::from_millis(setting("batchTimeoutMs") as u64),
             },
             max_queue_size,
             RequestEncoder {
-                protocol: if setting(4) == 1.0 {
+                protocol: if setting("json") == 1.0 {
                     Protocol::HttpJson
                 } else {
                     Protocol::HttpProtobuf
                 },
-                gzip: (setting(5) == 1.0).then_some(compact_gzip as Gzip),
+                gzip: (setting("gzip") == 1.0).then_some(compact_gzip as Gzip),
                 resource: Resource::default(),
                 scope: Scope::default(),
                 max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             },
             RetryPolicy::default(),
             SpanLimits::default(),
-            Duration::from_millis(setting(3) as u64),
+            Duration::from_millis(setting("exportTimeoutMs") as u64),
             StatsCounters::default(),
         )
     }
@@ -507,29 +504,29 @@ impl CollectorCore {
         self.state.problem_text.borrow_mut().take()
     }
 
-    /// The counters in the order `js/api.js` names them: collected, exported, buffer full,
-    /// retries exhausted, rejected, timed out, too large, shutdown, page unload, batches,
-    /// retries, bytes sent, buffered, sampled out.
+    /// The counters, in the order of [`STATS`](crate::js_boundary::STATS), which
+    /// `js/api.js` names them by.
     pub fn stats(&self) -> Vec<f64> {
         let stats = self.state.stats();
-        [
-            stats.collected,
-            stats.exported,
-            stats.dropped_buffer_full,
-            stats.dropped_retries_exhausted,
-            stats.dropped_rejected,
-            stats.dropped_timed_out,
-            stats.dropped_too_large,
-            stats.dropped_shutdown,
-            stats.dropped_page_unload,
-            stats.batches,
-            stats.retries,
-            stats.bytes_sent,
-            stats.buffered,
-            stats.sampled_out,
-        ]
-        .map(|count| count as f64)
-        .to_vec()
+        STATS
+            .map(|name| match name {
+                "collected" => stats.collected,
+                "exported" => stats.exported,
+                "droppedBufferFull" => stats.dropped_buffer_full,
+                "droppedRetriesExhausted" => stats.dropped_retries_exhausted,
+                "droppedRejected" => stats.dropped_rejected,
+                "droppedTimedOut" => stats.dropped_timed_out,
+                "droppedTooLarge" => stats.dropped_too_large,
+                "droppedShutdown" => stats.dropped_shutdown,
+                "droppedPageUnload" => stats.dropped_page_unload,
+                "batches" => stats.batches,
+                "retries" => stats.retries,
+                "bytesSent" => stats.bytes_sent,
+                "buffered" => stats.buffered,
+                "sampledOut" => stats.sampled_out,
+                _ => 0,
+            } as f64)
+            .to_vec()
     }
 }
 

@@ -23,6 +23,10 @@
 use std::borrow::Cow;
 
 use super::symbols::symbol;
+use crate::js_boundary::{
+    LOCAL_PARENT, NO_PARENT, REMOTE_PARENT, STATUS_ERROR, STATUS_OK, STATUS_UNSET, TAG_ARRAY,
+    TAG_BOOL, TAG_DOUBLE, TAG_INT, TAG_STRING,
+};
 use crate::model::{
     Attributes, Event, Link, Span, SpanContext, SpanId, SpanKind, SpanLimits, SpanStatus, TraceId,
     Value,
@@ -52,12 +56,6 @@ pub(crate) enum RecordError {
     #[error("span record refers to unknown symbol {id} at byte {at}")]
     UnknownSymbol { id: u32, at: usize },
 }
-
-const TAG_STRING: u8 = 0;
-const TAG_BOOL: u8 = 1;
-const TAG_INT: u8 = 2;
-const TAG_DOUBLE: u8 = 3;
-const TAG_ARRAY: u8 = 4;
 
 /// The records in `bytes`, each a u32 byte count and that many bytes; stops after the
 /// first one whose count runs past the end.
@@ -92,10 +90,10 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
     let trace_id = TraceId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
     let span_id = SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
     let parent = match parent {
-        0 => None,
-        1 | 2 => Some((
+        NO_PARENT => None,
+        LOCAL_PARENT | REMOTE_PARENT => Some((
             SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?,
-            parent == 2,
+            parent == REMOTE_PARENT,
         )),
         value => return Err(unknown("parent state", value, parent_at)),
     };
@@ -122,9 +120,9 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         span = span.with_trace_state(trace_state);
     }
     match status {
-        0 => {}
-        1 => span.set_status(SpanStatus::Ok),
-        2 => span.set_status(SpanStatus::error(reader.string()?)),
+        STATUS_UNSET => {}
+        STATUS_OK => span.set_status(SpanStatus::Ok),
+        STATUS_ERROR => span.set_status(SpanStatus::error(reader.string()?)),
         value => return Err(unknown("status", value, status_at)),
     }
     for _ in 0..reader.u32()? {

@@ -14,6 +14,9 @@
 
 import { Exporter, redactPasswords } from './exporter.js';
 
+// Every number and name here that Rust reads or writes (record tags, parent states,
+// statuses, refusal bits, the settings and stats orders, the defaults and header rules) is
+// in src/js_boundary.rs, whose test reads this file and fails when one differs.
 const KIND_CODES = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 // OpenTelemetry JS's `SpanKind` enum: INTERNAL 0, SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4.
 const OTEL_KIND_CODES = [1, 2, 3, 4, 5];
@@ -34,7 +37,7 @@ const NO_PARENT = 0;
 const LOCAL_PARENT = 1;
 const REMOTE_PARENT = 2;
 
-// What `drain` reports it refused (bits; js_api.rs sets the same ones).
+// What `drain` reports it refused (bits; core.rs returns them).
 const REFUSED_BUFFER_FULL = 1;
 const REFUSED_SHUT_DOWN = 2;
 const REFUSED_BAD_RECORD = 4;
@@ -1069,6 +1072,9 @@ export class Collector {
   }
 }
 
+// The settings the core is made from, in the order `readOptions` hands them over.
+const SETTINGS = ['maxQueueSize', 'batchSize', 'batchTimeoutMs', 'exportTimeoutMs', 'json', 'gzip'];
+
 // The names of the counters `core.stats()` returns, in its order.
 const STATS = [
   'collected', 'exported', 'droppedBufferFull', 'droppedRetriesExhausted', 'droppedRejected',
@@ -1183,8 +1189,9 @@ export function readOptions(options) {
   }
   const json = protocol === 'http/json';
   const gzip = compression === 'gzip';
+  const values = { maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json: json ? 1 : 0, gzip: gzip ? 1 : 0 };
   return {
-    settings: [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json ? 1 : 0, gzip ? 1 : 0],
+    settings: SETTINGS.map((name) => values[name]),
     endpoint, headers, resource, json, gzip, maxQueueSize, exportTimeoutMs,
     sampleRatio: ratio ?? 1, onError,
   };

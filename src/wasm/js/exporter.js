@@ -14,7 +14,7 @@ const MAX_KEEPALIVE_REQUESTS = 9;
 const RESPONSE_BODY_LIMIT = 65536;
 // The longest delay setTimeout honours (about 24.8 days); longer ones would fire at once.
 const LONGEST_TIMEOUT_MS = 2147483647;
-// What `settle` is told instead of a status (core.rs has the same numbers).
+// What `settle` is told instead of a status (src/js_boundary.rs holds Rust to them).
 const NETWORK_ERROR = -1;
 const TIMED_OUT = -2;
 // How much of an error response body is kept for the error message.

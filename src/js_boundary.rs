@@ -1,0 +1,206 @@
+//! Every number and name that crosses between Rust and the npm package's JavaScript, in one
+//! table. The browser core (`src/wasm/`) and the record reader use these constants; the
+//! JavaScript (`src/wasm/js/api.js`, `src/wasm/js/exporter.js`) writes the same values as
+//! `const`s of the same names, and the test below reads those sources and fails when one
+//! differs — so a change made on one side only cannot pass the test command. The defaults
+//! and header rules both languages carry are checked the same way; the rules that are
+//! algorithms (tracestate, ratio sampling) share case files in `tests/vectors/` instead.
+
+// Natively only the test reads most of these.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+/// What `exporter.js` tells `settle` instead of an HTTP status when `fetch` failed.
+pub(crate) const NETWORK_ERROR: i32 = -1;
+/// What `exporter.js` tells `settle` instead of an HTTP status when the request's deadline
+/// passed.
+pub(crate) const TIMED_OUT: i32 = -2;
+
+/// Bits `drain` returns for what it refused, which `api.js` turns into reports: the buffer
+/// was full…
+pub(crate) const REFUSED_BUFFER_FULL: u32 = 1;
+/// …the collector had shut down…
+pub(crate) const REFUSED_SHUT_DOWN: u32 = 2;
+/// …a record could not be read (a mismatch between the writer and the reader).
+pub(crate) const REFUSED_BAD_RECORD: u32 = 4;
+
+/// Value tags of a span record (`span_record.rs` reads what `api.js` writes).
+pub(crate) const TAG_STRING: u8 = 0;
+/// A bool, one byte.
+pub(crate) const TAG_BOOL: u8 = 1;
+/// A whole number, written as an f64.
+pub(crate) const TAG_INT: u8 = 2;
+/// A double.
+pub(crate) const TAG_DOUBLE: u8 = 3;
+/// An array: a u32 count, then the values.
+pub(crate) const TAG_ARRAY: u8 = 4;
+
+/// A record's parent state: a root span…
+pub(crate) const NO_PARENT: u8 = 0;
+/// …a child of a span of this process…
+pub(crate) const LOCAL_PARENT: u8 = 1;
+/// …a child of a remote span (a `traceparent`).
+pub(crate) const REMOTE_PARENT: u8 = 2;
+
+/// A record's status byte (OTLP's codes).
+pub(crate) const STATUS_UNSET: u8 = 0;
+/// Status ok.
+pub(crate) const STATUS_OK: u8 = 1;
+/// Status error, followed by its message.
+pub(crate) const STATUS_ERROR: u8 = 2;
+
+/// The counters `CollectorCore::stats` returns, in this order (`api.js` names them so).
+pub(crate) const STATS: [&str; 14] = [
+    "collected",
+    "exported",
+    "droppedBufferFull",
+    "droppedRetriesExhausted",
+    "droppedRejected",
+    "droppedTimedOut",
+    "droppedTooLarge",
+    "droppedShutdown",
+    "droppedPageUnload",
+    "batches",
+    "retries",
+    "bytesSent",
+    "buffered",
+    "sampledOut",
+];
+
+/// The settings `readOptions` hands the core, in this order.
+pub(crate) const SETTINGS: [&str; 6] = [
+    "maxQueueSize",
+    "batchSize",
+    "batchTimeoutMs",
+    "exportTimeoutMs",
+    "json",
+    "gzip",
+];
+
+/// Where `name` is in [`SETTINGS`].
+pub(crate) fn setting_index(name: &str) -> usize {
+    SETTINGS
+        .iter()
+        .position(|setting| *setting == name)
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::config::{Config, FRAMING_HEADERS, MAX_QUEUE_SIZE_LIMIT};
+
+    const API: (&str, &str) = ("api.js", include_str!("wasm/js/api.js"));
+    const EXPORTER: (&str, &str) = ("exporter.js", include_str!("wasm/js/exporter.js"));
+
+    /// The text after `const NAME =` up to its `;`, in `source`.
+    fn js_const<'a>((file, source): (&str, &'a str), name: &str) -> &'a str {
+        let start = format!("const {name} = ");
+        let at = source
+            .find(&start)
+            .unwrap_or_else(|| panic!("{file} has no `const {name}`"))
+            + start.len();
+        let end = source[at..].find(';').unwrap() + at;
+        source[at..end].trim()
+    }
+
+    /// A JavaScript whole-number constant: a literal or `a << b`.
+    fn js_number(file: (&str, &str), name: &str) -> i64 {
+        let text = js_const(file, name);
+        let parse = |part: &str| {
+            part.trim()
+                .parse::<i64>()
+                .unwrap_or_else(|_| panic!("{}: {name} = {text}", file.0))
+        };
+        match text.split_once("<<") {
+            Some((base, shift)) => parse(base) << parse(shift),
+            None => parse(text),
+        }
+    }
+
+    /// The quoted strings of a JavaScript array constant, in order.
+    fn js_strings(file: (&str, &str), name: &str) -> Vec<String> {
+        js_const(file, name)
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `key: value` of a JavaScript object constant (values as written).
+    fn js_field<'a>(file: (&str, &'a str), object: &str, key: &str) -> &'a str {
+        let text = js_const(file, object);
+        let start = format!("{key}: ");
+        let at = text
+            .find(&start)
+            .unwrap_or_else(|| panic!("{}: {object} has no {key}", file.0))
+            + start.len();
+        let end = text[at..].find([',', '\n', '}']).unwrap() + at;
+        text[at..end].trim().trim_matches('\'')
+    }
+
+    #[test]
+    fn every_number_that_crosses_is_the_same_in_both_languages() {
+        let numbers: [((&str, &str), &str, i64); 17] = [
+            (EXPORTER, "NETWORK_ERROR", NETWORK_ERROR.into()),
+            (EXPORTER, "TIMED_OUT", TIMED_OUT.into()),
+            (API, "REFUSED_BUFFER_FULL", REFUSED_BUFFER_FULL.into()),
+            (API, "REFUSED_SHUT_DOWN", REFUSED_SHUT_DOWN.into()),
+            (API, "REFUSED_BAD_RECORD", REFUSED_BAD_RECORD.into()),
+            (API, "TAG_STRING", TAG_STRING.into()),
+            (API, "TAG_BOOL", TAG_BOOL.into()),
+            (API, "TAG_INT", TAG_INT.into()),
+            (API, "TAG_DOUBLE", TAG_DOUBLE.into()),
+            (API, "TAG_ARRAY", TAG_ARRAY.into()),
+            (API, "NO_PARENT", NO_PARENT.into()),
+            (API, "LOCAL_PARENT", LOCAL_PARENT.into()),
+            (API, "REMOTE_PARENT", REMOTE_PARENT.into()),
+            (API, "STATUS_UNSET", STATUS_UNSET.into()),
+            (API, "STATUS_OK", STATUS_OK.into()),
+            (API, "STATUS_ERROR", STATUS_ERROR.into()),
+            (API, "MAX_QUEUE_SIZE_LIMIT", MAX_QUEUE_SIZE_LIMIT as i64),
+        ];
+        let drifted: Vec<String> = numbers
+            .iter()
+            .filter(|(file, name, rust)| js_number(*file, name) != *rust)
+            .map(|(file, name, rust)| {
+                format!(
+                    "{name}: {} says {}, Rust says {rust}",
+                    file.0,
+                    js_number(*file, name)
+                )
+            })
+            .collect();
+        assert!(drifted.is_empty(), "{}", drifted.join("\n"));
+        assert_eq!(js_strings(API, "STATS"), STATS, "the order of the stats");
+        assert_eq!(
+            js_strings(API, "SETTINGS"),
+            SETTINGS,
+            "the order of the settings"
+        );
+    }
+
+    #[test]
+    fn the_javascript_defaults_and_header_rules_are_the_configs() {
+        let config = Config::default();
+        let millis = |duration: std::time::Duration| duration.as_millis().to_string();
+        for (key, rust) in [
+            ("endpoint", config.endpoint().to_owned()),
+            ("maxQueueSize", config.max_queue_size().to_string()),
+            ("batchSize", config.batch_size().to_string()),
+            ("batchTimeoutMs", millis(config.batch_timeout())),
+            ("exportTimeoutMs", millis(config.export_timeout())),
+        ] {
+            assert_eq!(js_field(API, "DEFAULTS", key), rust, "default {key}");
+        }
+        assert_eq!(
+            js_number(API, "FLUSH_TIMEOUT_MS").to_string(),
+            millis(config.flush_timeout())
+        );
+        assert_eq!(
+            js_number(API, "SHUTDOWN_TIMEOUT_MS").to_string(),
+            millis(config.shutdown_timeout())
+        );
+        assert_eq!(js_strings(API, "FRAMING_HEADERS"), FRAMING_HEADERS);
+    }
+}
