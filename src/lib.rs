@@ -99,7 +99,7 @@
 
 #![warn(missing_docs)]
 
-mod batching;
+mod batch;
 mod config;
 #[doc(hidden)] // public for the benches only; not a stable API
 pub mod encoding;
@@ -108,21 +108,19 @@ mod export;
 mod js_boundary;
 #[cfg(feature = "tracing")]
 mod layer;
-mod metrics;
 mod model;
-mod pipeline;
-mod problems;
+mod observe;
+mod platform;
 mod propagation;
-mod retry;
 mod sampling;
 mod scoped;
-mod stats;
 
 pub use config::{
     Config, ConfigError, ConfigSource, Destination, DEFAULT_ENDPOINT, DEFAULT_GRPC_ENDPOINT,
 };
 pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
+pub use export::retry::RetryPolicy;
 #[cfg(feature = "tracing")]
 pub use layer::{OtlpLayer, OtlpSpanExt};
 pub use model::{
@@ -131,21 +129,11 @@ pub use model::{
     TraceparentError, Value, MAX_TRACE_STATE_MEMBERS, MAX_VALUE_NESTING, SAMPLED_FLAG,
     UNKNOWN_SERVICE,
 };
-pub use problems::{Problem, REPORT_INTERVAL};
+pub use observe::problems::{Problem, REPORT_INTERVAL};
+pub use observe::stats::{DestinationStats, DropReason, Stats};
+pub use platform::Collector;
+#[cfg(target_arch = "wasm32")]
+pub use platform::{JsCollector, JsSpan};
 pub use propagation::{extract_context, inject_context};
-pub use retry::RetryPolicy;
 pub use sampling::Sampler;
 pub use scoped::ScopedSpan;
-pub use stats::{DestinationStats, DropReason, Stats};
-
-cfg_if::cfg_if! {
-    if #[cfg(target_arch = "wasm32")] {
-        mod wasm;
-        use wasm as platform;
-        pub use wasm::{Collector, JsCollector, JsSpan};
-    } else {
-        mod native;
-        use native as platform;
-        pub use native::Collector;
-    }
-}

@@ -13,7 +13,10 @@
 //! assert!((2_200..2_800).contains(&kept), "{kept}");
 //! ```
 
-use crate::model::{SpanContext, TraceId, SAMPLED_FLAG};
+use std::borrow::Cow;
+
+use crate::config::Config;
+use crate::model::{now_unix_nanos, Span, SpanContext, TraceId, SAMPLED_FLAG};
 
 /// OpenTelemetry's built-in samplers (`OTEL_TRACES_SAMPLER`). The default,
 /// `ParentBasedAlwaysOn`, keeps every trace that starts here and follows a parent's decision.
@@ -63,6 +66,32 @@ impl Sampler {
             Sampler::TraceIdRatio(ratio) | Sampler::ParentBasedTraceIdRatio(ratio) => Some(*ratio),
             _ => None,
         }
+    }
+}
+
+impl Config {
+    /// Starts a span with this configuration's span limits, as a child of `parent` (local
+    /// or remote) or a new trace, sampled by its sampler: an unsampled span records
+    /// nothing and is never exported.
+    pub(crate) fn start_span(
+        &self,
+        parent: Option<&SpanContext>,
+        name: impl Into<Cow<'static, str>>,
+    ) -> Span {
+        let trace_id = parent.map_or_else(TraceId::random, |parent| parent.trace_id);
+        let flags = parent.map_or(SAMPLED_FLAG, |parent| parent.trace_flags);
+        let span = if self.sampler.should_sample(parent, trace_id) {
+            Span::starting(
+                trace_id,
+                parent,
+                flags | SAMPLED_FLAG,
+                name,
+                now_unix_nanos(),
+            )
+        } else {
+            Span::starting(trace_id, parent, flags & !SAMPLED_FLAG, name, 0)
+        };
+        span.with_limits(self.span_limits)
     }
 }
 

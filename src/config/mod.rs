@@ -13,27 +13,34 @@
 //! assert!(config.validate().is_ok());
 //! ```
 
+mod destination;
 mod endpoint;
 mod env;
+mod error;
 mod export_settings;
+mod limits;
+mod validate;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::encoding::{Compression, Protocol};
-use crate::model::{
-    now_unix_nanos, Key, Resource, Scope, Span, SpanContext, SpanLimits, TraceId, Value,
-    SAMPLED_FLAG,
-};
-use crate::problems::{Problem, ProblemHandler};
-use crate::retry::RetryPolicy;
+use crate::export::retry::RetryPolicy;
+use crate::model::{Key, Resource, Scope, SpanLimits, Value};
+use crate::observe::problems::{Problem, ProblemHandler};
 use crate::sampling::Sampler;
 
+pub use destination::Destination;
+pub(crate) use destination::RedactedHeaders;
 pub(crate) use endpoint::redact_password;
 pub use env::ConfigSource;
+pub use error::ConfigError;
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
 pub(crate) use export_settings::ExportSettings;
+pub(crate) use limits::{DEFAULT_MAX_REQUEST_BYTES, FRAMING_HEADERS};
+pub use limits::{MAX_CONCURRENT_EXPORTS_LIMIT, MAX_QUEUE_SIZE_LIMIT, MAX_REQUEST_BYTES_LIMIT};
+use validate::check_header;
 
 /// The OTLP/HTTP traces endpoint of a collector on this machine.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
@@ -48,102 +55,6 @@ fn default_endpoint(protocol: Protocol) -> &'static str {
         Protocol::HttpProtobuf | Protocol::HttpJson => DEFAULT_ENDPOINT,
     }
 }
-
-/// Why a configuration was refused. Each message names the field or variable to fix.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A size or duration that must be positive was zero.
-    #[error("{field} must be greater than zero")]
-    Zero {
-        /// The field, e.g. `batch_size`.
-        field: &'static str,
-    },
-    /// A size above what the collector can hold without risking the application's memory.
-    #[error("{field} ({value}) is larger than the most allowed, {max}")]
-    TooLarge {
-        /// The field, e.g. `max_queue_size`.
-        field: &'static str,
-        /// The configured value.
-        value: usize,
-        /// The largest accepted value.
-        max: usize,
-    },
-    /// The retry policy cannot be followed.
-    #[error("retry policy: {0}")]
-    InvalidRetry(&'static str),
-    /// The setting needs a cargo feature this build was made without.
-    #[error("{setting} needs otlp-collector's `{feature}` cargo feature: add features = [\"{feature}\"] to the dependency")]
-    FeatureDisabled {
-        /// What was asked for, e.g. "protocol grpc".
-        setting: &'static str,
-        /// The feature that provides it.
-        feature: &'static str,
-    },
-    /// The sampler's settings are out of range.
-    #[error("sampler: {0}")]
-    InvalidSampler(&'static str),
-    /// The batch could never fill because the buffer is smaller.
-    #[error("batch_size ({batch_size}) must not exceed max_queue_size ({max_queue_size})")]
-    BatchLargerThanQueue {
-        /// The configured batch size.
-        batch_size: usize,
-        /// The configured buffer capacity.
-        max_queue_size: usize,
-    },
-    /// The endpoint cannot be sent to.
-    #[error("endpoint \"{url}\" is not a usable URL: {reason}")]
-    InvalidEndpoint {
-        /// The URL as given, its password hidden.
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// A header name or value cannot go into an HTTP request.
-    #[error("header \"{name}\" is invalid: {reason}")]
-    InvalidHeader {
-        /// The header name as given.
-        name: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// An environment variable had a value we cannot use.
-    #[error("{variable}=\"{value}\" is invalid: {reason}")]
-    InvalidVariable {
-        /// The variable, e.g. `OTEL_BSP_MAX_QUEUE_SIZE`.
-        variable: String,
-        /// Its value.
-        value: String,
-        /// What would be accepted.
-        reason: String,
-    },
-}
-
-/// The largest `max_queue_size`: the native buffer reserves its slots up front (about
-/// 130 bytes each, so ~136 MB here), and a larger queue would hold more spans than any
-/// exporter drains in the time a batch processor is meant to cover.
-pub const MAX_QUEUE_SIZE_LIMIT: usize = 1 << 20;
-
-/// The largest `max_request_bytes` (256 MiB): far above what any OTLP receiver accepts.
-pub const MAX_REQUEST_BYTES_LIMIT: usize = 256 << 20;
-
-/// The default largest request body: 4 MiB, the OTLP receivers' usual limit.
-pub(crate) const DEFAULT_MAX_REQUEST_BYTES: usize = 4 << 20;
-
-/// The most requests in flight per destination.
-pub const MAX_CONCURRENT_EXPORTS_LIMIT: usize = 256;
-
-/// Headers that frame the request itself; the exporter sets them, and a user value would
-/// make the body unreadable or desynchronise the connection.
-pub(crate) const FRAMING_HEADERS: [&str; 8] = [
-    "content-length",
-    "content-type",
-    "content-encoding",
-    "transfer-encoding",
-    "host",
-    "connection",
-    "te",
-    "upgrade",
-];
 
 /// Everything a collector needs: where to send, how to encode, and how to batch.
 ///
@@ -184,63 +95,6 @@ pub struct Config {
     /// the SDK configuration specification asks for samplers), reported when a collector
     /// starts.
     pub(crate) ignored_settings: Vec<String>,
-}
-
-/// One more backend for [`Config::with_destination`]: its endpoint and its own headers.
-/// Protocol, compression, timeout and retry policy are the collector's. Its `Debug` output
-/// hides header values and URL passwords.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Destination {
-    pub(crate) endpoint: String,
-    pub(crate) headers: Vec<(String, String)>,
-}
-
-impl Destination {
-    /// A destination at `endpoint` (a full traces URL for HTTP, `http://host:port` for gRPC).
-    pub fn new(endpoint: impl Into<String>) -> Self {
-        Destination {
-            endpoint: endpoint.into(),
-            headers: Vec::new(),
-        }
-    }
-
-    /// Adds a header sent to this destination only (e.g. its API key).
-    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// The endpoint.
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
-    /// The headers sent to this destination only.
-    pub fn headers(&self) -> &[(String, String)] {
-        &self.headers
-    }
-}
-
-/// Header values as `name: <redacted>`, for Debug output.
-struct RedactedHeaders<'a>(&'a [(String, String)]);
-
-impl std::fmt::Debug for RedactedHeaders<'_> {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_map()
-            .entries(self.0.iter().map(|(name, _)| (name, "<redacted>")))
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for Destination {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("Destination")
-            .field("endpoint", &endpoint::redact_password(&self.endpoint))
-            .field("headers", &RedactedHeaders(&self.headers))
-            .finish()
-    }
 }
 
 impl std::fmt::Debug for Config {
@@ -664,125 +518,6 @@ impl Config {
         self.problem_handler = Some(ProblemHandler(std::sync::Arc::new(handler)));
         self
     }
-
-    /// Starts a span with this configuration's span limits, as a child of `parent` (local
-    /// or remote) or a new trace, sampled by its sampler: an unsampled span records
-    /// nothing and is never exported.
-    pub(crate) fn start_span(
-        &self,
-        parent: Option<&SpanContext>,
-        name: impl Into<Cow<'static, str>>,
-    ) -> Span {
-        let trace_id = parent.map_or_else(TraceId::random, |parent| parent.trace_id);
-        let flags = parent.map_or(SAMPLED_FLAG, |parent| parent.trace_flags);
-        let span = if self.sampler.should_sample(parent, trace_id) {
-            Span::starting(
-                trace_id,
-                parent,
-                flags | SAMPLED_FLAG,
-                name,
-                now_unix_nanos(),
-            )
-        } else {
-            Span::starting(trace_id, parent, flags & !SAMPLED_FLAG, name, 0)
-        };
-        span.with_limits(self.span_limits)
-    }
-
-    /// Checks every field; the error names the first bad one.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let positive = [
-            ("max_queue_size", self.max_queue_size == 0),
-            ("batch_size", self.batch_size == 0),
-            ("max_request_bytes", self.max_request_bytes == 0),
-            ("max_concurrent_exports", self.max_concurrent_exports == 0),
-            ("batch_timeout", self.batch_timeout.is_zero()),
-            ("export_timeout", self.export_timeout.is_zero()),
-            ("flush_timeout", self.flush_timeout.is_zero()),
-            ("shutdown_timeout", self.shutdown_timeout.is_zero()),
-        ];
-        if let Some((field, _)) = positive.iter().find(|(_, is_zero)| *is_zero) {
-            return Err(ConfigError::Zero { field });
-        }
-        let bounded = [
-            ("max_queue_size", self.max_queue_size, MAX_QUEUE_SIZE_LIMIT),
-            (
-                "max_request_bytes",
-                self.max_request_bytes,
-                MAX_REQUEST_BYTES_LIMIT,
-            ),
-            (
-                "max_concurrent_exports",
-                self.max_concurrent_exports,
-                MAX_CONCURRENT_EXPORTS_LIMIT,
-            ),
-        ];
-        if let Some(&(field, value, max)) = bounded.iter().find(|(_, value, max)| value > max) {
-            return Err(ConfigError::TooLarge { field, value, max });
-        }
-        if let Some((setting, feature)) = self.missing_feature() {
-            return Err(ConfigError::FeatureDisabled { setting, feature });
-        }
-        if let Some(ratio) = self.sampler.ratio() {
-            if !(0.0..=1.0).contains(&ratio) {
-                return Err(ConfigError::InvalidSampler(
-                    "the ratio must be a number from 0 to 1",
-                ));
-            }
-        }
-        if !(self.retry.multiplier >= 1.0 && self.retry.multiplier.is_finite()) {
-            return Err(ConfigError::InvalidRetry(
-                "multiplier must be a finite number of at least 1",
-            ));
-        }
-        if self.batch_size > self.max_queue_size {
-            return Err(ConfigError::BatchLargerThanQueue {
-                batch_size: self.batch_size,
-                max_queue_size: self.max_queue_size,
-            });
-        }
-        for destination in self.destinations() {
-            endpoint::check_url(&destination.endpoint).map_err(|reason| {
-                ConfigError::InvalidEndpoint {
-                    url: endpoint::redact_password(&destination.endpoint),
-                    reason,
-                }
-            })?;
-            for (name, value) in &destination.headers {
-                check_header(name, value)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Header names are RFC 9110 tokens; values are visible ASCII, space or tab.
-fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
-    let invalid = |reason| ConfigError::InvalidHeader {
-        name: name.to_owned(),
-        reason,
-    };
-    // Bytes, not chars: `str::contains(char)` brings a text search into the browser build.
-    let is_token_byte = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
-    if name.is_empty() || !name.as_bytes().iter().all(is_token_byte) {
-        return Err(invalid(
-            "names may hold only letters, digits and !#$%&'*+-.^_`|~",
-        ));
-    }
-    if FRAMING_HEADERS
-        .iter()
-        .any(|framing| name.eq_ignore_ascii_case(framing))
-    {
-        return Err(invalid(
-            "the exporter sets this header itself (it frames the request body)",
-        ));
-    }
-    if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
-        return Err(invalid(
-            "values may hold only visible ASCII, spaces and tabs",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::wire::{key, length_delimited, skip, varint, WireType};
-use crate::retry::StatusClass;
+use crate::export::retry::StatusClass;
 
 const OK: i32 = 0;
 const RESOURCE_EXHAUSTED: i32 = 8;

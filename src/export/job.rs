@@ -11,9 +11,9 @@ use bytes::Bytes;
 
 use super::{settle_request, settle_too_large, ExportProblem, PartialSuccess, SendError};
 use crate::encoding::{EncodedRequest, RequestEncoder};
+use crate::export::retry::RetryPolicy;
 use crate::model::Span;
-use crate::retry::RetryPolicy;
-use crate::stats::{DropReason, StatsCounters};
+use crate::observe::stats::{DropReason, StatsCounters};
 
 /// What the driver of an [`ExportJob`] does after an answer.
 #[derive(Clone, Copy, Debug, PartialEq)]

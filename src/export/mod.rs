@@ -10,6 +10,7 @@ mod error_status;
 mod grpc_status;
 mod job;
 mod partial_success;
+pub(crate) mod retry;
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod retry_after;
 mod wire;
@@ -32,8 +33,8 @@ pub(crate) use retry_after::parse_retry_after;
 
 use std::time::Duration;
 
-use crate::retry::{classify_status, StatusClass};
-use crate::stats::{DropReason, StatsCounters};
+use crate::export::retry::{classify_status, StatusClass};
+use crate::observe::stats::{DropReason, StatsCounters};
 
 /// Why one request failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,27 +1,16 @@
 //! The native exporter: drives the shared [`ExportJob`] with `await`s on a [`Transport`]
 //! (HTTP or gRPC, and tokio's timer).
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::transport::Transport;
 use crate::encoding::RequestEncoder;
-use crate::export::{ExportJob, NextSend, PartialSuccess, RetryState, SendError};
+use crate::export::retry::RetryPolicy;
+use crate::export::{ExportJob, NextSend, PartialSuccess, RetryState};
 use crate::model::Span;
-use crate::retry::RetryPolicy;
-use crate::stats::{DropReason, StatsCounters};
-
-/// What a backend provides to send requests: an HTTP POST and a timer.
-pub(crate) trait Transport {
-    /// POSTs one body; `Ok` once the backend acknowledged it with a 2xx status, with the
-    /// response's partial success (what it rejected anyway).
-    fn send(&self, body: Bytes) -> impl Future<Output = Result<PartialSuccess, SendError>>;
-
-    /// Waits before a retry, on the backend's timer.
-    fn wait(&self, duration: Duration) -> impl Future<Output = ()>;
-}
+use crate::observe::stats::{DropReason, StatsCounters};
 
 /// Exports batches whose spans the caller has already counted as in flight.
 pub(crate) struct BatchExporter<T> {

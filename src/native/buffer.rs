@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crossbeam_queue::ArrayQueue;
 use tokio::sync::Notify;
 
+use crate::batch::pipeline::SpanQueue;
 use crate::model::Span;
-use crate::pipeline::SpanQueue;
 
 pub(crate) struct SpanBuffer {
     queue: ArrayQueue<Span>,

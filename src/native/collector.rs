@@ -10,18 +10,18 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::batch_exporter::BatchExporter;
 use super::buffer::SpanBuffer;
-use super::exporter::{
+use super::export_task::{
     deadline_after, mark_export_thread, Command, ExportTask, ExportThread, Exporter, Shared,
 };
 use super::fanout::{destination_stats, FanoutExporter};
 use super::transport::NativeTransport;
-use crate::batching::BatchPolicy;
+use crate::batch::batching::BatchPolicy;
+use crate::batch::pipeline::{ended, Outcome, Pipeline};
 use crate::config::{redact_password, Config};
 use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::model::{Span, SpanContext};
-use crate::pipeline::{ended, Outcome, Pipeline};
-use crate::stats::{DestinationStats, DropReason, Stats, StatsCounters};
+use crate::observe::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 
 /// Collects finished spans and exports them in batches from a thread of its own.
 ///

@@ -22,10 +22,10 @@ use super::transport::NativeTransport;
 use crate::config::{redact_password, Config};
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::error::StartError;
+use crate::export::retry::RetryPolicy;
 use crate::export::{rejected_spans, settle_too_large, ExportProblem};
 use crate::model::Span;
-use crate::retry::RetryPolicy;
-use crate::stats::{DestinationStats, DropReason, StatsCounters};
+use crate::observe::stats::{DestinationStats, DropReason, StatsCounters};
 
 /// One request on its way to every destination.
 struct Delivery {

@@ -95,7 +95,7 @@ impl GrpcTransport {
         Ok(response.into_inner())
     }
 
-    /// Sends one body (see [`Transport::send`](super::batch_exporter::Transport::send)).
+    /// Sends one body (see [`Transport::send`](super::transport::Transport::send)).
     pub(crate) async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         match tokio::time::timeout(self.timeout, self.export(body)).await {
             Err(_elapsed) => Err(SendError::Timeout(self.timeout)),

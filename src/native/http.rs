@@ -10,9 +10,9 @@ use reqwest::header::{
 use super::tls::{certificate_problem, with_certificates};
 use crate::config::{redact_password, Destination, ExportSettings};
 use crate::error::StartError;
+use crate::export::retry::{classify_status, StatusClass};
 use crate::export::{error_text, parse_retry_after, PartialSuccess, SendError};
 use crate::model::error_chain;
-use crate::retry::{classify_status, StatusClass};
 
 pub(crate) struct HttpTransport {
     client: reqwest::Client,
@@ -91,7 +91,7 @@ impl HttpTransport {
         }
     }
 
-    /// Sends one body (see [`Transport::send`](super::batch_exporter::Transport::send)).
+    /// Sends one body (see [`Transport::send`](super::transport::Transport::send)).
     pub(crate) async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
         let response = self
             .client

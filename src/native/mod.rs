@@ -5,7 +5,7 @@ mod batch_exporter;
 mod buffer;
 mod clock;
 mod collector;
-mod exporter;
+mod export_task;
 mod fanout;
 // Optional transports and compression: the module, or a stand-in of the same shape that
 // refuses (the configuration already did, naming the feature).
@@ -31,7 +31,7 @@ mod transport;
 pub(crate) use clock::{now_unix_nanos, random_seed};
 pub use collector::Collector;
 #[cfg_attr(not(feature = "tracing"), allow(unused_imports))] // only the layer asks
-pub(crate) use exporter::on_export_thread;
+pub(crate) use export_task::on_export_thread;
 
 /// The collector as the `tracing` layer holds it (already `Send + Sync` natively).
 #[cfg(feature = "tracing")]

@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+use crate::batch::pipeline::SpanQueue;
 use crate::model::Span;
-use crate::pipeline::SpanQueue;
 
 pub(crate) struct SpanBuffer {
     queue: RefCell<VecDeque<Span>>,

@@ -14,12 +14,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::core::{CollectorCore, CoreState};
+use crate::batch::pipeline::{Outcome, SpanQueue};
 use crate::config::{redact_password, Config};
 use crate::encoding::Protocol;
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::model::{Span, SpanContext};
-use crate::pipeline::{Outcome, SpanQueue};
-use crate::stats::{DestinationStats, Stats};
+use crate::observe::stats::{DestinationStats, Stats};
 
 #[wasm_bindgen(module = "/src/wasm/js/exporter.js")]
 extern "C" {

@@ -18,12 +18,14 @@ use wasm_bindgen::prelude::*;
 use super::buffer::SpanBuffer;
 use super::span_record::{read_attributes, read_span, split_records};
 use super::symbols;
-use crate::batching::{BatchPolicy, NextStep};
+use crate::batch::batching::{BatchPolicy, NextStep};
+use crate::batch::pipeline::{Pipeline, SpanQueue};
 use crate::config::{Config, DEFAULT_MAX_REQUEST_BYTES};
 use crate::encoding::{
     compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
 };
 use crate::error::CollectError;
+use crate::export::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
@@ -32,9 +34,7 @@ use crate::js_boundary::{
     STATS, TIMED_OUT,
 };
 use crate::model::{Resource, Scope, SpanLimits};
-use crate::pipeline::{Pipeline, SpanQueue};
-use crate::retry::{classify_status, RetryPolicy, StatusClass};
-use crate::stats::{DropReason, Stats, StatsCounters};
+use crate::observe::stats::{DropReason, Stats, StatsCounters};
 
 /// Problems kept for JavaScript to word at most.
 const MAX_PROBLEMS: usize = 16;

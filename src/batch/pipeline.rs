@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::error::{CollectError, FlushError, ShutdownError};
 use crate::model::Span;
-use crate::stats::{DropReason, Stats, StatsCounters};
+use crate::observe::stats::{DropReason, Stats, StatsCounters};
 
 /// The bounded queue a backend keeps spans in between `collect` and export.
 pub(crate) trait SpanQueue {

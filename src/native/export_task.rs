@@ -17,9 +17,9 @@ use super::batch_exporter::BatchExporter;
 use super::buffer::SpanBuffer;
 use super::fanout::FanoutExporter;
 use super::transport::NativeTransport;
-use crate::batching::{BatchPolicy, NextStep};
+use crate::batch::batching::{BatchPolicy, NextStep};
+use crate::batch::pipeline::{Outcome, Pipeline, SpanQueue};
 use crate::model::Span;
-use crate::pipeline::{Outcome, Pipeline, SpanQueue};
 
 /// State shared by the collector handles and the export task.
 pub(crate) struct Shared {

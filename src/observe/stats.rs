@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::config::Config;
-use crate::problems::{Problem, ProblemReporter};
+use crate::observe::problems::{Problem, ProblemReporter};
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

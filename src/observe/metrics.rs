@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use crate::stats::{DestinationStats, Stats};
+use crate::observe::stats::{DestinationStats, Stats};
 use crate::Collector;
 
 impl Collector {

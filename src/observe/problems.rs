@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::now_unix_nanos;
-use crate::stats::DropReason;
+use crate::observe::stats::DropReason;
 
 /// Reports of one kind come at most this often (after the first, which is immediate).
 pub const REPORT_INTERVAL: Duration = Duration::from_secs(10);
