@@ -8,9 +8,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installPackage, launchChromium, repoRoot, serveStatic, startReceiver } from './harness.mjs';
+import {
+  attribute, installPackage, launchChromium, pageRoot as sharedPageRoot, repoRoot, serveStatic, spansOfService,
+  startReceiver,
+} from './harness.mjs';
 
 let receiver;
 let project;
@@ -32,19 +35,7 @@ const endpoint = () => `${receiver.url}/v1/traces`;
 // The test's own requests go around any instrumentation a test installs.
 const plainFetch = globalThis.fetch;
 
-async function receivedSpans(service) {
-  const received = await (await plainFetch(`${receiver.url}/received`)).json();
-  return received.requests.flatMap((request) => request.resourceSpans
-    .filter((resource) => resource.resource.attributes.some((entry) => entry.value.stringValue === service))
-    .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
-}
-
-function attribute(span, key) {
-  const value = span.attributes.find((entry) => entry.key === key)?.value;
-  if (value === undefined) return undefined;
-  if ('intValue' in value) return Number(value.intValue);
-  return value.stringValue ?? value.boolValue ?? value.doubleValue;
-}
+const receivedSpans = (service) => spansOfService(receiver, service, plainFetch);
 
 // A loopback server answering each path with `routes[path](request, response)`; it records
 // what it got (method, path, headers, body).
@@ -264,13 +255,7 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
   }
 });
 
-// A page folder with the installed package beside it.
-async function pageRoot(name) {
-  const root = path.join(project, name);
-  await mkdir(root, { recursive: true });
-  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
-  return root;
-}
+const pageRoot = (name) => sharedPageRoot(project, name);
 
 function pageHtml({ modules, markup = '', script }) {
   const imports = { 'otlp-collector': '/node_modules/otlp-collector/web/index.js' };

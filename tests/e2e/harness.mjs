@@ -3,7 +3,7 @@
 // server, and webpack bundles.
 import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import webpack from 'webpack';
@@ -131,4 +131,31 @@ export async function bundle({ entry, outputDir, publicPath, filename }) {
     }, (error, result) => (error ? reject(error) : resolve(result)));
   });
   if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
+}
+
+/** The value of a decoded span's attribute, whatever its type (undefined when absent). */
+export function attribute(span, key) {
+  const value = span.attributes.find((entry) => entry.key === key)?.value;
+  if (value === undefined) return undefined;
+  if ('intValue' in value) return Number(value.intValue);
+  return value.stringValue ?? value.boolValue ?? value.doubleValue;
+}
+
+/** The spans `receiver` decoded whose resource has the service name `service` (fetched with
+ * `fetchWith`, so a test that instruments `fetch` can go around it). */
+export async function spansOfService(receiver, service, fetchWith = fetch) {
+  const received = await (await fetchWith(`${receiver.url}/received`)).json();
+  if (received.decodeErrors.length > 0) throw new Error(`decode errors: ${received.decodeErrors.join('; ')}`);
+  return received.requests.flatMap((request) => request.resourceSpans
+    .filter((resource) => resource.resource.attributes.some((entry) => entry.value.stringValue === service))
+    .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+}
+
+/** A page folder `name` in `project` with the installed package beside it, for an import
+ * map to point at. */
+export async function pageRoot(project, name) {
+  const root = path.join(project, name);
+  await mkdir(root, { recursive: true });
+  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  return root;
 }

@@ -12,9 +12,11 @@
 // decodes the spans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installPackage, launchChromium, serveStatic, startReceiver } from './harness.mjs';
+import {
+  attribute, installPackage, launchChromium, pageRoot as sharedPageRoot, serveStatic, spansOfService, startReceiver,
+} from './harness.mjs';
 
 let receiver;
 let project;
@@ -26,13 +28,7 @@ before(async () => {
 
 after(() => receiver?.stop());
 
-// A page folder with the installed package beside it, for an import map to point at.
-async function pageRoot(name) {
-  const root = path.join(project, name);
-  await mkdir(root, { recursive: true });
-  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
-  return root;
-}
+const pageRoot = (name) => sharedPageRoot(project, name);
 
 // A page importing the package (and the instrumentations `modules`) through an import map:
 // `markup`, then `script` as a module in which `collector` exports to the receiver as
@@ -49,21 +45,7 @@ const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1
 ${script}</script>`;
 }
 
-// The value of a span's attribute, whatever its type.
-function attribute(span, key) {
-  const value = span.attributes.find((entry) => entry.key === key)?.value;
-  if (value === undefined) return undefined;
-  if ('intValue' in value) return Number(value.intValue);
-  return value.stringValue ?? value.boolValue ?? value.doubleValue;
-}
-
-async function receivedSpans(service) {
-  const received = await (await fetch(`${receiver.url}/received`)).json();
-  assert.deepEqual(received.decodeErrors, []);
-  return received.requests.flatMap((request) => request.resourceSpans
-    .filter((resource) => resource.resource.attributes.some((entry) => entry.value.stringValue === service))
-    .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
-}
+const receivedSpans = (service) => spansOfService(receiver, service);
 
 test('fetch, XMLHttpRequest and errors become spans; traceparent reaches the own origin and the allowed one only', async () => {
   const root = await pageRoot('instrumented-page');
