@@ -303,3 +303,41 @@ async fn a_single_destinations_password_is_redacted_in_its_stats_and_errors() {
     assert!(destinations[0].endpoint.contains("<redacted>"));
     collector.shutdown().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_with_a_smaller_body_limit_gets_its_requests_split() {
+    let main = Receiver::start().await.unwrap();
+    // A proxy before the second destination refuses bodies over 2 KB with 413.
+    let limited = otlp_test_receiver::Receiver::start_with(otlp_test_receiver::ReceiverOptions {
+        max_body_bytes: Some(2048),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let collector =
+        Collector::new(config(&main).with_destination(Destination::new(limited.endpoint())))
+            .unwrap();
+    for i in 0..30 {
+        let span = Span::new("padded")
+            .with_attribute("i", i)
+            .with_attribute("padding", "p".repeat(300))
+            .end();
+        collector.collect(span).unwrap();
+    }
+    collector.flush().await.unwrap();
+    assert_eq!(main.span_count(), 30);
+    assert_eq!(
+        limited.span_count(),
+        30,
+        "the 413s were split and sent again"
+    );
+    let destinations = collector.destination_stats();
+    let limited_stats = &by_endpoint(&destinations, &limited.endpoint()).stats;
+    assert_eq!(limited_stats.exported, 30, "{limited_stats:?}");
+    assert_eq!(limited_stats.dropped(), 0, "{limited_stats:?}");
+    assert_balanced(limited_stats);
+    let stats = collector.stats();
+    assert_eq!(stats.exported, 30, "{stats:?}");
+    assert_balanced(&stats);
+    collector.shutdown().await.unwrap();
+}

@@ -5,6 +5,7 @@
 //! 413 splits, partial success and settling every span as exported or dropped are written
 //! here once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,14 +29,14 @@ pub(crate) enum NextSend {
 
 /// The retries of one request body: how many were made, and since when.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RetryState {
+struct RetryState {
     attempt: u32,
     first_attempt_nanos: u64,
 }
 
 impl RetryState {
     /// A body about to be sent for the first time.
-    pub(crate) fn start() -> Self {
+    fn start() -> Self {
         RetryState {
             attempt: 0,
             first_attempt_nanos: crate::platform::now_unix_nanos(),
@@ -44,7 +45,7 @@ impl RetryState {
 
     /// After a failed attempt: the wait before the next one (a retry, counted in each of
     /// `stats`), or why the body's spans are dropped when there is none.
-    pub(crate) fn after_failure(
+    fn after_failure(
         &mut self,
         policy: &RetryPolicy,
         error: &SendError,
@@ -67,14 +68,35 @@ impl RetryState {
     }
 }
 
+/// The spans a job's requests were encoded from, which a 413 split encodes again: the job's
+/// own batch, or the batch a fan-out shares between its destinations.
+enum JobSpans {
+    Owned(Vec<Span>),
+    Shared(Arc<Vec<Span>>),
+}
+
+impl JobSpans {
+    fn as_slice(&self) -> &[Span] {
+        match self {
+            JobSpans::Owned(spans) => spans,
+            JobSpans::Shared(spans) => spans,
+        }
+    }
+}
+
 /// A batch whose spans the caller has counted as in flight, until each is settled.
 pub(crate) struct ExportJob {
-    batch: Vec<Span>,
+    batch: JobSpans,
     /// Requests still to send, the next one last.
     pending: Vec<EncodedRequest>,
     retry: RetryState,
     /// Spans this job dropped, so a flush can tell what it lost.
     pub(crate) dropped: u64,
+    /// The reason of its largest single drop, and how many that dropped.
+    worst_drop: Option<(u64, DropReason)>,
+    /// Counters that count this job's retries too (a fan-out's collector, beside the
+    /// destination's own that `answer` settles).
+    retries_also: Option<Arc<StatsCounters>>,
     /// What went wrong since the driver last asked ([`take_problems`](Self::take_problems)).
     problems: Vec<ExportProblem>,
 }
@@ -92,12 +114,36 @@ impl ExportJob {
         let mut pending = encoded.requests;
         pending.reverse();
         let (dropped, problem) = settle_too_large(stats, encoded.too_large);
-        ExportJob {
-            batch,
+        let mut job = ExportJob {
+            batch: JobSpans::Owned(batch),
             pending,
             retry: RetryState::start(),
-            dropped,
+            dropped: 0,
+            worst_drop: None,
+            retries_also: None,
             problems: problem.into_iter().collect(),
+        };
+        job.note_dropped(dropped, DropReason::TooLarge);
+        job
+    }
+
+    /// A job of one request a fan-out encoded once for every destination: `spans` is the
+    /// whole batch the request's `first_span` counts in (read only to split it after a
+    /// 413); its retries are counted in `retries_also` too.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // browsers have one destination
+    pub(crate) fn of_shared_request(
+        request: EncodedRequest,
+        spans: Arc<Vec<Span>>,
+        retries_also: Arc<StatsCounters>,
+    ) -> Self {
+        ExportJob {
+            batch: JobSpans::Shared(spans),
+            pending: vec![request],
+            retry: RetryState::start(),
+            dropped: 0,
+            worst_drop: None,
+            retries_also: Some(retries_also),
+            problems: Vec::new(),
         }
     }
 
@@ -106,10 +152,12 @@ impl ExportJob {
     pub(crate) fn of_request(mut request: EncodedRequest, batch: Vec<Span>) -> Self {
         request.first_span = 0;
         ExportJob {
-            batch,
+            batch: JobSpans::Owned(batch),
             pending: vec![request],
             retry: RetryState::start(),
             dropped: 0,
+            worst_drop: None,
+            retries_also: None,
             problems: Vec::new(),
         }
     }
@@ -135,7 +183,10 @@ impl ExportJob {
         let answer = match answer {
             Ok(partial) => Ok(partial),
             Err(error) => {
-                let next = self.retry.after_failure(policy, &error, &[stats]);
+                let next = match &self.retries_also {
+                    Some(also) => self.retry.after_failure(policy, &error, &[stats, also]),
+                    None => self.retry.after_failure(policy, &error, &[stats]),
+                };
                 self.problems.push(ExportProblem::Failed(error));
                 match next {
                     Ok(wait) if wait.is_zero() => return NextSend::Now,
@@ -151,13 +202,18 @@ impl ExportJob {
         if answer.as_ref().err() == Some(&DropReason::TooLarge) && request.span_count > 1 {
             self.split(encoder, request, stats);
         } else {
+            let reason = answer
+                .as_ref()
+                .err()
+                .copied()
+                .unwrap_or(DropReason::Rejected);
             let (dropped, problem) = settle_request(
                 stats,
                 request.span_count as u64,
                 request.body.len() as u64,
                 answer,
             );
-            self.dropped += dropped;
+            self.note_dropped(dropped, reason);
             self.problems.extend(problem);
         }
         if self.pending.is_empty() {
@@ -170,7 +226,11 @@ impl ExportJob {
     /// Queues the two halves of a request the backend refused as too large.
     fn split(&mut self, encoder: &RequestEncoder, request: EncodedRequest, stats: &StatsCounters) {
         let end = request.first_span + request.span_count;
-        let spans = self.batch.get(request.first_span..end).unwrap_or_default();
+        let spans = self
+            .batch
+            .as_slice()
+            .get(request.first_span..end)
+            .unwrap_or_default();
         let (left, right) = spans.split_at(spans.len() / 2);
         for (half, first_span) in [
             (right, request.first_span + left.len()),
@@ -178,7 +238,12 @@ impl ExportJob {
         ] {
             let encoded = encoder.encode_batch(half);
             let (dropped, problem) = settle_too_large(stats, encoded.too_large);
-            self.dropped += dropped;
+            note_dropped(
+                &mut self.dropped,
+                &mut self.worst_drop,
+                dropped,
+                DropReason::TooLarge,
+            );
             self.problems.extend(problem);
             self.pending
                 .extend(encoded.requests.into_iter().rev().map(|mut part| {
@@ -186,6 +251,17 @@ impl ExportJob {
                     part
                 }));
         }
+    }
+
+    /// Counts `spans` dropped for `reason`.
+    fn note_dropped(&mut self, spans: u64, reason: DropReason) {
+        note_dropped(&mut self.dropped, &mut self.worst_drop, spans, reason);
+    }
+
+    /// The reason that dropped the most of this job's spans, if any was dropped.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // a fan-out's question
+    pub(crate) fn worst_drop_reason(&self) -> Option<DropReason> {
+        self.worst_drop.map(|(_, reason)| reason)
     }
 
     /// What went wrong since the last call, oldest first.
@@ -196,8 +272,28 @@ impl ExportJob {
     /// The batch's `Vec`, emptied, to reuse for the next one.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the browser's batches are not reused
     pub(crate) fn into_batch(self) -> Vec<Span> {
-        let mut batch = self.batch;
-        batch.clear();
-        batch
+        match self.batch {
+            JobSpans::Owned(mut batch) => {
+                batch.clear();
+                batch
+            }
+            JobSpans::Shared(_) => Vec::new(),
+        }
+    }
+}
+
+/// Adds `spans` to `dropped`, and keeps `reason` in `worst` if it dropped the most in one go.
+fn note_dropped(
+    dropped: &mut u64,
+    worst: &mut Option<(u64, DropReason)>,
+    spans: u64,
+    reason: DropReason,
+) {
+    if spans == 0 {
+        return;
+    }
+    *dropped += spans;
+    if worst.is_none_or(|(most, _)| spans > most) {
+        *worst = Some((spans, reason));
     }
 }

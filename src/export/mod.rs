@@ -22,9 +22,6 @@ pub(crate) use error_status::error_text;
     allow(unused_imports)
 )]
 pub(crate) use grpc_status::{classify_grpc_code, retry_info_delay};
-#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
-// native sends with retries alone too
-pub(crate) use job::RetryState;
 pub(crate) use job::{ExportJob, NextSend};
 pub(crate) use partial_success::PartialSuccess;
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))]

@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-
 use super::transport::Transport;
 use crate::encoding::RequestEncoder;
 use crate::export::retry::RetryPolicy;
-use crate::export::{ExportJob, NextSend, PartialSuccess, RetryState};
+use crate::export::{ExportJob, NextSend};
 use crate::model::Span;
-use crate::observe::stats::{DropReason, StatsCounters};
+use crate::observe::stats::StatsCounters;
 
 /// Exports batches whose spans the caller has already counted as in flight.
 pub(crate) struct BatchExporter<T> {
@@ -49,28 +47,5 @@ impl<T: Transport> BatchExporter<T> {
 fn record_problems(job: &mut ExportJob, stats: &StatsCounters) {
     for problem in job.take_problems() {
         stats.record_error(problem.to_string());
-    }
-}
-
-/// Sends one body until it is accepted, rejected, or the retries run out; every failure
-/// and retry is recorded in each of `stats` (a collector's and, in a fan-out, the
-/// destination's).
-pub(crate) async fn send_with_retry<T: Transport>(
-    transport: &T,
-    retry: &RetryPolicy,
-    body: &Bytes,
-    stats: &[&StatsCounters],
-) -> Result<PartialSuccess, DropReason> {
-    let mut retries = RetryState::start();
-    loop {
-        let error = match transport.send(body.clone()).await {
-            Ok(partial) => return Ok(partial),
-            Err(error) => error,
-        };
-        for counters in stats {
-            counters.record_error(error.to_string());
-        }
-        let wait = retries.after_failure(retry, &error, stats)?;
-        transport.wait(wait).await;
     }
 }

@@ -7,31 +7,41 @@
 //! while the others carry on. The export task waits only when *every* destination is
 //! backlogged, which pushes back into the span buffer as a single destination would.
 //!
-//! A request's spans count for the collector once every destination has answered:
-//! exported if all took them; otherwise dropped, with the reason of the destination that
-//! lost the most of them. Each destination's own [`DestinationStats`] tell the rest.
+//! Each destination drives its copy of a request with the shared [`ExportJob`], as a single
+//! destination does: its own retries, and a 413 from it splits the request (re-encoding
+//! halves of the shared spans) for that destination alone. A request's spans count for the
+//! collector once every destination has answered: exported if all took them; otherwise
+//! the most any destination lost are dropped, with its reason. Each destination's own
+//! [`DestinationStats`] tell the rest.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
-use super::batch_exporter::send_with_retry;
-use super::transport::NativeTransport;
+use super::transport::{NativeTransport, Transport};
 use crate::config::{redact_password, Config};
 use crate::encoding::{EncodedRequest, RequestEncoder};
 use crate::error::StartError;
 use crate::export::retry::RetryPolicy;
-use crate::export::{rejected_spans, settle_too_large, ExportProblem};
+use crate::export::{settle_too_large, ExportJob, NextSend};
 use crate::model::Span;
 use crate::observe::stats::{DestinationStats, DropReason, StatsCounters};
 
 /// One request on its way to every destination.
 struct Delivery {
-    body: Bytes,
+    request: EncodedRequest,
+    /// The batch the request was encoded from (its spans start at `request.first_span`),
+    /// shared by every destination, read only to split the request after a 413.
+    batch: Arc<Vec<Span>>,
     spans: u64,
     outcome: Mutex<DeliveryOutcome>,
+}
+
+impl Delivery {
+    fn bytes(&self) -> u64 {
+        self.request.body.len() as u64
+    }
 }
 
 struct DeliveryOutcome {
@@ -64,29 +74,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Tracker {
-    /// Records one destination's answer for `delivery` (under the tracker's lock, so a
-    /// shutdown deadline either sees it or stops it).
-    fn settle(
-        &self,
-        delivery: &Delivery,
-        destination: &StatsCounters,
-        outcome: Result<u64, DropReason>,
-    ) {
+    /// Records that one destination is done with `delivery`, having lost `lost` of its
+    /// spans (mostly for `reason`); its own counters are settled already. Under the
+    /// tracker's lock, so a shutdown deadline either sees it or stops it.
+    fn settle(&self, delivery: &Delivery, lost: u64, reason: DropReason) {
         let mut state = lock(&self.state);
         if state.abandoned {
             return;
         }
-        let lost = match outcome {
-            Ok(rejected) => {
-                destination.settle_exported(delivery.spans - rejected, delivery.body.len() as u64);
-                destination.settle_dropped(DropReason::Rejected, rejected);
-                (rejected > 0).then_some((rejected, DropReason::Rejected))
-            }
-            Err(reason) => {
-                destination.settle_dropped(reason, delivery.spans);
-                Some((delivery.spans, reason))
-            }
-        };
+        let lost = (lost > 0).then_some((lost.min(delivery.spans), reason));
         let mut outcome = lock(&delivery.outcome);
         if lost.map(|(spans, _)| spans) > outcome.worst.map(|(spans, _)| spans) {
             outcome.worst = lost;
@@ -98,7 +94,7 @@ impl Tracker {
         let (lost, reason) = outcome.worst.unwrap_or((0, DropReason::Rejected));
         if lost < delivery.spans {
             self.collector
-                .settle_exported(delivery.spans - lost, delivery.body.len() as u64);
+                .settle_exported(delivery.spans - lost, delivery.bytes());
         }
         self.collector.settle_dropped(reason, lost);
         state.dropped_by_export += lost;
@@ -148,6 +144,7 @@ impl FanoutExporter {
             let (sender, receiver) = mpsc::channel(backlog);
             let lane = LaneSender {
                 transport,
+                encoder: encoder.clone(),
                 retry: config.retry,
                 counters: Arc::clone(&counters),
                 tracker: Arc::clone(&tracker),
@@ -186,7 +183,7 @@ impl FanoutExporter {
             return;
         }
         let encoded = self.encoder.encode_batch(batch);
-        batch.clear();
+        let batch = Arc::new(std::mem::take(batch));
         let (too_large, problem) = settle_too_large(&self.tracker.collector, encoded.too_large);
         if let Some(problem) = problem {
             self.tracker.collector.record_error(problem.to_string());
@@ -194,7 +191,7 @@ impl FanoutExporter {
         lock(&self.tracker.state).dropped_by_export += too_large;
         for request in encoded.requests {
             self.wait_for_room().await;
-            self.hand_out(request);
+            self.hand_out(request, &batch);
         }
     }
 
@@ -211,10 +208,11 @@ impl FanoutExporter {
         }
     }
 
-    fn hand_out(&self, request: EncodedRequest) {
+    fn hand_out(&self, request: EncodedRequest, batch: &Arc<Vec<Span>>) {
         let spans = request.span_count as u64;
         let delivery = Arc::new(Delivery {
-            body: request.body,
+            request,
+            batch: Arc::clone(batch),
             spans,
             outcome: Mutex::new(DeliveryOutcome {
                 waiting_for: self.lanes.len(),
@@ -230,8 +228,9 @@ impl FanoutExporter {
                     "{} is too far behind: its backlog of requests is full",
                     lane.endpoint
                 ));
+                lane.counters.settle_dropped(DropReason::BufferFull, spans);
                 self.tracker
-                    .settle(&delivery, &lane.counters, Err(DropReason::BufferFull));
+                    .settle(&delivery, spans, DropReason::BufferFull);
             }
         }
     }
@@ -278,27 +277,35 @@ impl Drop for FanoutExporter {
 /// What a destination's task sends with.
 struct LaneSender {
     transport: NativeTransport,
+    encoder: RequestEncoder,
     retry: RetryPolicy,
     counters: Arc<StatsCounters>,
     tracker: Arc<Tracker>,
 }
 
 impl LaneSender {
-    /// Sends one request with its own retries and settles it.
+    /// Sends one request through the shared [`ExportJob`] — its retries, its 413 splits —
+    /// settling the destination's counters as it goes, then tells the tracker.
     async fn send(&self, delivery: Arc<Delivery>) {
-        let stats = [&*self.counters, &*self.tracker.collector];
-        let outcome = send_with_retry(&self.transport, &self.retry, &delivery.body, &stats)
-            .await
-            .map(|partial| match rejected_spans(delivery.spans, partial) {
-                Some(problem @ ExportProblem::Rejected { spans, .. }) => {
-                    let message = problem.to_string();
-                    self.tracker.collector.record_error(message.clone());
-                    self.counters.record_error(message);
-                    spans
-                }
-                _ => 0,
-            });
-        self.tracker.settle(&delivery, &self.counters, outcome);
+        let mut job = ExportJob::of_shared_request(
+            delivery.request.clone(),
+            Arc::clone(&delivery.batch),
+            Arc::clone(&self.tracker.collector),
+        );
+        while let Some(body) = job.body() {
+            let answer = self.transport.send(body.clone()).await;
+            let next = job.answer(&self.encoder, &self.retry, &self.counters, answer);
+            for problem in job.take_problems() {
+                let message = problem.to_string();
+                self.tracker.collector.record_error(message.clone());
+                self.counters.record_error(message);
+            }
+            if let NextSend::After(wait) = next {
+                self.transport.wait(wait).await;
+            }
+        }
+        let reason = job.worst_drop_reason().unwrap_or(DropReason::Rejected);
+        self.tracker.settle(&delivery, job.dropped, reason);
     }
 }
 
