@@ -1,6 +1,6 @@
 //! Every number and name that crosses between Rust and the npm package's JavaScript, in one
 //! table. The browser core (`src/wasm/`) and the record reader use these constants; the
-//! JavaScript (`src/wasm/js/api.js`, `src/wasm/js/exporter.js`) writes the same values as
+//! JavaScript (`src/js_api/api.js`, `src/wasm/js/exporter.js`) writes the same values as
 //! `const`s of the same names, and the test below reads those sources and fails when one
 //! differs — so a change made on one side only cannot pass the test command. The defaults
 //! and header rules both languages carry are checked the same way; the rules that are
@@ -89,7 +89,7 @@ mod tests {
     use super::*;
     use crate::config::{Config, FRAMING_HEADERS, MAX_QUEUE_SIZE_LIMIT};
 
-    const API: (&str, &str) = ("api.js", include_str!("wasm/js/api.js"));
+    const API: (&str, &str) = ("api.js", include_str!("js_api/api.js"));
     const EXPORTER: (&str, &str) = ("exporter.js", include_str!("wasm/js/exporter.js"));
 
     /// The text after `const NAME =` up to its `;`, in `source`.

@@ -105,6 +105,8 @@ mod config;
 pub mod encoding;
 mod error;
 mod export;
+#[cfg(target_arch = "wasm32")]
+mod js_api;
 mod js_boundary;
 #[cfg(feature = "tracing")]
 mod layer;
@@ -121,6 +123,8 @@ pub use config::{
 pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
 pub use export::retry::RetryPolicy;
+#[cfg(target_arch = "wasm32")]
+pub use js_api::{JsCollector, JsSpan};
 #[cfg(feature = "tracing")]
 pub use layer::{OtlpLayer, OtlpSpanExt};
 pub use model::{
@@ -132,8 +136,6 @@ pub use model::{
 pub use observe::problems::{Problem, REPORT_INTERVAL};
 pub use observe::stats::{DestinationStats, DropReason, Stats};
 pub use platform::Collector;
-#[cfg(target_arch = "wasm32")]
-pub use platform::{JsCollector, JsSpan};
 pub use propagation::{extract_context, inject_context};
 pub use sampling::Sampler;
 pub use scoped::ScopedSpan;

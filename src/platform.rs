@@ -17,8 +17,8 @@ cfg_if::cfg_if! {
     if #[cfg(target_arch = "wasm32")] {
         #[path = "wasm/mod.rs"]
         mod backend;
-        /// The npm package's JavaScript collector and span, bound for Rust callers and tests.
-        pub use backend::{JsCollector, JsSpan};
+        /// The browser core the npm package's JavaScript API (`src/js_api/`) drives.
+        pub(crate) use backend::{CollectorCore, CoreState};
     } else {
         #[path = "native/mod.rs"]
         mod backend;

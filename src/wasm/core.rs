@@ -16,31 +16,22 @@ use std::time::Duration;
 use wasm_bindgen::prelude::*;
 
 use super::buffer::SpanBuffer;
-use super::span_record::{read_attributes, read_span, split_records};
-use super::symbols;
 use crate::batch::batching::{BatchPolicy, NextStep};
 use crate::batch::pipeline::{Pipeline, SpanQueue};
 use crate::config::{Config, DEFAULT_MAX_REQUEST_BYTES};
 use crate::encoding::{
     compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
 };
-use crate::error::CollectError;
 use crate::export::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
-use crate::js_boundary::{
-    setting_index, NETWORK_ERROR, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN,
-    STATS, TIMED_OUT,
-};
-use crate::model::{Resource, Scope, SpanLimits};
+use crate::js_boundary::{setting_index, NETWORK_ERROR, STATS, TIMED_OUT};
+use crate::model::{Key, Resource, Scope, SpanLimits, Value};
 use crate::observe::stats::{DropReason, Stats, StatsCounters};
 
 /// Problems kept for JavaScript to word at most.
 const MAX_PROBLEMS: usize = 16;
-
-/// Bytes of the scratch buffer before records need it to grow.
-const SCRATCH_BYTES: usize = 4096;
 
 /// A keepalive request that fails while the page still runs is tried once more, at once,
 /// as an ordinary request (keepalive ones may fail for their quota alone).
@@ -71,8 +62,6 @@ pub(crate) struct CoreState {
     jobs: RefCell<Vec<Option<Job>>>,
     /// Spans dropped by exports so far, so a flush can tell what it lost.
     dropped_by_export: Cell<u64>,
-    /// Where `js/api.js` appends span records until [`CollectorCore::drain`].
-    scratch: RefCell<Vec<u8>>,
     /// Partial successes and spans too large, for JavaScript to word and report.
     problems: RefCell<VecDeque<ExportProblem>>,
     /// The partial success message of the problem JavaScript is wording.
@@ -159,7 +148,6 @@ impl CoreState {
             export_timeout,
             jobs: RefCell::new(Vec::new()),
             dropped_by_export: Cell::new(0),
-            scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
             problems: RefCell::new(VecDeque::new()),
             problem_text: RefCell::new(None),
         }
@@ -190,6 +178,16 @@ impl CoreState {
         self.pipeline.stats()
     }
 
+    /// The limits spans are read with.
+    pub(crate) fn limits(&self) -> SpanLimits {
+        self.limits
+    }
+
+    /// Sets a resource attribute on every request from now on.
+    pub(crate) fn set_resource_attribute(&self, key: Key, value: Value) {
+        self.encoder.borrow_mut().resource.set_attribute(key, value);
+    }
+
     /// Files `job` under a free number.
     fn file(&self, job: Job) -> u32 {
         let mut jobs = self.jobs.borrow_mut();
@@ -216,73 +214,6 @@ impl CollectorCore {
 
 #[wasm_bindgen]
 impl CollectorCore {
-    /// Where the scratch buffer starts in this module's memory.
-    #[wasm_bindgen(js_name = scratchAddress)]
-    pub fn scratch_address(&self) -> usize {
-        self.state.scratch.borrow().as_ptr() as usize
-    }
-
-    /// The scratch buffer's size in bytes.
-    #[wasm_bindgen(js_name = scratchLength)]
-    pub fn scratch_length(&self) -> usize {
-        self.state.scratch.borrow().len()
-    }
-
-    /// Grows the scratch buffer to at least `length` bytes, keeping what is written; it
-    /// may move (read the address again).
-    #[wasm_bindgen(js_name = growScratch)]
-    pub fn grow_scratch(&self, length: usize) {
-        let mut scratch = self.state.scratch.borrow_mut();
-        let length = length.max(scratch.len().saturating_mul(2));
-        scratch.resize(length, 0);
-    }
-
-    /// The number records may use for `text` (a span name, attribute key or event name)
-    /// from now on, or -1 when it is not interned (see symbols.rs).
-    #[wasm_bindgen(js_name = internSymbol)]
-    pub fn intern_symbol(&self, text: &str) -> i32 {
-        symbols::intern(text).map_or(-1, |id| id as i32)
-    }
-
-    /// Collects the spans recorded in the first `length` scratch bytes; every refused span
-    /// is counted as dropped. Returns what was refused, as bits `js/api.js` turns into
-    /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
-    pub fn drain(&self, length: usize) -> u32 {
-        let state = &self.state;
-        let scratch = state.scratch.borrow();
-        let Some(records) = scratch.get(..length) else {
-            return REFUSED_BAD_RECORD;
-        };
-        let mut refused = 0;
-        for record in split_records(records) {
-            refused |= match record.and_then(|record| read_span(record, state.limits)) {
-                Ok(span) => match state.pipeline.accept(span) {
-                    Ok(()) => 0,
-                    Err(CollectError::BufferFull { .. }) => REFUSED_BUFFER_FULL,
-                    Err(CollectError::ShutDown) => REFUSED_SHUT_DOWN,
-                },
-                Err(_) => REFUSED_BAD_RECORD,
-            };
-        }
-        refused
-    }
-
-    /// Sets the resource attributes recorded in the first `length` scratch bytes (an
-    /// attributes block, as in a span record); returns whether they could be read.
-    #[wasm_bindgen(js_name = setResource)]
-    pub fn set_resource(&self, length: usize) -> bool {
-        let scratch = self.state.scratch.borrow();
-        let attributes = scratch.get(..length).map(read_attributes);
-        let Some(Ok(attributes)) = attributes else {
-            return false;
-        };
-        let mut encoder = self.state.encoder.borrow_mut();
-        for (key, value) in attributes {
-            encoder.resource.set_attribute(key, value);
-        }
-        true
-    }
-
     /// How many more spans the buffer takes now (0 once shut down).
     pub fn room(&self) -> usize {
         let pipeline = &self.state.pipeline;

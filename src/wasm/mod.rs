@@ -1,20 +1,19 @@
-//! The wasm32 backend. Everything target-specific for the browser lives in this folder:
+//! The wasm32 backend, with the shape of `native/`. Everything target-specific for the
+//! browser lives in this folder:
 //!
-//! - the core, in WebAssembly: the single-threaded span buffer (`buffer.rs`), the records
-//!   JavaScript writes (`span_record.rs`, `symbols.rs`), and the state JavaScript asks what
-//!   to do (`core.rs`), over the shared batching, retry, encoding and stats code;
+//! - the core, in WebAssembly: the single-threaded span buffer (`buffer.rs`), the clock,
+//!   and the driver JavaScript asks what to do (`core.rs`: `nextStep`, `takeBatch`, `body`,
+//!   `settle`, …), over the shared batching, retry, encoding and stats code;
 //! - the I/O, in JavaScript: `fetch`, timers and page lifecycle (`js/exporter.js`);
-//! - two APIs on them: the Rust [`Collector`] (`collector.rs`) and the npm package's
-//!   JavaScript `Collector` (`js/api.js`, bound in `js_api.rs`).
+//! - the Rust [`Collector`] on them (`collector.rs`).
+//!
+//! The npm package's JavaScript API sits on top, in `src/js_api/`.
 
 mod buffer;
 mod clock;
 mod collector;
 mod core;
-mod js_api;
 mod number;
-mod span_record;
-mod symbols;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
 
@@ -24,6 +23,7 @@ pub(crate) fn on_export_thread() -> bool {
     false
 }
 pub use collector::Collector;
+pub(crate) use core::{CollectorCore, CoreState};
 
 /// The collector as the `tracing` layer holds it: `tracing` wants subscribers `Send + Sync`,
 /// and the browser collector is `Rc`-based.
@@ -38,5 +38,4 @@ unsafe impl Send for LayerCollector {}
 unsafe impl Sync for LayerCollector {}
 #[cfg(all(feature = "tracing", target_feature = "atomics"))]
 compile_error!("the tracing layer's browser collector is single-threaded: build without the atomics target feature");
-pub use js_api::{JsCollector, JsSpan};
 pub(crate) use number::write_double;

@@ -9,9 +9,10 @@ use std::rc::Rc;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::core::{CollectorCore, CoreState};
+use super::intake::Intake;
+use crate::platform::{CollectorCore, CoreState};
 
-#[wasm_bindgen(module = "/src/wasm/js/api.js")]
+#[wasm_bindgen(module = "/src/js_api/api.js")]
 extern "C" {
     /// The JavaScript `Collector` (see `js/api.js`): what `new Collector(options)` returns.
     #[wasm_bindgen(js_name = Collector, typescript_type = "Collector")]
@@ -32,6 +33,7 @@ extern "C" {
     #[wasm_bindgen(js_name = createCollector)]
     fn create_collector(
         core: CollectorCore,
+        intake: Intake,
         memory: JsValue,
         options: &OptionsSnapshot,
     ) -> JsCollector;
@@ -99,6 +101,13 @@ impl JsCollector {
 #[wasm_bindgen(js_name = Collector, skip_typescript)]
 pub fn new_collector(options: JsValue) -> Result<JsCollector, JsValue> {
     let snapshot = read_options(&options)?;
-    let core = CollectorCore::new(Rc::new(CoreState::for_javascript(&snapshot.settings())));
-    Ok(create_collector(core, wasm_bindgen::memory(), &snapshot))
+    let state = Rc::new(CoreState::for_javascript(&snapshot.settings()));
+    let intake = Intake::new(Rc::clone(&state));
+    let core = CollectorCore::new(state);
+    Ok(create_collector(
+        core,
+        intake,
+        wasm_bindgen::memory(),
+        &snapshot,
+    ))
 }

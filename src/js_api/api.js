@@ -2,7 +2,7 @@
 // done to an open span happen here, in plain JavaScript: ids, timestamps, attributes,
 // events, links and status never cross into WebAssembly, because a crossing costs more than
 // the work itself. `end()` appends the span as one record to a scratch buffer in the
-// module's memory (layout in span_record.rs); the core (core.rs) collects the pending
+// module's memory (layout in span_record.rs); the intake (intake.rs) collects the pending
 // records a batch per call (see `Collector._ended`), and the exporter (exporter.js) sends
 // them.
 //
@@ -12,7 +12,7 @@
 // reported through the `onError` option (else `console.warn`), a kind at a time (see
 // `Reporter`).
 
-import { Exporter, redactPasswords } from './exporter.js';
+import { Exporter, redactPasswords } from '../wasm/js/exporter.js';
 
 // Every number and name here that Rust reads or writes (record tags, parent states,
 // statuses, refusal bits, the settings and stats orders, the defaults and header rules) is
@@ -229,10 +229,10 @@ class Reporter {
   }
 }
 
-// Records are appended to the scratch buffer of the ending span's collector, in the
-// module's memory. Views of that memory die when it grows, so they are checked before each
-// record and renewed after the buffer grows.
-let core = null;
+// Records are appended to the scratch buffer of the ending span's collector (its intake,
+// intake.rs), in the module's memory. Views of that memory die when it grows, so they are
+// checked before each record and renewed after the buffer grows.
+let intake = null;
 let memory = null;
 let bytes = new Uint8Array(0);
 let view = new DataView(bytes.buffer);
@@ -240,14 +240,14 @@ let length = 0;
 const utf8 = new TextEncoder();
 
 function viewScratch() {
-  bytes = new Uint8Array(memory.buffer, core.scratchAddress(), core.scratchLength());
+  bytes = new Uint8Array(memory.buffer, intake.scratchAddress(), intake.scratchLength());
   view = new DataView(memory.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 // Starts a record after the collector's pending ones; returns where its length goes.
 function beginRecord(collector) {
-  if (core !== collector._core || bytes.byteLength === 0) {
-    core = collector._core;
+  if (intake !== collector._intake || bytes.byteLength === 0) {
+    intake = collector._intake;
     memory = collector._memory;
     viewScratch();
   }
@@ -263,7 +263,7 @@ function finishRecord(collector, lengthAt) {
 
 function reserve(count) {
   if (length + count <= bytes.length) return;
-  core.growScratch(length + count);
+  intake.growScratch(length + count);
   viewScratch();
 }
 
@@ -323,7 +323,7 @@ function writeSymbol(text) {
   const short = text.length <= MAX_SYMBOL_UNITS;
   let id = short ? symbols.get(text) : undefined;
   if (id === undefined && short && !symbolsFull) {
-    id = core.internSymbol(text);
+    id = intake.internSymbol(text);
     // Interning may have grown the memory, which detaches the views.
     if (bytes.byteLength === 0) viewScratch();
     if (id < 0) {
@@ -732,8 +732,9 @@ const DRAIN_BYTES = 1 << 20;
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
   // `options` is the snapshot `readOptions` made: each option was read once, there.
-  constructor(core, memory, options) {
+  constructor(core, intake, memory, options) {
     this._core = core;
+    this._intake = intake;
     this._memory = memory;
     // Bytes of records appended and not yet collected.
     this._pending = 0;
@@ -779,7 +780,7 @@ export class Collector {
     beginRecord(this);
     length = 0;
     writePairs(pairs);
-    this._core.setResource(length);
+    this._intake.setResource(length);
     length = 0;
   }
 
@@ -952,10 +953,11 @@ export class Collector {
     if (this._freed) return;
     try {
       this._drain();
-      if (core === this._core) core = null;
+      if (intake === this._intake) intake = null;
       this._freed = true;
       this._exporter.release();
       this._core.free();
+      this._intake.free();
     } catch (error) {
       this._internal(error);
     }
@@ -1009,7 +1011,7 @@ export class Collector {
   // Collects the pending records, and reports what was refused.
   _drain() {
     if (this._pending === 0 || this._freed) return;
-    const refused = this._core.drain(this._pending);
+    const refused = this._intake.drain(this._pending);
     this._pending = 0;
     this._room = this._core.room();
     this._exporter.schedule();
@@ -1197,8 +1199,8 @@ export function readOptions(options) {
   };
 }
 
-/** Called by `new Collector(options)` (js_api.rs) with the core, the module's memory and
- * the options `readOptions` accepted. */
-export function createCollector(core, memory, options) {
-  return new Collector(core, memory, options);
+/** Called by `new Collector(options)` (binding.rs) with the core, its intake, the module's
+ * memory and the options `readOptions` accepted. */
+export function createCollector(core, intake, memory, options) {
+  return new Collector(core, intake, memory, options);
 }

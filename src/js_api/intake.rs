@@ -1,0 +1,104 @@
+//! Where the JavaScript API's spans enter the core: the scratch buffer `api.js` appends
+//! span records to, the symbol table of the names it sends once, and `drain`, which reads
+//! the records into spans for the core's pipeline. The core itself (`src/wasm/`) knows
+//! nothing of records.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use super::span_record::{read_attributes, read_span, split_records};
+use super::symbols;
+use crate::error::CollectError;
+use crate::js_boundary::{REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN};
+use crate::platform::CoreState;
+
+/// Bytes of the scratch buffer before records need it to grow.
+const SCRATCH_BYTES: usize = 4096;
+
+/// The records `api.js` writes, on their way into a core. Only `api.js` calls it.
+#[wasm_bindgen(skip_typescript)]
+pub struct Intake {
+    core: Rc<CoreState>,
+    /// Where `api.js` appends span records until [`Intake::drain`].
+    scratch: RefCell<Vec<u8>>,
+}
+
+impl Intake {
+    pub(crate) fn new(core: Rc<CoreState>) -> Intake {
+        Intake {
+            core,
+            scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Intake {
+    /// Where the scratch buffer starts in this module's memory.
+    #[wasm_bindgen(js_name = scratchAddress)]
+    pub fn scratch_address(&self) -> usize {
+        self.scratch.borrow().as_ptr() as usize
+    }
+
+    /// The scratch buffer's size in bytes.
+    #[wasm_bindgen(js_name = scratchLength)]
+    pub fn scratch_length(&self) -> usize {
+        self.scratch.borrow().len()
+    }
+
+    /// Grows the scratch buffer to at least `length` bytes, keeping what is written; it
+    /// may move (read the address again).
+    #[wasm_bindgen(js_name = growScratch)]
+    pub fn grow_scratch(&self, length: usize) {
+        let mut scratch = self.scratch.borrow_mut();
+        let length = length.max(scratch.len().saturating_mul(2));
+        scratch.resize(length, 0);
+    }
+
+    /// The number records may use for `text` (a span name, attribute key or event name)
+    /// from now on, or -1 when it is not interned (see symbols.rs).
+    #[wasm_bindgen(js_name = internSymbol)]
+    pub fn intern_symbol(&self, text: &str) -> i32 {
+        symbols::intern(text).map_or(-1, |id| id as i32)
+    }
+
+    /// Collects the spans recorded in the first `length` scratch bytes; every refused span
+    /// is counted as dropped. Returns what was refused, as bits `js/api.js` turns into
+    /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
+    pub fn drain(&self, length: usize) -> u32 {
+        let state = &self.core;
+        let scratch = self.scratch.borrow();
+        let Some(records) = scratch.get(..length) else {
+            return REFUSED_BAD_RECORD;
+        };
+        let mut refused = 0;
+        for record in split_records(records) {
+            refused |= match record.and_then(|record| read_span(record, state.limits())) {
+                Ok(span) => match state.pipeline.accept(span) {
+                    Ok(()) => 0,
+                    Err(CollectError::BufferFull { .. }) => REFUSED_BUFFER_FULL,
+                    Err(CollectError::ShutDown) => REFUSED_SHUT_DOWN,
+                },
+                Err(_) => REFUSED_BAD_RECORD,
+            };
+        }
+        refused
+    }
+
+    /// Sets the resource attributes recorded in the first `length` scratch bytes (an
+    /// attributes block, as in a span record); returns whether they could be read.
+    #[wasm_bindgen(js_name = setResource)]
+    pub fn set_resource(&self, length: usize) -> bool {
+        let scratch = self.scratch.borrow();
+        let attributes = scratch.get(..length).map(read_attributes);
+        let Some(Ok(attributes)) = attributes else {
+            return false;
+        };
+        for (key, value) in attributes {
+            self.core.set_resource_attribute(key, value);
+        }
+        true
+    }
+}
