@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  attribute, installPackage, launchChromium, pageRoot as sharedPageRoot, repoRoot, serveStatic, spansOfService,
+  attribute, importMapPage, installPackage, launchChromium, pageRoot as sharedPageRoot, repoRoot, serveStatic, spansOfService,
   startReceiver,
 } from './harness.mjs';
 
@@ -257,23 +257,13 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
 
 const pageRoot = (name) => sharedPageRoot(project, name);
 
-function pageHtml({ modules, markup = '', script }) {
-  const imports = { 'otlp-collector': '/node_modules/otlp-collector/web/index.js' };
-  for (const name of modules) imports[`otlp-collector/${name}`] = `/node_modules/otlp-collector/instrumentation/${name}.js`;
-  return `<!doctype html><meta charset="utf-8">
-${markup}
-<script type="importmap">${JSON.stringify({ imports })}</script>
-<script type="module">
-import { Collector } from 'otlp-collector';
-${script}</script>`;
-}
 
 // Serves `script` as a page and resolves to what it sets as `window.result`, with `act(tab)`
 // run once the page sets `window.ready`.
 async function inChromium({ name, routes = {}, modules = [], markup, script, act = async () => {} }) {
   const root = await pageRoot(name);
   const page = await serveStatic(root, routes);
-  await writeFile(path.join(root, 'index.html'), pageHtml({ modules, markup, script }));
+  await writeFile(path.join(root, 'index.html'), importMapPage({ modules, markup, script }));
   const browser = await launchChromium();
   try {
     const tab = await browser.newPage();

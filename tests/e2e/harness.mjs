@@ -159,3 +159,16 @@ export async function pageRoot(project, name) {
   await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
   return root;
 }
+
+/** A page importing the installed package (and the instrumentations `modules`) through an
+ * import map: `markup`, then `script` as a module that has `Collector` imported. */
+export function importMapPage({ modules = [], markup = '', script }) {
+  const imports = { 'otlp-collector': '/node_modules/otlp-collector/web/index.js' };
+  for (const name of modules) imports[`otlp-collector/${name}`] = `/node_modules/otlp-collector/instrumentation/${name}.js`;
+  return `<!doctype html><meta charset="utf-8">
+${markup}
+<script type="importmap">${JSON.stringify({ imports })}</script>
+<script type="module">
+import { Collector } from 'otlp-collector';
+${script}</script>`;
+}

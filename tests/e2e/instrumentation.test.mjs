@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  attribute, installPackage, launchChromium, pageRoot as sharedPageRoot, serveStatic, spansOfService, startReceiver,
+  attribute, importMapPage, installPackage, launchChromium, pageRoot as sharedPageRoot, serveStatic, spansOfService, startReceiver,
 } from './harness.mjs';
 
 let receiver;
@@ -34,15 +34,12 @@ const pageRoot = (name) => sharedPageRoot(project, name);
 // `markup`, then `script` as a module in which `collector` exports to the receiver as
 // `service`.
 function pageHtml({ service, modules, markup = '', script }) {
-  const imports = { 'otlp-collector': '/node_modules/otlp-collector/web/index.js' };
-  for (const name of modules) imports[`otlp-collector/${name}`] = `/node_modules/otlp-collector/instrumentation/${name}.js`;
-  return `<!doctype html><meta charset="utf-8">
-${markup}
-<script type="importmap">${JSON.stringify({ imports })}</script>
-<script type="module">
-import { Collector } from 'otlp-collector';
-const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
-${script}</script>`;
+  return importMapPage({
+    modules,
+    markup,
+    script: `const collector = new Collector({ endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: ${JSON.stringify(service)}, batchTimeoutMs: 50 });
+${script}`,
+  });
 }
 
 const receivedSpans = (service) => spansOfService(receiver, service);
