@@ -95,7 +95,7 @@ async fn throttling_and_gateway_errors_are_retried_with_backoff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_errors_are_rejected_without_retrying() {
-    // 413 is split and sent again instead (tests/hostile_backends.rs).
+    // 413 is split and sent again instead (tests/hostile_servers.rs).
     for status in [400, 401, 403, 404, 500] {
         let receiver = Receiver::start().await.unwrap();
         receiver.respond_with([status]);
