@@ -49,6 +49,7 @@ pub(crate) const STATUS_OK: u8 = 1;
 pub(crate) const STATUS_ERROR: u8 = 2;
 
 /// The counters `CollectorCore::stats` returns, in this order (`api.js` names them so).
+#[allow(dead_code)] // names for the test; the code uses `stats_in_order`
 pub(crate) const STATS: [&str; 14] = [
     "collected",
     "exported",
@@ -67,6 +68,7 @@ pub(crate) const STATS: [&str; 14] = [
 ];
 
 /// The settings `readOptions` hands the core, in this order.
+#[allow(dead_code)] // names for the test; the code uses the `SETTING_*` numbers
 pub(crate) const SETTINGS: [&str; 6] = [
     "maxQueueSize",
     "batchSize",
@@ -76,12 +78,38 @@ pub(crate) const SETTINGS: [&str; 6] = [
     "gzip",
 ];
 
-/// Where `name` is in [`SETTINGS`].
-pub(crate) fn setting_index(name: &str) -> usize {
-    SETTINGS
-        .iter()
-        .position(|setting| *setting == name)
-        .unwrap_or(usize::MAX)
+/// Where each setting is in [`SETTINGS`] (numbers, not name lookups: the module stays
+/// small; the test holds them to the names).
+pub(crate) const SETTING_MAX_QUEUE_SIZE: usize = 0;
+/// `batchSize`.
+pub(crate) const SETTING_BATCH_SIZE: usize = 1;
+/// `batchTimeoutMs`.
+pub(crate) const SETTING_BATCH_TIMEOUT_MS: usize = 2;
+/// `exportTimeoutMs`.
+pub(crate) const SETTING_EXPORT_TIMEOUT_MS: usize = 3;
+/// `json`: 1 for OTLP/JSON, 0 for protobuf.
+pub(crate) const SETTING_JSON: usize = 4;
+/// `gzip`: 1 to compress.
+pub(crate) const SETTING_GZIP: usize = 5;
+
+/// `stats`'s counters in the order of [`STATS`].
+pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 14] {
+    [
+        stats.collected,
+        stats.exported,
+        stats.dropped_buffer_full,
+        stats.dropped_retries_exhausted,
+        stats.dropped_rejected,
+        stats.dropped_timed_out,
+        stats.dropped_too_large,
+        stats.dropped_shutdown,
+        stats.dropped_page_unload,
+        stats.batches,
+        stats.retries,
+        stats.bytes_sent,
+        stats.buffered,
+        stats.sampled_out,
+    ]
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -178,6 +206,56 @@ mod tests {
             SETTINGS,
             "the order of the settings"
         );
+    }
+
+    #[test]
+    fn the_rust_orders_are_the_named_ones() {
+        for (index, name) in [
+            (SETTING_MAX_QUEUE_SIZE, "maxQueueSize"),
+            (SETTING_BATCH_SIZE, "batchSize"),
+            (SETTING_BATCH_TIMEOUT_MS, "batchTimeoutMs"),
+            (SETTING_EXPORT_TIMEOUT_MS, "exportTimeoutMs"),
+            (SETTING_JSON, "json"),
+            (SETTING_GZIP, "gzip"),
+        ] {
+            assert_eq!(SETTINGS[index], name);
+        }
+        // Every counter a different value: each must land under its own name.
+        let stats = crate::Stats {
+            collected: 1,
+            exported: 2,
+            dropped_buffer_full: 3,
+            dropped_retries_exhausted: 4,
+            dropped_rejected: 5,
+            dropped_timed_out: 6,
+            dropped_too_large: 7,
+            dropped_shutdown: 8,
+            dropped_page_unload: 9,
+            batches: 10,
+            retries: 11,
+            bytes_sent: 12,
+            buffered: 13,
+            sampled_out: 14,
+            problem_handler_panics: 15,
+        };
+        let by_name = |name: &str| match name {
+            "collected" => stats.collected,
+            "exported" => stats.exported,
+            "droppedBufferFull" => stats.dropped_buffer_full,
+            "droppedRetriesExhausted" => stats.dropped_retries_exhausted,
+            "droppedRejected" => stats.dropped_rejected,
+            "droppedTimedOut" => stats.dropped_timed_out,
+            "droppedTooLarge" => stats.dropped_too_large,
+            "droppedShutdown" => stats.dropped_shutdown,
+            "droppedPageUnload" => stats.dropped_page_unload,
+            "batches" => stats.batches,
+            "retries" => stats.retries,
+            "bytesSent" => stats.bytes_sent,
+            "buffered" => stats.buffered,
+            "sampledOut" => stats.sampled_out,
+            other => panic!("no counter {other}"),
+        };
+        assert_eq!(stats_in_order(&stats), STATS.map(by_name));
     }
 
     #[test]

@@ -32,7 +32,7 @@ function ordered(spans) {
 }
 
 /** Renders the latest `traces` traces of `service` from the receiver's `/received` JSON. */
-export function drawWaterfall(element, received, service, traces = 8) {
+export function drawWaterfall(element, received, service, traces = 12) {
   const byTrace = new Map();
   for (const span of spansOf(received, service)) {
     if (!byTrace.has(span.traceId)) byTrace.set(span.traceId, []);

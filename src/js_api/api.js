@@ -229,151 +229,158 @@ class Reporter {
   }
 }
 
-// Records are appended to the scratch buffer of the ending span's collector (its intake,
-// intake.rs), in the module's memory. Views of that memory die when it grows, so they are
-// checked before each record and renewed after the buffer grows.
-let intake = null;
-let memory = null;
-let bytes = new Uint8Array(0);
-let view = new DataView(bytes.buffer);
-let length = 0;
 const utf8 = new TextEncoder();
-
-function viewScratch() {
-  bytes = new Uint8Array(memory.buffer, intake.scratchAddress(), intake.scratchLength());
-  view = new DataView(memory.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-// Starts a record after the collector's pending ones; returns where its length goes.
-function beginRecord(collector) {
-  if (intake !== collector._intake || bytes.byteLength === 0) {
-    intake = collector._intake;
-    memory = collector._memory;
-    viewScratch();
-  }
-  length = collector._pending;
-  writeU32(0);
-  return length - 4;
-}
-
-function finishRecord(collector, lengthAt) {
-  view.setUint32(lengthAt, length - lengthAt - 4, true);
-  collector._pending = length;
-}
-
-function reserve(count) {
-  if (length + count <= bytes.length) return;
-  intake.growScratch(length + count);
-  viewScratch();
-}
-
-function writeU8(value) {
-  reserve(1);
-  bytes[length++] = value;
-}
-
-function writeU32(value) {
-  reserve(4);
-  view.setUint32(length, value, true);
-  length += 4;
-}
-
-function writeF64(value) {
-  reserve(8);
-  view.setFloat64(length, value, true);
-  length += 8;
-}
-
-// Id words are written big-endian, so the bytes read in the order the hex is printed.
-function writeIdWord(word) {
-  reserve(4);
-  view.setUint32(length, word);
-  length += 4;
-}
-
-// Length-prefixed UTF-8. ASCII is copied by hand (short strings are the common case and
-// cheaper so); anything else goes through TextEncoder, which turns a lone surrogate into
-// U+FFFD.
-function writeString(text) {
-  const units = text.length;
-  reserve(4 + units * 3);
-  const start = length + 4;
-  let end = start;
-  for (let i = 0; i < units; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0x80) {
-      end = start + utf8.encodeInto(text, bytes.subarray(start)).written;
-      break;
-    }
-    bytes[end++] = unit;
-  }
-  view.setUint32(length, end - start, true);
-  length = end;
-}
 
 // Span names, attribute keys and event names are interned: sent to Rust once (a call into
 // WebAssembly), then written as a number, which spares writing the text here and, in Rust,
-// an allocation per span (symbols.rs). Rust bounds the table; when it is full, texts are
-// written as they are.
+// an allocation per span (symbols.rs). Rust's table is one per module and bounded, so this
+// cache of its numbers is one per module too; when the table is full, texts are written as
+// they are.
 const MAX_SYMBOL_UNITS = 64;
 const symbols = new Map();
 let symbolsFull = false;
 
-function writeSymbol(text) {
-  const short = text.length <= MAX_SYMBOL_UNITS;
-  let id = short ? symbols.get(text) : undefined;
-  if (id === undefined && short && !symbolsFull) {
-    id = intake.internSymbol(text);
-    // Interning may have grown the memory, which detaches the views.
-    if (bytes.byteLength === 0) viewScratch();
-    if (id < 0) {
-      symbolsFull = true;
-      id = undefined;
-    } else {
-      symbols.set(text, id);
+/**
+ * Appends span records (layout in span_record.rs) to one collector's scratch buffer — its
+ * intake's (intake.rs), in the module's memory. Views of that memory die when it grows, so
+ * they are checked before each record and renewed after the buffer grows. One per
+ * collector: its state is its own.
+ */
+class RecordWriter {
+  constructor(intake, memory) {
+    this.intake = intake;
+    this.memory = memory;
+    this.bytes = new Uint8Array(0);
+    this.view = new DataView(this.bytes.buffer);
+    this.length = 0;
+  }
+
+  renew() {
+    this.bytes = new Uint8Array(this.memory.buffer, this.intake.scratchAddress(), this.intake.scratchLength());
+    this.view = new DataView(this.memory.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  // Starts a record at byte `at` (after the pending ones); returns where its length goes.
+  begin(at) {
+    if (this.bytes.byteLength === 0) this.renew();
+    this.length = at;
+    this.u32(0);
+    return at;
+  }
+
+  // Writes the record's length; returns where the next record starts.
+  finish(lengthAt) {
+    this.view.setUint32(lengthAt, this.length - lengthAt - 4, true);
+    return this.length;
+  }
+
+  reserve(count) {
+    if (this.length + count <= this.bytes.length) return;
+    this.intake.growScratch(this.length + count);
+    this.renew();
+  }
+
+  u8(value) {
+    this.reserve(1);
+    this.bytes[this.length++] = value;
+  }
+
+  u32(value) {
+    this.reserve(4);
+    this.view.setUint32(this.length, value, true);
+    this.length += 4;
+  }
+
+  f64(value) {
+    this.reserve(8);
+    this.view.setFloat64(this.length, value, true);
+    this.length += 8;
+  }
+
+  // Id words are written big-endian, so the bytes read in the order the hex is printed.
+  idWord(word) {
+    this.reserve(4);
+    this.view.setUint32(this.length, word);
+    this.length += 4;
+  }
+
+  // Length-prefixed UTF-8. ASCII is copied by hand (short strings are the common case and
+  // cheaper so); anything else goes through TextEncoder, which turns a lone surrogate into
+  // U+FFFD.
+  string(text) {
+    const units = text.length;
+    this.reserve(4 + units * 3);
+    const bytes = this.bytes;
+    const start = this.length + 4;
+    let end = start;
+    for (let i = 0; i < units; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit >= 0x80) {
+        end = start + utf8.encodeInto(text, bytes.subarray(start)).written;
+        break;
+      }
+      bytes[end++] = unit;
+    }
+    this.view.setUint32(this.length, end - start, true);
+    this.length = end;
+  }
+
+  symbol(text) {
+    const short = text.length <= MAX_SYMBOL_UNITS;
+    let id = short ? symbols.get(text) : undefined;
+    if (id === undefined && short && !symbolsFull) {
+      id = this.intake.internSymbol(text);
+      // Interning may have grown the memory, which detaches the views.
+      if (this.bytes.byteLength === 0) this.renew();
+      if (id < 0) {
+        symbolsFull = true;
+        id = undefined;
+      } else {
+        symbols.set(text, id);
+      }
+    }
+    if (id !== undefined) {
+      this.u32(id * 2 + 1);
+      return;
+    }
+    // Not interned: the text, its length shifted left to leave the low bit clear.
+    const lengthAt = this.length;
+    this.string(text);
+    this.view.setUint32(lengthAt, this.view.getUint32(lengthAt, true) * 2, true);
+  }
+
+  value(value) {
+    switch (typeof value) {
+      case 'string':
+        this.u8(TAG_STRING);
+        this.string(value);
+        return;
+      case 'boolean':
+        this.u8(TAG_BOOL);
+        this.u8(value ? 1 : 0);
+        return;
+      case 'number':
+        // Whole numbers a double holds exactly become ints, as the Rust API's i64 would be.
+        this.u8(Number.isSafeInteger(value) ? TAG_INT : TAG_DOUBLE);
+        this.f64(value);
+        return;
+      default:
+        this.u8(TAG_ARRAY);
+        this.u32(value.length);
+        for (const item of value) this.value(item);
     }
   }
-  if (id !== undefined) {
-    writeU32(id * 2 + 1);
-    return;
-  }
-  // Not interned: the text, its length shifted left to leave the low bit clear.
-  const lengthAt = length;
-  writeString(text);
-  view.setUint32(lengthAt, view.getUint32(lengthAt, true) * 2, true);
-}
 
-function writeValue(value) {
-  switch (typeof value) {
-    case 'string':
-      writeU8(TAG_STRING);
-      writeString(value);
+  pairs(pairs) {
+    if (pairs === null) {
+      this.u32(0);
       return;
-    case 'boolean':
-      writeU8(TAG_BOOL);
-      writeU8(value ? 1 : 0);
-      return;
-    case 'number':
-      // Whole numbers a double holds exactly become ints, as the Rust API's i64 would be.
-      writeU8(Number.isSafeInteger(value) ? TAG_INT : TAG_DOUBLE);
-      writeF64(value);
-      return;
-    default:
-      writeU8(TAG_ARRAY);
-      writeU32(value.length);
-      for (const item of value) writeValue(item);
-  }
-}
-
-function writePairs(pairs) {
-  if (pairs === null) {
-    writeU32(0);
-    return;
-  }
-  writeU32(pairs.length / 2);
-  for (let i = 0; i < pairs.length; i += 2) {
-    writeSymbol(pairs[i]);
-    writeValue(pairs[i + 1]);
+    }
+    this.u32(pairs.length / 2);
+    for (let i = 0; i < pairs.length; i += 2) {
+      this.symbol(pairs[i]);
+      this.value(pairs[i + 1]);
+    }
   }
 }
 
@@ -659,57 +666,58 @@ export class Span {
   }
 
   _write(collector, endMs) {
-    const lengthAt = beginRecord(collector);
-    writeU8(this._kind);
-    writeU8(this._flags);
-    writeU8(this._parentState);
-    writeU8(this._status);
-    writeIdWord(this._t0);
-    writeIdWord(this._t1);
-    writeIdWord(this._t2);
-    writeIdWord(this._t3);
-    writeIdWord(this._s0);
-    writeIdWord(this._s1);
+    const w = collector._writer;
+    const lengthAt = w.begin(collector._pending);
+    w.u8(this._kind);
+    w.u8(this._flags);
+    w.u8(this._parentState);
+    w.u8(this._status);
+    w.idWord(this._t0);
+    w.idWord(this._t1);
+    w.idWord(this._t2);
+    w.idWord(this._t3);
+    w.idWord(this._s0);
+    w.idWord(this._s1);
     if (this._parentState !== NO_PARENT) {
-      writeIdWord(this._p0);
-      writeIdWord(this._p1);
+      w.idWord(this._p0);
+      w.idWord(this._p1);
     }
-    writeString(this._traceState);
-    writeF64(this._start);
-    writeF64(endMs);
-    writeSymbol(this._name);
-    if (this._status === STATUS_ERROR) writeString(this._message);
-    writePairs(this._attributes);
-    writeU32(this._refused);
+    w.string(this._traceState);
+    w.f64(this._start);
+    w.f64(endMs);
+    w.symbol(this._name);
+    if (this._status === STATUS_ERROR) w.string(this._message);
+    w.pairs(this._attributes);
+    w.u32(this._refused);
     const events = this._events;
     if (events === null) {
-      writeU32(0);
+      w.u32(0);
     } else {
-      writeU32(events.length);
+      w.u32(events.length);
       for (const event of events) {
-        writeSymbol(event.name);
-        writeF64(event.time);
-        writePairs(event.pairs);
+        w.symbol(event.name);
+        w.f64(event.time);
+        w.pairs(event.pairs);
       }
     }
     const links = this._links;
     if (links === null) {
-      writeU32(0);
+      w.u32(0);
     } else {
-      writeU32(links.length);
+      w.u32(links.length);
       for (const { context, pairs } of links) {
-        writeIdWord(context.t0);
-        writeIdWord(context.t1);
-        writeIdWord(context.t2);
-        writeIdWord(context.t3);
-        writeIdWord(context.s0);
-        writeIdWord(context.s1);
-        writeU8(context.flags);
-        writeString(context.traceState);
-        writePairs(pairs);
+        w.idWord(context.t0);
+        w.idWord(context.t1);
+        w.idWord(context.t2);
+        w.idWord(context.t3);
+        w.idWord(context.s0);
+        w.idWord(context.s1);
+        w.u8(context.flags);
+        w.string(context.traceState);
+        w.pairs(pairs);
       }
     }
-    finishRecord(collector, lengthAt);
+    collector._pending = w.finish(lengthAt);
   }
 }
 
@@ -735,7 +743,7 @@ export class Collector {
   constructor(core, intake, memory, options) {
     this._core = core;
     this._intake = intake;
-    this._memory = memory;
+    this._writer = new RecordWriter(intake, memory);
     // Bytes of records appended and not yet collected.
     this._pending = 0;
     // Spans the buffer takes before a record is collected at once (to count a refusal
@@ -777,11 +785,11 @@ export class Collector {
   // The resource's `[key, value, …]` pairs, as an attributes block in the scratch buffer.
   _writeResource(pairs) {
     if (pairs.length === 0) return;
-    beginRecord(this);
-    length = 0;
-    writePairs(pairs);
-    this._intake.setResource(length);
-    length = 0;
+    const writer = this._writer;
+    writer.begin(0);
+    writer.length = 0;
+    writer.pairs(pairs);
+    this._intake.setResource(writer.length);
   }
 
   /**
@@ -953,7 +961,6 @@ export class Collector {
     if (this._freed) return;
     try {
       this._drain();
-      if (intake === this._intake) intake = null;
       this._freed = true;
       this._exporter.release();
       this._core.free();

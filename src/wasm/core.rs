@@ -26,7 +26,10 @@ use crate::export::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
-use crate::js_boundary::{setting_index, NETWORK_ERROR, STATS, TIMED_OUT};
+use crate::js_boundary::{
+    stats_in_order, NETWORK_ERROR, SETTING_BATCH_SIZE, SETTING_BATCH_TIMEOUT_MS,
+    SETTING_EXPORT_TIMEOUT_MS, SETTING_GZIP, SETTING_JSON, SETTING_MAX_QUEUE_SIZE, TIMED_OUT,
+};
 use crate::model::{Key, Resource, Scope, SpanLimits, Value};
 use crate::observe::stats::{DropReason, Stats, StatsCounters};
 
@@ -97,35 +100,30 @@ impl CoreState {
     /// [`Config`]. (Not built through a `Config`: that would bring its defaults, builders
     /// and drop code into the package for nothing.)
     pub(crate) fn for_javascript(settings: &[f64]) -> CoreState {
-        let setting = |name: &str| {
-            settings
-                .get(setting_index(name))
-                .copied()
-                .unwrap_or_default()
-        };
+        let setting = |index: usize| settings.get(index).copied().unwrap_or_default();
         // A float-to-integer `as` saturates, and NaN becomes 0; `js/api.js` sends positive
         // whole numbers, and a batch never exceeds the queue.
-        let max_queue_size = (setting("maxQueueSize") as usize).max(1);
+        let max_queue_size = (setting(SETTING_MAX_QUEUE_SIZE) as usize).max(1);
         CoreState::with(
             BatchPolicy {
-                batch_size: (setting("batchSize") as usize).clamp(1, max_queue_size),
-                batch_timeout: Duration::from_millis(setting("batchTimeoutMs") as u64),
+                batch_size: (setting(SETTING_BATCH_SIZE) as usize).clamp(1, max_queue_size),
+                batch_timeout: Duration::from_millis(setting(SETTING_BATCH_TIMEOUT_MS) as u64),
             },
             max_queue_size,
             RequestEncoder {
-                protocol: if setting("json") == 1.0 {
+                protocol: if setting(SETTING_JSON) == 1.0 {
                     Protocol::HttpJson
                 } else {
                     Protocol::HttpProtobuf
                 },
-                gzip: (setting("gzip") == 1.0).then_some(compact_gzip as Gzip),
+                gzip: (setting(SETTING_GZIP) == 1.0).then_some(compact_gzip as Gzip),
                 resource: Resource::default(),
                 scope: Scope::default(),
                 max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             },
             RetryPolicy::default(),
             SpanLimits::default(),
-            Duration::from_millis(setting("exportTimeoutMs") as u64),
+            Duration::from_millis(setting(SETTING_EXPORT_TIMEOUT_MS) as u64),
             StatsCounters::default(),
         )
     }
@@ -439,25 +437,7 @@ impl CollectorCore {
     /// `js/api.js` names them by.
     pub fn stats(&self) -> Vec<f64> {
         let stats = self.state.stats();
-        STATS
-            .map(|name| match name {
-                "collected" => stats.collected,
-                "exported" => stats.exported,
-                "droppedBufferFull" => stats.dropped_buffer_full,
-                "droppedRetriesExhausted" => stats.dropped_retries_exhausted,
-                "droppedRejected" => stats.dropped_rejected,
-                "droppedTimedOut" => stats.dropped_timed_out,
-                "droppedTooLarge" => stats.dropped_too_large,
-                "droppedShutdown" => stats.dropped_shutdown,
-                "droppedPageUnload" => stats.dropped_page_unload,
-                "batches" => stats.batches,
-                "retries" => stats.retries,
-                "bytesSent" => stats.bytes_sent,
-                "buffered" => stats.buffered,
-                "sampledOut" => stats.sampled_out,
-                _ => 0,
-            } as f64)
-            .to_vec()
+        stats_in_order(&stats).map(|count| count as f64).to_vec()
     }
 }
 

@@ -85,10 +85,11 @@ test('the package has one entry per platform, types, a README for JavaScript and
 });
 
 // What a page downloads from the package, gzip -9 each file: the .wasm, the module (the
-// generated glue bundled with src/wasm/js/*.js) and the entry. The budget is a few hundred
-// bytes above what the package weighs now, so it cannot creep back up unnoticed; raise it
-// only for a feature worth its bytes, and say so in the commit.
-const SIZE_BUDGET_GZIP = 41_200;
+// generated glue bundled with src/wasm/js/exporter.js and src/js_api/api.js) and the
+// entry. The budget is a few hundred bytes above what the package weighs now, so it cannot
+// creep back up unnoticed; raise it only for a feature worth its bytes, and say so in the
+// commit.
+const SIZE_BUDGET_GZIP = 42_600;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 
 test('the package a page downloads stays within its size budget', async () => {
