@@ -115,7 +115,7 @@ pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 14] {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::config::{Config, FRAMING_HEADERS, MAX_QUEUE_SIZE_LIMIT};
+    use crate::config::{Config, FRAMING_HEADERS, HEADER_NAME_SYMBOLS, MAX_QUEUE_SIZE_LIMIT};
 
     const API: (&str, &str) = ("api.js", include_str!("js_api/api.js"));
     const EXPORTER: (&str, &str) = ("exporter.js", include_str!("wasm/js/exporter.js"));
@@ -280,5 +280,13 @@ mod tests {
             millis(config.shutdown_timeout())
         );
         assert_eq!(js_strings(API, "FRAMING_HEADERS"), FRAMING_HEADERS);
+        // The header-name rule: letters, digits and the same symbols (`-` escaped in the
+        // JavaScript character class).
+        let symbols = String::from_utf8_lossy(HEADER_NAME_SYMBOLS).replace('-', "\\-");
+        assert_eq!(
+            js_const(API, "HEADER_NAME"),
+            format!("/^[A-Za-z0-9{symbols}]+$/"),
+            "the header-name rule"
+        );
     }
 }

@@ -132,3 +132,23 @@ proptest! {
         prop_assert_eq!(context.to_traceparent(), header);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A caller's `tracestate` is outside text: whatever it holds, reading it never panics,
+    /// and what is kept is valid (it reads back unchanged) and within the W3C bounds.
+    #[test]
+    fn tracestate_normalizing_never_panics_and_keeps_only_valid_state(
+        header in prop_oneof![
+            "\\PC{0,80}",
+            "([a-z0-9_*/@-]{1,10}=[ -~]{0,12},?[ \t]{0,2}){0,40}",
+        ],
+    ) {
+        if let Some(kept) = otlp_collector::normalize_trace_state(&header) {
+            let again = otlp_collector::normalize_trace_state(&kept);
+            prop_assert_eq!(again.as_deref(), Some(kept.as_str()));
+            prop_assert!(kept.split(',').count() <= otlp_collector::MAX_TRACE_STATE_MEMBERS);
+        }
+    }
+}

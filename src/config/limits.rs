@@ -14,6 +14,9 @@ pub(crate) const DEFAULT_MAX_REQUEST_BYTES: usize = 4 << 20;
 /// The most requests in flight per destination.
 pub const MAX_CONCURRENT_EXPORTS_LIMIT: usize = 256;
 
+/// The symbols an HTTP header name may hold beside letters and digits (RFC 9110 `tchar`).
+pub(crate) const HEADER_NAME_SYMBOLS: &[u8] = b"!#$%&'*+-.^_`|~";
+
 /// Headers that frame the request itself; the exporter sets them, and a user value would
 /// make the body unreadable or desynchronise the connection.
 pub(crate) const FRAMING_HEADERS: [&str; 8] = [

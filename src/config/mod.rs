@@ -38,7 +38,7 @@ pub use env::ConfigSource;
 pub use error::ConfigError;
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
 pub(crate) use export_settings::ExportSettings;
-pub(crate) use limits::{DEFAULT_MAX_REQUEST_BYTES, FRAMING_HEADERS};
+pub(crate) use limits::{DEFAULT_MAX_REQUEST_BYTES, FRAMING_HEADERS, HEADER_NAME_SYMBOLS};
 pub use limits::{MAX_CONCURRENT_EXPORTS_LIMIT, MAX_QUEUE_SIZE_LIMIT, MAX_REQUEST_BYTES_LIMIT};
 use validate::check_header;
 

@@ -2,8 +2,8 @@
 
 use super::endpoint;
 use super::{
-    Config, ConfigError, FRAMING_HEADERS, MAX_CONCURRENT_EXPORTS_LIMIT, MAX_QUEUE_SIZE_LIMIT,
-    MAX_REQUEST_BYTES_LIMIT,
+    Config, ConfigError, FRAMING_HEADERS, HEADER_NAME_SYMBOLS, MAX_CONCURRENT_EXPORTS_LIMIT,
+    MAX_QUEUE_SIZE_LIMIT, MAX_REQUEST_BYTES_LIMIT,
 };
 
 impl Config {
@@ -81,7 +81,7 @@ pub(super) fn check_header(name: &str, value: &str) -> Result<(), ConfigError> {
         reason,
     };
     // Bytes, not chars: `str::contains(char)` brings a text search into the browser build.
-    let is_token_byte = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
+    let is_token_byte = |b: &u8| b.is_ascii_alphanumeric() || HEADER_NAME_SYMBOLS.contains(b);
     if name.is_empty() || !name.as_bytes().iter().all(is_token_byte) {
         return Err(invalid(
             "names may hold only letters, digits and !#$%&'*+-.^_`|~",

@@ -127,3 +127,30 @@ mod tests {
         }
     }
 }
+
+/// The cases `tests/vectors/traceparent.json` holds, which the JavaScript package's test
+/// reads too. (Read with serde_json, a native dev-dependency.)
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod vectors {
+    use super::*;
+
+    #[test]
+    fn the_shared_vectors_hold() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/vectors/traceparent.json")).unwrap();
+        let cases = vectors["cases"].as_array().unwrap();
+        assert!(cases.len() >= 20);
+        for case in cases {
+            let input = case["input"].as_str().unwrap();
+            let flags = case["flags"].as_u64().map(|flags| flags as u8);
+            assert_eq!(
+                SpanContext::from_traceparent(input)
+                    .ok()
+                    .map(|context| context.trace_flags),
+                flags,
+                "{}",
+                case["why"]
+            );
+        }
+    }
+}

@@ -296,6 +296,8 @@ test('hooks, sampling and instrumentation options refuse hostile input without t
   const target = `${receiver.url}/received`;
   const stop = instrumentFetch(collector, {
     propagateTo: 'everything', ignoreUrls: 5, redactUrl: () => { throw new Error('redact broke'); },
+    // Rules of every wrong kind: none matches, none throws.
+    propagateExcept: [null, 42, 'http://[not a url', {}, Symbol('s'), () => true, /unused/],
   });
   try {
     assert.equal((await fetch(target)).status, 200);

@@ -158,7 +158,7 @@ test('6: one throwing onSpanStart hook does not keep the others from the span', 
   collector.free();
 });
 
-test('7 and 26: tracestate and ratio sampling decide as the shared vectors say (the Rust tests and the Collector read the same files)', async () => {
+test('7, 23 and 26: tracestate, traceparent and ratio sampling decide as the shared vectors say (the Rust tests and the Collector read the same files)', async () => {
   const traceStates = JSON.parse(await readFile(path.join(repoRoot, 'tests/vectors/tracestate.json'), 'utf8'));
   const collector = new Collector({ endpoint: endpoint() });
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -166,6 +166,13 @@ test('7 and 26: tracestate and ratio sampling decide as the shared vectors say (
     const input = vector.input ?? Array.from({ length: vector.members }, (_, i) => `k${i}=v`).join(',');
     const span = collector.startSpan('child', { parent: { traceparent, tracestate: input } });
     assert.equal(span.tracestate(), vector.output ?? '', vector.why);
+  }
+  // The traceparent cases Rust's src/model/context.rs reads too.
+  const traceparents = JSON.parse(await readFile(path.join(repoRoot, 'tests/vectors/traceparent.json'), 'utf8'));
+  for (const vector of traceparents.cases) {
+    const context = collector.startSpan('child', { parent: vector.input }).spanContext();
+    const continued = context.traceId === '4bf92f3577b34da6a3ce929d0e0e4736';
+    assert.equal(continued ? context.traceFlags : null, vector.flags, vector.why);
   }
   collector.free();
 
