@@ -1,10 +1,11 @@
 //! Every number and name that crosses between Rust and the npm package's JavaScript, in one
 //! table. The browser core (`src/wasm/`) and the record reader use these constants; the
-//! JavaScript (`src/js_api/api.js`, `src/wasm/js/exporter.js`) writes the same values as
+//! JavaScript (`npm/src/boundary.js`, `src/wasm/js/exporter.js`) writes the same values as
 //! `const`s of the same names, and the test below reads those sources and fails when one
-//! differs — so a change made on one side only cannot pass the test command. The defaults
-//! and header rules both languages carry are checked the same way; the rules that are
-//! algorithms (tracestate, ratio sampling) share case files in `tests/vectors/` instead.
+//! differs — so a change made on one side only cannot pass the test command. The names the
+//! constructor passes (settings in, handles out), the defaults and header rules both
+//! languages carry are checked the same way; the rules that are algorithms (traceparent,
+//! tracestate, ratio sampling) share case files in `tests/vectors/` instead.
 
 // Natively only the test reads most of these.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -15,7 +16,7 @@ pub(crate) const NETWORK_ERROR: i32 = -1;
 /// passed.
 pub(crate) const TIMED_OUT: i32 = -2;
 
-/// Bits `drain` returns for what it refused, which `api.js` turns into reports: the buffer
+/// Bits `drain` returns for what it refused, which `npm/src/collector.js` turns into reports: the buffer
 /// was full…
 pub(crate) const REFUSED_BUFFER_FULL: u32 = 1;
 /// …the collector had shut down…
@@ -23,7 +24,7 @@ pub(crate) const REFUSED_SHUT_DOWN: u32 = 2;
 /// …a record could not be read (a mismatch between the writer and the reader).
 pub(crate) const REFUSED_BAD_RECORD: u32 = 4;
 
-/// Value tags of a span record (`span_record.rs` reads what `api.js` writes).
+/// Value tags of a span record (`span_record.rs` reads what `npm/src/record-writer.js` writes).
 pub(crate) const TAG_STRING: u8 = 0;
 /// A bool, one byte.
 pub(crate) const TAG_BOOL: u8 = 1;
@@ -48,7 +49,7 @@ pub(crate) const STATUS_OK: u8 = 1;
 /// Status error, followed by its message.
 pub(crate) const STATUS_ERROR: u8 = 2;
 
-/// The counters `CollectorCore::stats` returns, in this order (`api.js` names them so).
+/// The counters `CollectorCore::stats` returns, in this order (`npm/src/boundary.js` names them so).
 #[allow(dead_code)] // names for the test; the code uses `stats_in_order`
 pub(crate) const STATS: [&str; 14] = [
     "collected",
@@ -67,8 +68,9 @@ pub(crate) const STATS: [&str; 14] = [
     "sampledOut",
 ];
 
-/// The settings `readOptions` hands the core, in this order.
-#[allow(dead_code)] // names for the test; the code uses the `SETTING_*` numbers
+/// The core's settings, as `readOptions` names them in its snapshot's `core` and
+/// `openCollector` (`js_api/open.rs`) reads them.
+#[allow(dead_code)] // names for the test; open.rs spells them in its getters
 pub(crate) const SETTINGS: [&str; 6] = [
     "maxQueueSize",
     "batchSize",
@@ -78,19 +80,10 @@ pub(crate) const SETTINGS: [&str; 6] = [
     "gzip",
 ];
 
-/// Where each setting is in [`SETTINGS`] (numbers, not name lookups: the module stays
-/// small; the test holds them to the names).
-pub(crate) const SETTING_MAX_QUEUE_SIZE: usize = 0;
-/// `batchSize`.
-pub(crate) const SETTING_BATCH_SIZE: usize = 1;
-/// `batchTimeoutMs`.
-pub(crate) const SETTING_BATCH_TIMEOUT_MS: usize = 2;
-/// `exportTimeoutMs`.
-pub(crate) const SETTING_EXPORT_TIMEOUT_MS: usize = 3;
-/// `json`: 1 for OTLP/JSON, 0 for protobuf.
-pub(crate) const SETTING_JSON: usize = 4;
-/// `gzip`: 1 to compress.
-pub(crate) const SETTING_GZIP: usize = 5;
+/// The handles `openCollector` returns, in this order: the core `exporter.js` drives, the
+/// intake records are written to, and the memory they are written in.
+#[allow(dead_code)] // names for the test; open.rs returns them in this order
+pub(crate) const OPENED: [&str; 3] = ["core", "intake", "memory"];
 
 /// `stats`'s counters in the order of [`STATS`].
 pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 14] {
@@ -117,7 +110,10 @@ mod tests {
     use super::*;
     use crate::config::{Config, FRAMING_HEADERS, HEADER_NAME_SYMBOLS, MAX_QUEUE_SIZE_LIMIT};
 
-    const API: (&str, &str) = ("api.js", include_str!("js_api/api.js"));
+    const BOUNDARY: (&str, &str) = ("boundary.js", include_str!("../npm/src/boundary.js"));
+    const OPTIONS: (&str, &str) = ("options.js", include_str!("../npm/src/options.js"));
+    const COLLECTOR: (&str, &str) = ("collector.js", include_str!("../npm/src/collector.js"));
+    const OPEN_RS: &str = include_str!("js_api/open.rs");
     const EXPORTER: (&str, &str) = ("exporter.js", include_str!("wasm/js/exporter.js"));
 
     /// The text after `const NAME =` up to its `;`, in `source`.
@@ -155,6 +151,21 @@ mod tests {
             .collect()
     }
 
+    /// The names of the first `{ a, b, … }` or `[a, b, …]` (shorthand properties or a
+    /// destructuring) that `marker` opens in a JavaScript source, in order.
+    fn js_names_after((file, source): (&str, &str), marker: &str) -> Vec<String> {
+        let at = source
+            .find(marker)
+            .unwrap_or_else(|| panic!("{file} has no `{marker}`"));
+        let open = at + marker.len();
+        let close = source[open..].find(['}', ']']).unwrap() + open;
+        source[open..close]
+            .split(',')
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
     /// `key: value` of a JavaScript object constant (values as written).
     fn js_field<'a>(file: (&str, &'a str), object: &str, key: &str) -> &'a str {
         let text = js_const(file, object);
@@ -172,21 +183,21 @@ mod tests {
         let numbers: [((&str, &str), &str, i64); 17] = [
             (EXPORTER, "NETWORK_ERROR", NETWORK_ERROR.into()),
             (EXPORTER, "TIMED_OUT", TIMED_OUT.into()),
-            (API, "REFUSED_BUFFER_FULL", REFUSED_BUFFER_FULL.into()),
-            (API, "REFUSED_SHUT_DOWN", REFUSED_SHUT_DOWN.into()),
-            (API, "REFUSED_BAD_RECORD", REFUSED_BAD_RECORD.into()),
-            (API, "TAG_STRING", TAG_STRING.into()),
-            (API, "TAG_BOOL", TAG_BOOL.into()),
-            (API, "TAG_INT", TAG_INT.into()),
-            (API, "TAG_DOUBLE", TAG_DOUBLE.into()),
-            (API, "TAG_ARRAY", TAG_ARRAY.into()),
-            (API, "NO_PARENT", NO_PARENT.into()),
-            (API, "LOCAL_PARENT", LOCAL_PARENT.into()),
-            (API, "REMOTE_PARENT", REMOTE_PARENT.into()),
-            (API, "STATUS_UNSET", STATUS_UNSET.into()),
-            (API, "STATUS_OK", STATUS_OK.into()),
-            (API, "STATUS_ERROR", STATUS_ERROR.into()),
-            (API, "MAX_QUEUE_SIZE_LIMIT", MAX_QUEUE_SIZE_LIMIT as i64),
+            (BOUNDARY, "REFUSED_BUFFER_FULL", REFUSED_BUFFER_FULL.into()),
+            (BOUNDARY, "REFUSED_SHUT_DOWN", REFUSED_SHUT_DOWN.into()),
+            (BOUNDARY, "REFUSED_BAD_RECORD", REFUSED_BAD_RECORD.into()),
+            (BOUNDARY, "TAG_STRING", TAG_STRING.into()),
+            (BOUNDARY, "TAG_BOOL", TAG_BOOL.into()),
+            (BOUNDARY, "TAG_INT", TAG_INT.into()),
+            (BOUNDARY, "TAG_DOUBLE", TAG_DOUBLE.into()),
+            (BOUNDARY, "TAG_ARRAY", TAG_ARRAY.into()),
+            (BOUNDARY, "NO_PARENT", NO_PARENT.into()),
+            (BOUNDARY, "LOCAL_PARENT", LOCAL_PARENT.into()),
+            (BOUNDARY, "REMOTE_PARENT", REMOTE_PARENT.into()),
+            (BOUNDARY, "STATUS_UNSET", STATUS_UNSET.into()),
+            (BOUNDARY, "STATUS_OK", STATUS_OK.into()),
+            (BOUNDARY, "STATUS_ERROR", STATUS_ERROR.into()),
+            (OPTIONS, "MAX_QUEUE_SIZE_LIMIT", MAX_QUEUE_SIZE_LIMIT as i64),
         ];
         let drifted: Vec<String> = numbers
             .iter()
@@ -200,26 +211,37 @@ mod tests {
             })
             .collect();
         assert!(drifted.is_empty(), "{}", drifted.join("\n"));
-        assert_eq!(js_strings(API, "STATS"), STATS, "the order of the stats");
         assert_eq!(
-            js_strings(API, "SETTINGS"),
+            js_strings(BOUNDARY, "STATS"),
+            STATS,
+            "the order of the stats"
+        );
+        // The names the constructor passes: the settings `readOptions` puts in `core` and
+        // the getters `openCollector` reads them with; the handles it returns.
+        assert_eq!(
+            js_names_after(OPTIONS, "core: {"),
             SETTINGS,
-            "the order of the settings"
+            "the settings readOptions hands openCollector"
+        );
+        let getters = OPEN_RS.matches("this: &CoreSettings").count();
+        assert_eq!(getters, SETTINGS.len(), "open.rs reads every setting");
+        for name in SETTINGS {
+            let getter = format!("js_name = {name})]");
+            let plain = format!("fn {name}(this: &CoreSettings)");
+            assert!(
+                OPEN_RS.contains(&getter) || OPEN_RS.contains(&plain),
+                "open.rs reads no setting {name}"
+            );
+        }
+        assert_eq!(
+            js_names_after(COLLECTOR, "const ["),
+            OPENED,
+            "the handles openCollector returns"
         );
     }
 
     #[test]
-    fn the_rust_orders_are_the_named_ones() {
-        for (index, name) in [
-            (SETTING_MAX_QUEUE_SIZE, "maxQueueSize"),
-            (SETTING_BATCH_SIZE, "batchSize"),
-            (SETTING_BATCH_TIMEOUT_MS, "batchTimeoutMs"),
-            (SETTING_EXPORT_TIMEOUT_MS, "exportTimeoutMs"),
-            (SETTING_JSON, "json"),
-            (SETTING_GZIP, "gzip"),
-        ] {
-            assert_eq!(SETTINGS[index], name);
-        }
+    fn the_rust_stats_order_is_the_named_one() {
         // Every counter a different value: each must land under its own name.
         let stats = crate::Stats {
             collected: 1,
@@ -269,22 +291,22 @@ mod tests {
             ("batchTimeoutMs", millis(config.batch_timeout())),
             ("exportTimeoutMs", millis(config.export_timeout())),
         ] {
-            assert_eq!(js_field(API, "DEFAULTS", key), rust, "default {key}");
+            assert_eq!(js_field(OPTIONS, "DEFAULTS", key), rust, "default {key}");
         }
         assert_eq!(
-            js_number(API, "FLUSH_TIMEOUT_MS").to_string(),
+            js_number(OPTIONS, "FLUSH_TIMEOUT_MS").to_string(),
             millis(config.flush_timeout())
         );
         assert_eq!(
-            js_number(API, "SHUTDOWN_TIMEOUT_MS").to_string(),
+            js_number(OPTIONS, "SHUTDOWN_TIMEOUT_MS").to_string(),
             millis(config.shutdown_timeout())
         );
-        assert_eq!(js_strings(API, "FRAMING_HEADERS"), FRAMING_HEADERS);
+        assert_eq!(js_strings(OPTIONS, "FRAMING_HEADERS"), FRAMING_HEADERS);
         // The header-name rule: letters, digits and the same symbols (`-` escaped in the
         // JavaScript character class).
         let symbols = String::from_utf8_lossy(HEADER_NAME_SYMBOLS).replace('-', "\\-");
         assert_eq!(
-            js_const(API, "HEADER_NAME"),
+            js_const(OPTIONS, "HEADER_NAME"),
             format!("/^[A-Za-z0-9{symbols}]+$/"),
             "the header-name rule"
         );

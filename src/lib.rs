@@ -123,8 +123,6 @@ pub use config::{
 pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};
 pub use export::retry::RetryPolicy;
-#[cfg(target_arch = "wasm32")]
-pub use js_api::{JsCollector, JsSpan};
 #[cfg(feature = "tracing")]
 pub use layer::{OtlpLayer, OtlpSpanExt};
 pub use model::{

@@ -15,8 +15,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::Config;
-use crate::model::{now_unix_nanos, Span, SpanContext, TraceId, SAMPLED_FLAG};
+use crate::model::{now_unix_nanos, Span, SpanContext, SpanLimits, TraceId, SAMPLED_FLAG};
 
 /// OpenTelemetry's built-in samplers (`OTEL_TRACES_SAMPLER`). The default,
 /// `ParentBasedAlwaysOn`, keeps every trace that starts here and follows a parent's decision.
@@ -69,18 +68,19 @@ impl Sampler {
     }
 }
 
-impl Config {
-    /// Starts a span with this configuration's span limits, as a child of `parent` (local
-    /// or remote) or a new trace, sampled by its sampler: an unsampled span records
-    /// nothing and is never exported.
+impl Sampler {
+    /// Starts a span with `limits`, as a child of `parent` (local or remote) or a new
+    /// trace, sampled by this sampler: an unsampled span records nothing and is never
+    /// exported.
     pub(crate) fn start_span(
         &self,
+        limits: SpanLimits,
         parent: Option<&SpanContext>,
         name: impl Into<Cow<'static, str>>,
     ) -> Span {
         let trace_id = parent.map_or_else(TraceId::random, |parent| parent.trace_id);
         let flags = parent.map_or(SAMPLED_FLAG, |parent| parent.trace_flags);
-        let span = if self.sampler.should_sample(parent, trace_id) {
+        let span = if self.should_sample(parent, trace_id) {
             Span::starting(
                 trace_id,
                 parent,
@@ -91,7 +91,7 @@ impl Config {
         } else {
             Span::starting(trace_id, parent, flags & !SAMPLED_FLAG, name, 0)
         };
-        span.with_limits(self.span_limits)
+        span.with_limits(limits)
     }
 }
 

@@ -1,5 +1,5 @@
 # Installs, idempotently, what the browser build and tests need. Sourced by
-# tests/run_all.sh and www/build.sh; every step is skipped when already in place.
+# tests/run_all.sh and npm/build.sh; every step is skipped when already in place.
 #   - the wasm32-unknown-unknown target
 #   - wasm-pack 0.15.1
 #   - wasm-bindgen-cli of exactly the wasm-bindgen version in Cargo.lock

@@ -90,14 +90,14 @@ WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver "$(
 check_ran "$chrome_log" Chromium browser browser_lifecycle browser_tracing
 rm -f "$node_log" "$chrome_log"
 
-step "the npm package (www/build.sh): one tarball for browsers, bundlers and Node; its size"
+step "the npm package (npm/build.sh): one tarball for browsers, bundlers and Node; its size"
 package_output="$(mktemp)"
 # The build's progress (stderr) is shown as it goes; its report (stdout) ends with the path.
-bash www/build.sh 2>&1 > "$package_output" | tee -a "$log"
+bash npm/build.sh 2>&1 > "$package_output" | tee -a "$log"
 tee -a "$log" < "$package_output"
 export OTLP_PKG_TARBALL="$(tail -n 1 "$package_output")"
 rm -f "$package_output"
-[ -f "$OTLP_PKG_TARBALL" ] || { echo "www/build.sh did not print the tarball's path"; exit 1; }
+[ -f "$OTLP_PKG_TARBALL" ] || { echo "npm/build.sh did not print the tarball's path"; exit 1; }
 
 step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel and OpenTelemetry Collector interop (Node, and Chromium across origins), the automatic instrumentations (fetch, XHR, errors, page load, web vitals, interactions, sessions), and the www/ demo"
 (cd tests/e2e && npm ci --no-audit --no-fund)

@@ -1,9 +1,11 @@
-//! The npm package's WebAssembly module: otlp-collector's JavaScript API (`Collector`,
-//! `Span`), linked here as a `cdylib` so the crate itself is an ordinary library for native
-//! users. `www/build.sh` builds it with wasm-pack.
+//! The npm package's WebAssembly module: otlp-collector linked as a `cdylib` (the crate
+//! itself stays an ordinary library for native users), exporting what the package's
+//! JavaScript (`npm/src/`) calls — `openCollector`, the intake and the core. `npm/build.sh`
+//! builds it with wasm-pack.
 
+// Linked for its `#[wasm_bindgen]` exports, which nothing here names.
 #[cfg(target_arch = "wasm32")]
-pub use otlp_collector::{JsCollector, JsSpan};
+use otlp_collector as _;
 
 /// Talc instead of the standard library's dlmalloc: a fraction of its size in the module,
 /// and faster at the many small allocations span records make.

@@ -182,3 +182,29 @@ mod tests {
         assert_eq!(days_from_civil(2026, 11, 24), 20_781);
     }
 }
+
+/// The cases `tests/vectors/retry_after.json` holds, which the browser exporter's test reads
+/// too. (Read with serde_json, a native dev-dependency.)
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod vectors {
+    use super::*;
+
+    #[test]
+    fn the_shared_vectors_hold() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/vectors/retry_after.json")).unwrap();
+        let now_nanos = vectors["nowMs"].as_u64().unwrap() * 1_000_000;
+        let cases = vectors["cases"].as_array().unwrap();
+        assert!(cases.len() >= 15);
+        for case in cases {
+            let header = case["header"].as_str().unwrap();
+            let expected = case["waitMs"].as_u64().map(Duration::from_millis);
+            assert_eq!(
+                parse_retry_after(header, now_nanos),
+                expected,
+                "{header:?}: {}",
+                case["why"]
+            );
+        }
+    }
+}

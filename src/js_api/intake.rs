@@ -1,6 +1,6 @@
-//! Where the JavaScript API's spans enter the core: the scratch buffer `api.js` appends
-//! span records to, the symbol table of the names it sends once, and `drain`, which reads
-//! the records into spans for the core's pipeline. The core itself (`src/wasm/`) knows
+//! Where the JavaScript API's spans enter the core: the scratch buffer the record writer
+//! (`npm/src/record-writer.js`) appends span records to, the symbol table of the names it
+//! sends once, and `drain`, which reads the records into spans for the core's pipeline. The core itself (`src/wasm/`) knows
 //! nothing of records.
 
 use std::cell::RefCell;
@@ -17,11 +17,11 @@ use crate::platform::CoreState;
 /// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
 
-/// The records `api.js` writes, on their way into a core. Only `api.js` calls it.
+/// The records the JavaScript API writes, on their way into a core. Only `npm/src/` calls it.
 #[wasm_bindgen(skip_typescript)]
 pub struct Intake {
     core: Rc<CoreState>,
-    /// Where `api.js` appends span records until [`Intake::drain`].
+    /// Where the record writer appends span records until [`Intake::drain`].
     scratch: RefCell<Vec<u8>>,
 }
 
@@ -65,7 +65,7 @@ impl Intake {
     }
 
     /// Collects the spans recorded in the first `length` scratch bytes; every refused span
-    /// is counted as dropped. Returns what was refused, as bits `js/api.js` turns into
+    /// is counted as dropped. Returns what was refused, as bits `npm/src/collector.js` turns into
     /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
     pub fn drain(&self, length: usize) -> u32 {
         let state = &self.core;

@@ -1,16 +1,11 @@
-//! The npm package's JavaScript API, on top of the browser backend as `layer/` sits on
-//! `Collector`: the JavaScript `Collector` and `Span` (`api.js`: spans recorded in
-//! JavaScript), bound for Rust callers and tests (`binding.rs`), and what only this API
-//! needs in Rust — the intake of the span records `api.js` writes (`intake.rs`), their
-//! reader (`span_record.rs`) and the symbol table of names sent once (`symbols.rs`). The
-//! backend (`src/wasm/`) never imports from here.
-//!
-//! `api.js` lives in the crate (not under `npm/`) because the binding imports it: a crate
-//! built for wasm32 from crates.io must carry it.
+//! The npm package's JavaScript API on the Rust side, on top of the browser backend as
+//! `layer/` sits on `Collector`: `openCollector` makes a collector's core from the options
+//! JavaScript checked (`open.rs`), and the intake takes the span records JavaScript writes
+//! (`intake.rs`), read by `span_record.rs`, with names sent once (`symbols.rs`). The
+//! JavaScript itself (`Collector`, `Span`, the record writer, options, reporter) is in
+//! `npm/src/`; the backend (`src/wasm/`) never imports from here.
 
-mod binding;
 mod intake;
+mod open;
 mod span_record;
 mod symbols;
-
-pub use binding::{JsCollector, JsSpan};

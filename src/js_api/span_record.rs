@@ -1,4 +1,4 @@
-//! Reads the byte record `js/api.js` writes when a JavaScript span ends, into a [`Span`].
+//! Reads the byte record `npm/src/record-writer.js` writes when a JavaScript span ends, into a [`Span`].
 //!
 //! The JavaScript API records an open span in JavaScript; `end()` appends this record to a
 //! scratch buffer that Rust drains a few spans at a time. Each record is a u32 byte count
@@ -32,7 +32,7 @@ use crate::model::{
     Value,
 };
 
-/// Why a record could not be read: a mismatch between `js/api.js` and this reader, never
+/// Why a record could not be read: a mismatch between `npm/src/record-writer.js` and this reader, never
 /// something a user's input can cause.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RecordError {
@@ -160,7 +160,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
     Ok(span.end_at(end))
 }
 
-/// Reads an attributes block alone (the resource's, from `js/api.js`).
+/// Reads an attributes block alone (the resource's, from `npm/src/record-writer.js`).
 pub(crate) fn read_attributes(
     record: &[u8],
 ) -> Result<Vec<(Cow<'static, str>, Value)>, RecordError> {

@@ -5,7 +5,7 @@
 //! would cost an allocation and a UTF-8 check per span, and a free when the span is sent;
 //! an interned one is a `&'static str` that costs neither. The table lives as long as the
 //! module and only grows, so it is bounded: the first [`MAX_SYMBOLS`] texts of up to 64
-//! UTF-16 units (`js/api.js` asks for no others) are interned, anything else travels as
+//! UTF-16 units (`npm/src/record-writer.js` asks for no others) are interned, anything else travels as
 //! text in each record.
 
 use std::cell::RefCell;
@@ -21,7 +21,7 @@ thread_local! {
 }
 
 /// The number `text` is known by from now on, or `None` when the table is full (or the
-/// text longer than `js/api.js` sends). JavaScript remembers the numbers it got and asks
+/// text longer than `npm/src/record-writer.js` sends). JavaScript remembers the numbers it got and asks
 /// once per text, so the table is not searched.
 pub(crate) fn intern(text: &str) -> Option<u32> {
     if text.len() > MAX_SYMBOL_BYTES {

@@ -143,7 +143,10 @@ where
         });
         let metadata = attributes.metadata();
         let config = self.collector().config();
-        let mut span = config.start_span(parent.as_ref(), metadata.name());
+        let mut span =
+            config
+                .sampler
+                .start_span(config.span_limits, parent.as_ref(), metadata.name());
         let mut status_message = None;
         if span.is_recording() {
             let mut fields = Fields(SpanFields::new(&mut span, &mut status_message));

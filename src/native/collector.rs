@@ -101,7 +101,10 @@ impl Collector {
             .map_err(|error| StartError::ExportThread(error.to_string()))?;
         // Transports and fan-out lanes spawn their tasks on the collector's own runtime.
         let entered = runtime.enter();
-        let stats = Arc::new(StatsCounters::for_config(&config));
+        let stats = Arc::new(StatsCounters::reporting(
+            config.problem_handler.clone(),
+            &config.ignored_settings,
+        ));
         let shared = Arc::new(Shared {
             pipeline: Pipeline::new(
                 SpanBuffer::new(config.max_queue_size),
@@ -189,14 +192,18 @@ impl Collector {
 
     /// Starts a root span (a new trace) with the collector's span limits and sampler.
     pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
-        self.inner.config.start_span(None, name)
+        let config = &self.inner.config;
+        config.sampler.start_span(config.span_limits, None, name)
     }
 
     /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote
     /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
     /// sampler follows the parent's decision by default.
     pub fn start_child_of(&self, parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Span {
-        self.inner.config.start_span(Some(parent), name)
+        let config = &self.inner.config;
+        config
+            .sampler
+            .start_span(config.span_limits, Some(parent), name)
     }
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.

@@ -7,8 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::config::Config;
-use crate::observe::problems::{Problem, ProblemReporter};
+use crate::observe::problems::{Problem, ProblemHandler, ProblemReporter};
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -173,11 +172,11 @@ impl DropReason {
 }
 
 impl StatsCounters {
-    /// Counters that report failures and drops to the configuration's problem handler (and
-    /// `tracing`) as they happen, having first reported the settings it ignored.
-    pub(crate) fn for_config(config: &Config) -> Self {
-        let reporter = ProblemReporter::new(config.problem_handler.clone());
-        for message in &config.ignored_settings {
+    /// Counters that report failures and drops to the configuration's problem `handler`
+    /// (and `tracing`) as they happen, having first reported the settings it ignored.
+    pub(crate) fn reporting(handler: Option<ProblemHandler>, ignored_settings: &[String]) -> Self {
+        let reporter = ProblemReporter::new(handler);
+        for message in ignored_settings {
             reporter.report_now(Problem::SettingIgnored {
                 message: message.clone(),
             });

@@ -134,14 +134,18 @@ impl Collector {
 
     /// Starts a root span (a new trace) with the collector's span limits and sampler.
     pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
-        self.inner.config.start_span(None, name)
+        let config = &self.inner.config;
+        config.sampler.start_span(config.span_limits, None, name)
     }
 
     /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote
     /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
     /// sampler follows the parent's decision by default.
     pub fn start_child_of(&self, parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Span {
-        self.inner.config.start_span(Some(parent), name)
+        let config = &self.inner.config;
+        config
+            .sampler
+            .start_span(config.span_limits, Some(parent), name)
     }
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.

@@ -26,10 +26,7 @@ use crate::export::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
-use crate::js_boundary::{
-    stats_in_order, NETWORK_ERROR, SETTING_BATCH_SIZE, SETTING_BATCH_TIMEOUT_MS,
-    SETTING_EXPORT_TIMEOUT_MS, SETTING_GZIP, SETTING_JSON, SETTING_MAX_QUEUE_SIZE, TIMED_OUT,
-};
+use crate::js_boundary::{stats_in_order, NETWORK_ERROR, TIMED_OUT};
 use crate::model::{Key, Resource, Scope, SpanLimits, Value};
 use crate::observe::stats::{DropReason, Stats, StatsCounters};
 
@@ -50,6 +47,18 @@ const KEEPALIVE_RETRY: RetryPolicy = RetryPolicy {
 struct Job {
     export: ExportJob,
     retry: RetryPolicy,
+}
+
+/// What a JavaScript caller may choose of a core (the npm API's options); the rest is
+/// [`Config`]'s defaults.
+pub(crate) struct JsSettings {
+    pub(crate) max_queue_size: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) batch_timeout: Duration,
+    pub(crate) export_timeout: Duration,
+    /// OTLP/JSON rather than protobuf.
+    pub(crate) json: bool,
+    pub(crate) gzip: bool,
 }
 
 /// Everything the collector keeps in WebAssembly.
@@ -90,40 +99,37 @@ impl CoreState {
             config.retry,
             config.span_limits(),
             config.export_timeout,
-            StatsCounters::for_config(config),
+            StatsCounters::reporting(config.problem_handler.clone(), &config.ignored_settings),
         )
         .disabled_if(config.disabled)
     }
 
-    /// The core for the JavaScript API, from the settings `js/api.js` checked, in the order
-    /// of [`SETTINGS`](crate::js_boundary::SETTINGS); everything else takes the defaults of
-    /// [`Config`]. (Not built through a `Config`: that would bring its defaults, builders
-    /// and drop code into the package for nothing.)
-    pub(crate) fn for_javascript(settings: &[f64]) -> CoreState {
-        let setting = |index: usize| settings.get(index).copied().unwrap_or_default();
-        // A float-to-integer `as` saturates, and NaN becomes 0; `js/api.js` sends positive
-        // whole numbers, and a batch never exceeds the queue.
-        let max_queue_size = (setting(SETTING_MAX_QUEUE_SIZE) as usize).max(1);
+    /// The core for the JavaScript API, from the settings its options give; everything
+    /// else takes the defaults of [`Config`]. (Not built through a `Config`: that would
+    /// bring its defaults, builders and drop code into the package for nothing.)
+    pub(crate) fn for_javascript(settings: &JsSettings) -> CoreState {
+        // The JavaScript checked them; a batch never exceeds the queue all the same.
+        let max_queue_size = settings.max_queue_size.max(1);
         CoreState::with(
             BatchPolicy {
-                batch_size: (setting(SETTING_BATCH_SIZE) as usize).clamp(1, max_queue_size),
-                batch_timeout: Duration::from_millis(setting(SETTING_BATCH_TIMEOUT_MS) as u64),
+                batch_size: settings.batch_size.clamp(1, max_queue_size),
+                batch_timeout: settings.batch_timeout,
             },
             max_queue_size,
             RequestEncoder {
-                protocol: if setting(SETTING_JSON) == 1.0 {
+                protocol: if settings.json {
                     Protocol::HttpJson
                 } else {
                     Protocol::HttpProtobuf
                 },
-                gzip: (setting(SETTING_GZIP) == 1.0).then_some(compact_gzip as Gzip),
+                gzip: settings.gzip.then_some(compact_gzip as Gzip),
                 resource: Resource::default(),
                 scope: Scope::default(),
                 max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             },
             RetryPolicy::default(),
             SpanLimits::default(),
-            Duration::from_millis(setting(SETTING_EXPORT_TIMEOUT_MS) as u64),
+            settings.export_timeout,
             StatsCounters::default(),
         )
     }
@@ -434,7 +440,7 @@ impl CollectorCore {
     }
 
     /// The counters, in the order of [`STATS`](crate::js_boundary::STATS), which
-    /// `js/api.js` names them by.
+    /// `npm/src/boundary.js` names them by.
     pub fn stats(&self) -> Vec<f64> {
         let stats = self.state.stats();
         stats_in_order(&stats).map(|count| count as f64).to_vec()

@@ -23,7 +23,7 @@ pub(crate) fn on_export_thread() -> bool {
     false
 }
 pub use collector::Collector;
-pub(crate) use core::{CollectorCore, CoreState};
+pub(crate) use core::{CollectorCore, CoreState, JsSettings};
 
 /// The collector as the `tracing` layer holds it: `tracing` wants subscribers `Send + Sync`,
 /// and the browser collector is `Rc`-based.

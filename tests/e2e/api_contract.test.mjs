@@ -327,3 +327,158 @@ test('hooks, sampling and instrumentation options refuse hostile input without t
   }
   assert.equal(await collector.shutdown(), true);
 });
+
+// A span-name prefix unique to this run: the receiver outlives a single test.
+const unique = (name) => `${name}-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+
+test('bad options throw errors naming the option; no options take every default', () => {
+  const endpoint = `${receiver.url}/v1/traces`;
+  const cases = [
+    ['not an object', 'options must be an object'],
+    [{ protocol: 'grpc/xml' }, 'protocol'],
+    [{ compression: 'brotli' }, 'compression'],
+    [{ batchSize: -1 }, 'batchSize'],
+    [{ batchTimeoutMs: 1.5 }, 'batchTimeoutMs'],
+    [{ maxQueueSize: 'big' }, 'maxQueueSize'],
+    [{ endpoint: 'not a url' }, 'endpoint'],
+    [{ headers: 'x=1' }, 'headers'],
+    [{ endpoint, batchSize: 5000 }, 'batchSize (5000) must not exceed maxQueueSize'],
+    [{ onError: 'log' }, 'onError'],
+  ];
+  for (const [options, expected] of cases) {
+    assert.throws(() => new Collector(options), (error) => error instanceof Error && error.message.includes(expected),
+      `${JSON.stringify(options)} should be refused naming ${expected}`);
+  }
+  const collector = new Collector();
+  assert.equal(collector.stats().collected, 0);
+  collector.free();
+});
+
+test('the JavaScript API records and exports spans: kinds, parents, attributes, events, status', async () => {
+  const collector = new Collector({
+    endpoint: `${receiver.url}/v1/traces`, serviceName: 'js-api', protocol: 'http/json',
+  });
+  const prefix = unique('js-api');
+  const parent = collector.startSpan(`${prefix}-parent`, { kind: 'server', attributes: { 'cart.items': 3 } });
+  const traceparent = parent.traceparent();
+  const child = collector.startSpan(`${prefix}-child`, { parent: traceparent });
+  child.setAttribute('payment.method', 'card');
+  child.setAttributes({ a: 1, b: true });
+  child.addEvent('clicked', { button: 'pay' });
+  child.setStatus('error', 'card declined');
+  // Refused and ignored, never thrown: counted, and the span still leaves.
+  child.setAttribute('bad', {});
+  child.setStatus('maybe');
+  child.end();
+  child.end();
+  parent.end();
+  assert.equal(await collector.flush(), true);
+
+  const stats = collector.stats();
+  assert.equal(stats.exported, 2);
+  assert.equal(stats.droppedBufferFull, 0);
+  assert.equal(stats.refusedValues, 2);
+  assert.equal(stats.ignoredCalls, 1, 'the second end()');
+  const spans = await receivedSpans(prefix);
+  assert.equal(spans.length, 2);
+  const received = spans.find((span) => span.name.endsWith('-child'));
+  assert.equal(received.parentSpanId, traceparent.split('-')[2]);
+  assert.equal(received.attributes.length, 3);
+  assert.equal(received.droppedAttributesCount, 1);
+  assert.equal(received.status.message, 'card declined');
+  assert.equal(received.events[0].name, 'clicked');
+  await collector.shutdown();
+
+  // Compressed: the receiver inflates with flate2, which checks our CRC-32 and length.
+  const gzipped = new Collector({ endpoint: `${receiver.url}/v1/traces`, compression: 'gzip' });
+  const gzipPrefix = unique('js-gzip');
+  gzipped.startSpan(gzipPrefix).end();
+  assert.equal(await gzipped.shutdown(), true);
+  const { requests, contentEncodings } = await (await fetch(`${receiver.url}/received`)).json();
+  const encodings = requests.flatMap((request, i) => (request.resourceSpans.some((resource) =>
+    resource.scopeSpans.some((scope) => scope.spans.some((span) => span.name === gzipPrefix))) ? [contentEncodings[i]] : []));
+  assert.deepEqual(encodings, ['gzip']);
+});
+
+test('spans are counted as they end, and a full buffer drops without throwing', async () => {
+  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces`, maxQueueSize: 4, batchSize: 4 });
+  const prefix = unique('js-full');
+  const parent = collector.startSpan(`${prefix}-parent`);
+  const parentContext = parent.traceparent().split('-');
+  const dropped = [];
+  for (let i = 0; i < 5; i++) {
+    const child = collector.startSpan(`${prefix}-child`, { parent });
+    assert.equal(child.traceparent().split('-')[1], parentContext[1], 'a child of a span is in its trace');
+    child.end();
+    dropped.push(collector.stats().droppedBufferFull);
+  }
+  assert.deepEqual(dropped, [0, 0, 0, 0, 1], 'the fifth span does not fit a queue of four');
+  parent.end();
+
+  // Counted as they ended, before any export or microtask ran.
+  const stats = collector.stats();
+  assert.equal(stats.collected, 6);
+  assert.equal(stats.buffered, 4);
+  assert.equal(stats.droppedBufferFull, 2);
+
+  await collector.flush();
+  const spans = await receivedSpans(prefix);
+  assert.equal(spans.length, 4);
+  for (const span of spans) assert.equal(span.parentSpanId, parentContext[2]);
+  assert.equal(collector.stats().exported, 4);
+  await collector.shutdown();
+});
+
+test('names and keys arrive intact whether interned or not', async () => {
+  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces` });
+  const prefix = unique('js-symbols');
+  // 1,200 distinct keys: more than the symbol table holds (1,024), so the later ones travel
+  // as text; a 64-unit key of two-byte characters is the longest interned, one more unit
+  // is not.
+  const internedAtMost = 'é'.repeat(64);
+  const tooLong = 'é'.repeat(65);
+  const longName = `${prefix}-${'n'.repeat(100)}`;
+  for (let i = 0; i < 12; i++) {
+    const span = collector.startSpan(i === 0 ? longName : `${prefix}-${i}`);
+    for (let j = 0; j < 100; j++) span.setAttribute(`k${i}-${j}`, j);
+    span.setAttribute(internedAtMost, 'a');
+    span.setAttribute(tooLong, 'b');
+    span.addEvent(`event-${i}`);
+    span.end();
+  }
+  await collector.flush();
+
+  const spans = await receivedSpans(prefix);
+  assert.equal(spans.length, 12);
+  for (const span of spans) {
+    const i = span.name === longName ? 0 : Number(span.name.split('-').pop());
+    const expected = [...Array.from({ length: 100 }, (_, j) => `k${i}-${j}`), internedAtMost, tooLong];
+    assert.deepEqual(span.attributes.map((attribute) => attribute.key), expected, `span ${span.name}`);
+    assert.equal(span.events[0].name, `event-${i}`);
+  }
+  await collector.shutdown();
+});
+
+test('odd input is handled without a trap: lone surrogates, NaN, infinities, nested arrays', async () => {
+  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces`, serviceName: 'js-odd-input', onError: () => {} });
+  const prefix = unique('js-odd');
+  // A lone surrogate cannot be UTF-8: it arrives as U+FFFD, the span is not lost.
+  const span = collector.startSpan(`${prefix}-\uD800`);
+  span.setAttribute('nan', NaN);
+  span.setAttribute('infinity', Infinity);
+  span.setAttribute('big', 1e300);
+  span.setAttribute('lone', '\uD800');
+  for (const bad of [undefined, null, {}]) span.setAttribute('bad', bad);
+  span.setAttribute('nested', [[]]);
+  span.end();
+  assert.equal(collector.stats().refusedValues, 4);
+  await collector.flush();
+
+  const spans = await receivedSpans(prefix);
+  assert.equal(spans.length, 1);
+  assert.ok(spans[0].name.endsWith('\uFFFD'), spans[0].name);
+  // NaN, ±Infinity and lone surrogates travel (protobuf keeps the doubles exactly).
+  assert.equal(spans[0].attributes.length, 4);
+  assert.equal(spans[0].droppedAttributesCount, 4);
+  await collector.shutdown();
+});

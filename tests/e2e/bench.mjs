@@ -3,7 +3,7 @@
 // with the ratio and what the receiver got from each. Then the whole cost on the page's
 // thread: each library alone on a page, profiled (Chromium's sampling profiler), the time
 // the thread was busy — spans, hand-over, encoding, sending, garbage collection — per span. Needs the package tarball in
-// OTLP_PKG_TARBALL (tests/run_all.sh builds it with www/build.sh):
+// OTLP_PKG_TARBALL (tests/run_all.sh builds it with npm/build.sh):
 //   node tests/e2e/bench.mjs
 import path from 'node:path';
 import { mkdir, rm, writeFile } from 'node:fs/promises';

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   attribute, importMapPage, installPackage, launchChromium, pageRoot as sharedPageRoot, repoRoot, serveStatic, spansOfService,
   startReceiver,
@@ -158,7 +159,7 @@ test('6: one throwing onSpanStart hook does not keep the others from the span', 
   collector.free();
 });
 
-test('7, 23 and 26: tracestate, traceparent and ratio sampling decide as the shared vectors say (the Rust tests and the Collector read the same files)', async () => {
+test('7, 23 and 26: tracestate, traceparent, ratio sampling and Retry-After decide as the shared vectors say (the Rust tests and the Collector read the same files)', async () => {
   const traceStates = JSON.parse(await readFile(path.join(repoRoot, 'tests/vectors/tracestate.json'), 'utf8'));
   const collector = new Collector({ endpoint: endpoint() });
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -183,6 +184,21 @@ test('7, 23 and 26: tracestate, traceparent and ratio sampling decide as the sha
     // The root-span decision on a chosen trace id (its last two words).
     assert.equal(sampler._sampleTrace(word(16), word(24)), vector.sampled, `${vector.traceId} at ${vector.ratio}: ${vector.why}`);
     sampler.free();
+  }
+
+  // Retry-After, as the browser exporter reads it (the Rust parser reads the same cases),
+  // in a time zone that is not GMT: an asctime date is GMT all the same.
+  const retryAfter = JSON.parse(await readFile(path.join(repoRoot, 'tests/vectors/retry_after.json'), 'utf8'));
+  const { retryAfterMs } = await import(pathToFileURL(path.join(repoRoot, 'src/wasm/js/exporter.js')).href);
+  const zone = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  try {
+    for (const vector of retryAfter.cases) {
+      assert.equal(retryAfterMs(vector.header, retryAfter.nowMs), vector.waitMs ?? -1, `${JSON.stringify(vector.header)}: ${vector.why}`);
+    }
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
   }
 });
 

@@ -67,7 +67,7 @@ export async function profileBusy(browser, { prepare = async () => {}, run, samp
   return { busyMicros, result };
 }
 
-/** Installs the package tarball (OTLP_PKG_TARBALL, the last line `bash www/build.sh`
+/** Installs the package tarball (OTLP_PKG_TARBALL, the last line `bash npm/build.sh`
  * prints) into a fresh project, as `npm install ./otlp-collector-X.tgz` would; resolves to
  * the project's folder. Once per process. */
 export function installPackage() {

@@ -4,7 +4,7 @@
 // `<script type="module">` page, each run in headless Chromium on its own origin and
 // exporting to the loopback receiver; Node by `import` and by `require`, each exiting
 // promptly after `shutdown()`; and the TypeScript declarations checked with `tsc`.
-// tests/run_all.sh builds the tarball (www/build.sh) and passes it in OTLP_PKG_TARBALL.
+// tests/run_all.sh builds the tarball (npm/build.sh) and passes it in OTLP_PKG_TARBALL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';

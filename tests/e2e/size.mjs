@@ -4,7 +4,7 @@
 // every automatic instrumentation on (ours: fetch, XHR, errors, page load, web vitals,
 // interactions, sessions; OpenTelemetry JS: fetch, XHR, document load, user interaction and
 // the zone context manager). Needs the package tarball in OTLP_PKG_TARBALL (tests/run_all.sh
-// builds it with www/build.sh):
+// builds it with npm/build.sh):
 //   node tests/e2e/size.mjs
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';

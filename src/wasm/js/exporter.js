@@ -2,7 +2,8 @@
 // WebAssembly core (core.rs) holds the spans and makes every decision — whether a batch is
 // due, what body to send, what an answer means, how long to wait before a retry — so the
 // policy is the same Rust code as in native builds; this file only does what it is told.
-// Both the JavaScript `Collector` (api.js) and the Rust one (collector.rs) drive one.
+// Both the JavaScript `Collector` (npm/src/collector.js) and the Rust one (collector.rs)
+// drive one.
 
 // Bytes of keepalive request bodies in flight at most: under the browsers' 64 KiB, with
 // room for what else a page may send with keepalive (as OpenTelemetry JS and Faro do).
@@ -94,14 +95,21 @@ async function readPrefix(response, limit, deadline) {
   return [bytes, late];
 }
 
-// The wait a `Retry-After` header asks for, in milliseconds (seconds or an HTTP date);
-// -1 when there is none or it is not readable (cross-origin, unless the server exposes it).
-function retryAfterMs(header) {
+// The three HTTP-date forms (RFC 9110 §5.6.7): IMF-fixdate, RFC 850, asctime. Only
+// these: `Date.parse` reads many more, and src/export/retry_after.rs reads these.
+const HTTP_DATE = /^(\w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT|\w+, \d\d-\w{3}-\d\d [\d:]{8} GMT|(\w{3} \w{3} [ \d]\d [\d:]{8} \d{4}))$/;
+
+// The wait a `Retry-After` header asks for at `now`, in milliseconds (seconds or an HTTP
+// date, an asctime one read as GMT); -1 when there is none or it is not readable
+// (cross-origin, unless the server exposes it). tests/vectors/retry_after.json holds it to
+// the Rust parser.
+export function retryAfterMs(header, now = Date.now()) {
   if (header === null) return -1;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? -1 : Math.max(0, at - Date.now());
+  const form = HTTP_DATE.exec(text);
+  const at = form ? Date.parse(form[2] ? `${text} GMT` : text) : NaN;
+  return Number.isNaN(at) ? -1 : Math.max(0, at - now);
 }
 
 export class Exporter {

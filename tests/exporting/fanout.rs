@@ -2,8 +2,6 @@
 //! destination with its own headers; a destination that fails, stalls or is down does not
 //! hold the others back; stats per destination balance on their own, and the collector's
 //! balance too.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, Destination, DestinationStats, RetryPolicy, Span, Stats};

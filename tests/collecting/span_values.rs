@@ -1,8 +1,6 @@
 //! Bad input end to end: huge values, too many attributes, NaN and infinities, empty names.
 //! Each gets a documented handling — truncation, a counted drop, or faithful transport —
 //! never a panic and never a silent loss.
-#![cfg(not(target_arch = "wasm32"))]
-
 use otlp_collector::{
     Collector, Config, Event, Protocol, Span, SpanLimits, Value, MAX_VALUE_NESTING,
 };

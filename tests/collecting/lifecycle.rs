@@ -3,8 +3,6 @@
 //! a shutdown racing a retried batch or a flush that already timed out, cancelled waits,
 //! extreme timeouts, and heavy batches encoded while the application's runtime must stay
 //! responsive. After each, the stats balance with nothing buffered.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Compression, Config, RetryPolicy, ShutdownError, Span, Stats};

@@ -4,8 +4,6 @@
 //! `ConfigError` naming the variable; credentials never appear in an error.
 //! (`Retry-After` and partial-success bodies have their own property tests beside their
 //! parsers; random deep and wide values are in encoding_roundtrip.rs.)
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashMap;
 
 use otlp_collector::{Collector, Config, ConfigError, SpanContext, SpanId, StartError, TraceId};

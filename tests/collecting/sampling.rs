@@ -2,8 +2,6 @@
 //! is honoured (a `00` parent's spans are never exported), a ratio keeps whole traces in its
 //! share, unsampled spans record nothing and are counted apart, and `OTEL_TRACES_SAMPLER`
 //! / `_ARG` are read with errors naming the variable.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::{HashMap, HashSet};
 
 use otlp_collector::{Collector, Config, ConfigError, Problem, Sampler, SpanContext};

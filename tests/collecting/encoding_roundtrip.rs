@@ -1,7 +1,5 @@
 //! Our protobuf and JSON encodings, decoded by the official opentelemetry-proto types and
 //! compared field by field with what the spans hold.
-#![cfg(not(target_arch = "wasm32"))]
-
 use otlp_collector::encoding::{encode, Protocol};
 use otlp_collector::{
     Event, KeyValue, Link, Resource, Scope, Span, SpanContext, SpanKind, SpanStatus, Value,

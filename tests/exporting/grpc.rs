@@ -2,8 +2,6 @@
 //! opentelemetry-proto service types: delivery (metadata, gzip), the specification's
 //! gRPC retry classification, `RetryInfo` delays, partial success, timeouts and a backend
 //! that comes up late. Every test checks the stats invariant.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 

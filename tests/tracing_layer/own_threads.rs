@@ -2,8 +2,6 @@
 //! open spans inside every export, on the collector's own threads. Recorded, each export
 //! would feed the next and an idle service would export forever; the layer leaves the
 //! collector's threads out. A binary of its own: it sets the process's global subscriber.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::time::Duration;
 
 use otlp_collector::{Collector, Config, Protocol};

@@ -2,8 +2,6 @@
 //! absurd `Retry-After` dates, oversized gRPC responses. Each must leave the spans
 //! counted (delivered or dropped with a reason), the application unharmed and the
 //! credentials where they were sent.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::time::{Duration, Instant};
 
 use otlp_collector::{Collector, Config, RetryPolicy, Span, Stats};

@@ -7,8 +7,6 @@
 //! rotel runs with `--disable-batching`: this build's batcher drops the resource of the part
 //! of a request it splits, and drops client batches larger than its batch size (see
 //! ../shared/TOOLCHAIN.md); our batches stay under its default 8,192 anyway.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

@@ -3,8 +3,6 @@
 //! retried for half a minute; `OTEL_EXPORTER_OTLP_CERTIFICATE` trusts a CA;
 //! `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`/`_CLIENT_KEY` give mutual TLS; bad files are
 //! clear start errors. Also `OTEL_SDK_DISABLED`. After each, the stats balance.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

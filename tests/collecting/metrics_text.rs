@@ -1,8 +1,6 @@
 //! The `/metrics` text checked by an independent parser: Python's `prometheus_client`
 //! (installed by tests/install_toolchain.sh, which exports OTLP_TEST_PYTHON). Every counter
 //! the parser reads must equal the collector's stats, per outcome and per destination.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,7 +1,5 @@
 //! The native pipeline end to end: collector → reqwest → a real loopback receiver that
 //! decodes with opentelemetry-proto.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 

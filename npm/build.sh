@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the npm package — one size-optimised .wasm, its ES-module glue (wasm-pack --target
-# web) bundled with the JavaScript it imports and minified (esbuild), the browser and Node
-# entries, types, README and LICENSE from npm/ — packs it with `npm pack`, and copies it to
-# www/pkg for the demo page. Prints what a page downloads (raw and gzip -9, by part) and,
+# Builds the npm package — one size-optimised .wasm, the JavaScript API (npm/src/) bundled
+# with the module's ES-module glue (wasm-pack --target web) and exporter.js, minified
+# (esbuild), the browser and Node entries, types, README and LICENSE from npm/ — packs it
+# with `npm pack`, and copies it to www/pkg for the demo page. Prints what a page downloads (raw and gzip -9, by part) and,
 # as its last line, the tarball's path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +25,16 @@ wasm-pack build npm/wasm --profile wasm-release --target web --no-pack --out-nam
 
 mkdir -p "$package/web" "$package/node"
 cp "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/web/"
-# One module for the glue and what it imports (src/wasm/js/*.js), minified: a page loads
-# one file instead of three, and the bytes a page downloads are what we measure. The
+# One module for the API, the glue and what the glue imports, minified: a page loads one
+# file instead of ten, and the bytes a page downloads are what we measure. npm/src/ names
+# the glue and the exporter (copied by wasm-bindgen into the glue's snippets/, the copy the
+# glue itself imports, so there is one exporter module) by the two aliases below. The
 # readable sources are in the repository.
-esbuild "$built/otlp_collector.js" --bundle --format=esm --minify --legal-comments=none \
+exporter=("$built"/snippets/*/src/wasm/js/exporter.js)
+[ "${#exporter[@]}" -eq 1 ] && [ -f "${exporter[0]}" ] ||
+    { echo "npm/build.sh: expected one exporter.js in $built/snippets, found: ${exporter[*]}" >&2; exit 1; }
+esbuild npm/src/index.js --bundle --format=esm --minify --legal-comments=none \
+    --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
     --log-level=warning --outfile="$package/web/otlp_collector.js"
 cp npm/node/index.js "$package/node/"
 # The automatic instrumentations, each a module of its own that costs a page nothing until

@@ -1,7 +1,5 @@
 //! The collector reports its own trouble as it happens, rate-limited: a backend that is down
 //! gives a report at once and then a few, not one per request or span.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

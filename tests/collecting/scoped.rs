@@ -1,7 +1,5 @@
 //! Spans that collect themselves when dropped: an early `?` and a panic still deliver them,
 //! marked; an explicit `end()` does not mark them.
-#![cfg(not(target_arch = "wasm32"))]
-
 use otlp_collector::{Collector, Config};
 use otlp_test_receiver::{common::any_value::Value as AnyValue, Receiver};
 

@@ -8,8 +8,6 @@
 //! exactly once and equal to its reference, field by field, with its resource and scope.
 //! The other tests here push the Collector's own limits: its request size limit, its
 //! memory limiter, and a restart in the middle of a run.
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
