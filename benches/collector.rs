@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use otlp_collector::encoding::{encode, Protocol};
-use otlp_collector::{Collector, Config, Resource, Scope, Span};
+use otlp_collector::{BenchRules, Collector, Config, Resource, Scope, Span, SpanKind};
 use otlp_test_receiver::Receiver;
 use tokio::runtime::Runtime;
 
@@ -139,5 +139,70 @@ fn exporting(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, span_building, collecting, encoding, exporting);
+/// A typical redaction set: two `delete_key`, a `replace_pattern` on `url.full`, a `set`
+/// with a `where`, and a drop condition, run as the export side runs them: on a batch of
+/// 512 spans of the load generator's shape plus the attributes the rules look at, built
+/// as an application builds them. Per span = the median over 512.
+fn transform_rules(c: &mut Criterion) {
+    let statements = [
+        r#"delete_key(attributes, "user.email")"#,
+        r#"delete_key(attributes, "enduser.id")"#,
+        r#"replace_pattern(attributes["url.full"], "(token|sig)=[^&]*", "$1=REDACTED")"#,
+        r#"set(attributes["deployment"], "blue") where kind == SPAN_KIND_SERVER"#,
+    ]
+    .map(String::from);
+    let drops = [r#"attributes["url.path"] == "/health""#.to_owned()];
+    let rules = BenchRules::new(&statements, &drops).unwrap();
+    let none = BenchRules::new(&[], &[]).unwrap();
+    let resource = Resource::new("bench");
+    let scope = Scope::default();
+    let batch = |url: &'static str| {
+        move || -> Vec<Span> {
+            (0..512)
+                .map(|i| {
+                    load_span(i)
+                        .with_kind(SpanKind::Server)
+                        .with_attribute("user.email", "ada@example.com")
+                        .with_attribute("url.full", url)
+                        .with_attribute("url.path", "/cart")
+                })
+                .collect()
+        }
+    };
+    let plain = "https://shop.test/cart?item=42&x=1";
+    let secret = "https://shop.test/cart?token=s3cret&x=1";
+    let mut group = c.benchmark_group("transform rules, a batch of 512 spans (export side)");
+    group.throughput(Throughput::Elements(512));
+    for (name, rules, url) in [
+        ("no rules", &none, plain),
+        ("redaction set, URLs without a secret", &rules, plain),
+        (
+            "redaction set, every URL with a token to redact",
+            &rules,
+            secret,
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched_ref(
+                batch(url),
+                |spans| {
+                    for span in spans.iter_mut() {
+                        black_box(rules.apply(span, &resource, &scope));
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    span_building,
+    collecting,
+    encoding,
+    exporting,
+    transform_rules
+);
 criterion_main!(benches);

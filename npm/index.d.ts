@@ -75,6 +75,10 @@ export interface CollectorStats {
   batches: number; retries: number; bytesSent: number; buffered: number;
   /** Spans whose trace was not sampled (a parent's `traceparent` with flags 00): never exported, outside the invariant. */
   sampledOut: number;
+  /** Spans a drop rule removed (0 until the package runs transform rules; the Rust crate does). */
+  filteredOut: number;
+  /** Times a transform rule failed on a span (0 until the package runs transform rules). */
+  ruleErrors: number;
   /** Attribute values and arguments refused (dropped, the call otherwise done). */
   refusedValues: number;
   /** Calls ignored: on ended spans, after `free()`. */

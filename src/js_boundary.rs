@@ -51,7 +51,7 @@ pub(crate) const STATUS_ERROR: u8 = 2;
 
 /// The counters `CollectorCore::stats` returns, in this order (`npm/src/boundary.js` names them so).
 #[allow(dead_code)] // names for the test; the code uses `stats_in_order`
-pub(crate) const STATS: [&str; 14] = [
+pub(crate) const STATS: [&str; 16] = [
     "collected",
     "exported",
     "droppedBufferFull",
@@ -66,6 +66,8 @@ pub(crate) const STATS: [&str; 14] = [
     "bytesSent",
     "buffered",
     "sampledOut",
+    "filteredOut",
+    "ruleErrors",
 ];
 
 /// The core's settings, as `readOptions` names them in its snapshot's `core` and
@@ -86,7 +88,7 @@ pub(crate) const SETTINGS: [&str; 6] = [
 pub(crate) const OPENED: [&str; 3] = ["core", "intake", "memory"];
 
 /// `stats`'s counters in the order of [`STATS`].
-pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 14] {
+pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 16] {
     [
         stats.collected,
         stats.exported,
@@ -102,6 +104,8 @@ pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 14] {
         stats.bytes_sent,
         stats.buffered,
         stats.sampled_out,
+        stats.filtered_out,
+        stats.rule_errors,
     ]
 }
 
@@ -258,7 +262,9 @@ mod tests {
             bytes_sent: 12,
             buffered: 13,
             sampled_out: 14,
-            problem_handler_panics: 15,
+            filtered_out: 15,
+            rule_errors: 16,
+            problem_handler_panics: 17,
         };
         let by_name = |name: &str| match name {
             "collected" => stats.collected,
@@ -275,6 +281,8 @@ mod tests {
             "bytesSent" => stats.bytes_sent,
             "buffered" => stats.buffered,
             "sampledOut" => stats.sampled_out,
+            "filteredOut" => stats.filtered_out,
+            "ruleErrors" => stats.rule_errors,
             other => panic!("no counter {other}"),
         };
         assert_eq!(stats_in_order(&stats), STATS.map(by_name));

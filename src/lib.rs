@@ -116,6 +116,7 @@ mod platform;
 mod propagation;
 mod sampling;
 mod scoped;
+mod transform;
 
 pub use config::{
     Config, ConfigError, ConfigSource, Destination, DEFAULT_ENDPOINT, DEFAULT_GRPC_ENDPOINT,
@@ -137,3 +138,6 @@ pub use platform::Collector;
 pub use propagation::{extract_context, inject_context};
 pub use sampling::Sampler;
 pub use scoped::ScopedSpan;
+#[doc(hidden)] // for the benches only; not a stable API
+pub use transform::BenchRules;
+pub use transform::{ErrorMode, RuleError};

@@ -9,16 +9,19 @@
 // `traceparent` in a `Server-Timing` header (`traceparent;desc="00-…"`), the page load
 // continues the server's trace.
 
-import { redactedUrl } from './http.js';
+import { redactedUrl, secretParameters } from './http.js';
 
-// `url.full` as recorded: credentials and signed-URL secrets redacted, then `redactUrl`.
-function urlFull(url, redactUrl) {
-  const redacted = redactedUrl(url);
-  try {
-    return String(redactUrl(redacted));
-  } catch {
-    return redacted;
-  }
+// How `url.full` is recorded: credentials and signed-URL secrets (and `secrets`)
+// redacted, then `redactUrl`.
+function urlFullOf(redactUrl, secrets) {
+  return (url) => {
+    const redacted = redactedUrl(url, secrets);
+    try {
+      return String(redactUrl(redacted));
+    } catch {
+      return redacted;
+    }
+  };
 }
 
 // Navigation Timing milestones recorded as events of `documentLoad`, in order.
@@ -30,8 +33,8 @@ const MILESTONES = [
 ];
 
 // Attributes of one fetch the browser timed: its URL and sizes, and status where known.
-function fetchAttributes(entry, redactUrl) {
-  const attributes = { 'url.full': urlFull(entry.name, redactUrl) };
+function fetchAttributes(entry, urlFull) {
+  const attributes = { 'url.full': urlFull(entry.name) };
   if (entry.encodedBodySize > 0) attributes['http.response.body.size'] = entry.encodedBodySize;
   if (entry.responseStatus > 0) attributes['http.response.status_code'] = entry.responseStatus;
   if (entry.initiatorType) attributes['http.request.initiator_type'] = entry.initiatorType;
@@ -44,7 +47,7 @@ function serverTraceparent(navigation) {
   return timing ? timing.description : undefined;
 }
 
-function record(collector, redactUrl) {
+function record(collector, urlFull) {
   const clock = globalThis.performance;
   const [navigation] = clock.getEntriesByType('navigation');
   if (!navigation) return;
@@ -52,20 +55,20 @@ function record(collector, redactUrl) {
   const load = collector.startSpan('documentLoad', {
     startTime: navigation.fetchStart,
     parent,
-    attributes: { 'url.full': urlFull(globalThis.location.href, redactUrl) },
+    attributes: { 'url.full': urlFull(globalThis.location.href) },
   });
   for (const milestone of MILESTONES) {
     const time = navigation[milestone];
     if (time > 0 || milestone === 'fetchStart') load.addEvent(milestone, time);
   }
   collector.startSpan('documentFetch', {
-    parent: load, startTime: navigation.fetchStart, attributes: fetchAttributes(navigation, redactUrl),
+    parent: load, startTime: navigation.fetchStart, attributes: fetchAttributes(navigation, urlFull),
   }).end(navigation.responseEnd);
   for (const resource of clock.getEntriesByType('resource')) {
     if (resource.initiatorType === 'fetch' || resource.initiatorType === 'xmlhttprequest') continue;
     if (resource.startTime > navigation.loadEventEnd) continue;
     collector.startSpan('resourceFetch', {
-      parent: load, startTime: resource.startTime, attributes: fetchAttributes(resource, redactUrl),
+      parent: load, startTime: resource.startTime, attributes: fetchAttributes(resource, urlFull),
     }).end(resource.responseEnd || resource.startTime);
   }
   load.end(navigation.loadEventEnd || clock.now());
@@ -73,16 +76,19 @@ function record(collector, redactUrl) {
 
 /**
  * Records the page load once it has finished (at once if it already has). Options:
- * `redactUrl(url)`, the text recorded as `url.full`.
+ * `redactQueryParameters` (query parameters whose values `url.full` hides, beside the
+ * signed-URL ones the conventions name) and `redactUrl(url)`, the text recorded as
+ * `url.full`.
  */
 export function instrumentDocumentLoad(collector, options = {}) {
   const scope = globalThis;
   if (!scope.document || !scope.performance || typeof scope.performance.getEntriesByType !== 'function') return;
   const redactUrl = typeof options.redactUrl === 'function' ? options.redactUrl : (url) => url;
+  const urlFull = urlFullOf(redactUrl, secretParameters(options.redactQueryParameters));
   // The load event's end is known only after its listeners ran: record in the next task.
   const later = () => setTimeout(() => {
     try {
-      record(collector, redactUrl);
+      record(collector, urlFull);
     } catch {
       // The page load is not worth an error in the page.
     }

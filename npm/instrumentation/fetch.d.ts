@@ -12,7 +12,13 @@ export interface FetchInstrumentationOptions {
   propagateExcept?: Array<string | RegExp>;
   /** Requests left alone; rules as `propagateTo`. */
   ignoreUrls?: Array<string | RegExp>;
-  /** The text recorded as `url.full`, e.g. the URL without its query string. */
+  /**
+   * Query parameters whose values `url.full` records as `REDACTED`, beside the signed-URL
+   * ones the HTTP semantic conventions name (`AWSAccessKeyId`, `Signature`, `sig`,
+   * `X-Goog-Signature`), e.g. `['token', 'api_key']`.
+   */
+  redactQueryParameters?: string[];
+  /** The text recorded as `url.full` (after the redactions above), e.g. the URL without its query string. */
   redactUrl?: (url: string) => string;
 }
 

@@ -48,8 +48,10 @@ function copyInit(init) {
  * Options: `propagateTo` (URLs — an origin, or an origin and a path, matched on `/`
  * boundaries — or RegExps: other origins that get `traceparent`), `propagateExcept` (the
  * same kind of rules: URLs that never get it, e.g. paths that redirect elsewhere),
- * `ignoreUrls` (requests left alone), `redactUrl(url)` (the text recorded as `url.full`,
- * e.g. without its query). A request that already carries a `traceparent` keeps it.
+ * `ignoreUrls` (requests left alone), `redactQueryParameters` (query parameters whose
+ * values `url.full` hides, beside the signed-URL ones the conventions name), `redactUrl(url)`
+ * (the text recorded as `url.full`, e.g. without its query). A request that already carries
+ * a `traceparent` keeps it.
  */
 export function instrumentFetch(collector, options = {}) {
   const scope = globalThis;

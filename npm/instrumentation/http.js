@@ -15,10 +15,11 @@ const SECRET_PARAMETERS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signatu
 
 /**
  * `url` (a URL or its text) as `url.full` may record it: user and password replaced by
- * `REDACTED`, as are the values of the signed-URL parameters the conventions name. Every
- * instrumentation records `url.full` through this, before the application's `redactUrl`.
+ * `REDACTED`, as are the values of the signed-URL parameters the conventions name and of
+ * `secrets` (the `redactQueryParameters` option). Every instrumentation records `url.full`
+ * through this, before the application's `redactUrl`.
  */
-export function redactedUrl(url) {
+export function redactedUrl(url, secrets = SECRET_PARAMETERS) {
   let copy;
   try {
     copy = new URL(String(url));
@@ -29,7 +30,7 @@ export function redactedUrl(url) {
     copy.username = 'REDACTED';
     if (copy.password !== '') copy.password = 'REDACTED';
   }
-  if (copy.search !== '' && SECRET_PARAMETERS.some((name) => copy.searchParams.has(name))) {
+  if (copy.search !== '' && secrets.some((name) => copy.searchParams.has(name))) {
     // Rebuilt by hand: URLSearchParams would re-encode the parameters we leave alone.
     copy.search = copy.search.slice(1).split('&').map((pair) => {
       const equals = pair.indexOf('=');
@@ -40,7 +41,7 @@ export function redactedUrl(url) {
       } catch {
         // Kept as written.
       }
-      return SECRET_PARAMETERS.includes(decoded) ? `${name}=REDACTED` : pair;
+      return secrets.includes(decoded) ? `${name}=REDACTED` : pair;
     }).join('&');
   }
   return copy.href;
@@ -66,14 +67,23 @@ function compileRule(rule) {
     && (path === '/' || url.pathname === path || url.pathname.startsWith(under));
 }
 
+/** The query parameters whose values `url.full` hides: the conventions' and `extra`'s
+ * strings (the `redactQueryParameters` option; anything else in it is ignored). */
+export function secretParameters(extra) {
+  return Array.isArray(extra)
+    ? [...SECRET_PARAMETERS, ...extra.filter((name) => typeof name === 'string')]
+    : SECRET_PARAMETERS;
+}
+
 /**
  * Options as the instrumentations take them: `propagateTo`, `propagateExcept` and
- * `ignoreUrls` rules, `redactUrl`.
+ * `ignoreUrls` rules, `redactQueryParameters`, `redactUrl`.
  */
 export function httpOptions(options) {
   const rules = (value) => (Array.isArray(value) ? value.map(compileRule) : []);
   const redactUrl = options.redactUrl;
   return {
+    secrets: secretParameters(options.redactQueryParameters),
     propagateTo: rules(options.propagateTo),
     propagateExcept: rules(options.propagateExcept),
     ignoreUrls: rules(options.ignoreUrls),
@@ -101,10 +111,10 @@ export function requestUrl(text) {
  * `propagateExcept` rule matches it (e.g. paths that redirect to another origin, whose
  * CORS preflight would refuse the header).
  */
-export function startRequestSpan(collector, given, url, { propagateTo, propagateExcept, redactUrl }) {
+export function startRequestSpan(collector, given, url, { propagateTo, propagateExcept, redactUrl, secrets }) {
   const upper = String(given || 'GET').toUpperCase();
   const method = KNOWN_METHODS.includes(upper) ? upper : '_OTHER';
-  let full = redactedUrl(url);
+  let full = redactedUrl(url, secrets);
   try {
     full = String(redactUrl(full));
   } catch {

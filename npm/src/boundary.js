@@ -31,5 +31,5 @@ export const REFUSED_BAD_RECORD = 4;
 export const STATS = [
   'collected', 'exported', 'droppedBufferFull', 'droppedRetriesExhausted', 'droppedRejected',
   'droppedTimedOut', 'droppedTooLarge', 'droppedShutdown', 'droppedPageUnload', 'batches',
-  'retries', 'bytesSent', 'buffered', 'sampledOut',
+  'retries', 'bytesSent', 'buffered', 'sampledOut', 'filteredOut', 'ruleErrors',
 ];

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::error::{CollectError, FlushError, ShutdownError};
 use crate::model::Span;
 use crate::observe::stats::{DropReason, Stats, StatsCounters};
+use crate::transform::Shaping;
 
 /// The bounded queue a backend keeps spans in between `collect` and export.
 pub(crate) trait SpanQueue {
@@ -36,6 +37,8 @@ pub(crate) struct Pipeline<Q> {
     pub(crate) closed: AtomicBool,
     /// Switched off (`OTEL_SDK_DISABLED`): spans are accepted and forgotten, uncounted.
     pub(crate) disabled: bool,
+    /// The transform rules each batch goes through as it is taken.
+    pub(crate) shaping: Shaping,
 }
 
 impl<Q: SpanQueue> Pipeline<Q> {
@@ -45,6 +48,7 @@ impl<Q: SpanQueue> Pipeline<Q> {
             stats,
             closed: AtomicBool::new(false),
             disabled,
+            shaping: Shaping::default(),
         }
     }
 
@@ -91,12 +95,18 @@ impl<Q: SpanQueue> Pipeline<Q> {
 
     /// Moves up to `max` spans from the queue into `batch` and counts them in flight, as
     /// one step for [`stats`](Self::stats): a reader never sees a batch in neither place.
+    /// Then the transform rules run on the batch (outside the counters' lock); the spans a
+    /// drop rule removes leave the flight as `filtered_out`.
     pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
         batch.clear();
         self.stats.take_in_flight_from(|| {
             self.queue.take_batch(max, batch);
             batch.len() as u64
         });
+        let filtered = self.shaping.shape(batch, &self.stats);
+        if filtered > 0 {
+            self.stats.settle_filtered(filtered);
+        }
     }
 
     /// Counts every span still queued or in flight as dropped at shutdown and ignores the

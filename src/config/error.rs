@@ -1,5 +1,7 @@
 //! Why a configuration was refused: each message names the field or variable to fix.
 
+use crate::transform::RuleError;
+
 /// Why a configuration was refused. Each message names the field or variable to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -67,4 +69,7 @@ pub enum ConfigError {
         /// What would be accepted.
         reason: String,
     },
+    /// A transform statement or drop condition does not compile.
+    #[error("rule `{}` is invalid at column {}: {}", .0.rule, .0.column, .0.message)]
+    InvalidRule(RuleError),
 }

@@ -19,6 +19,7 @@ mod env;
 mod error;
 mod export_settings;
 mod limits;
+mod rules;
 mod validate;
 
 use std::borrow::Cow;
@@ -30,6 +31,7 @@ use crate::export::retry::RetryPolicy;
 use crate::model::{Key, Resource, Scope, SpanLimits, Value};
 use crate::observe::problems::{Problem, ProblemHandler};
 use crate::sampling::Sampler;
+use crate::transform::ErrorMode;
 
 pub use destination::Destination;
 pub(crate) use destination::RedactedHeaders;
@@ -95,6 +97,12 @@ pub struct Config {
     /// the SDK configuration specification asks for samplers), reported when a collector
     /// starts.
     pub(crate) ignored_settings: Vec<String>,
+    /// OTTL statements run on each span before it is encoded, in order.
+    pub(crate) transform: Vec<String>,
+    /// OTTL conditions: a span that meets any is dropped (counted as `filtered_out`).
+    pub(crate) drop_spans: Vec<String>,
+    /// What a statement that fails on a span does.
+    pub(crate) rule_error_mode: ErrorMode,
 }
 
 impl std::fmt::Debug for Config {
@@ -124,6 +132,9 @@ impl std::fmt::Debug for Config {
             .field("sampler", &self.sampler)
             .field("problem_handler", &self.problem_handler)
             .field("ignored_settings", &self.ignored_settings)
+            .field("transform", &self.transform)
+            .field("drop_spans", &self.drop_spans)
+            .field("rule_error_mode", &self.rule_error_mode)
             .finish()
     }
 }
@@ -156,6 +167,9 @@ impl Default for Config {
             sampler: Sampler::default(),
             problem_handler: None,
             ignored_settings: Vec::new(),
+            transform: Vec::new(),
+            drop_spans: Vec::new(),
+            rule_error_mode: ErrorMode::default(),
         }
     }
 }
@@ -438,6 +452,11 @@ impl Config {
         }
         if self.compression == Compression::Gzip && !cfg!(feature = "gzip") {
             return Some(("compression gzip", "gzip"));
+        }
+        if cfg!(not(feature = "transform"))
+            && (!self.transform.is_empty() || !self.drop_spans.is_empty())
+        {
+            return Some(("transform and drop rules", "transform"));
         }
         // Browsers do TLS themselves; natively it is the `tls` feature.
         if cfg!(all(not(target_arch = "wasm32"), not(feature = "tls"))) {

@@ -41,6 +41,7 @@ impl Config {
         if let Some((setting, feature)) = self.missing_feature() {
             return Err(ConfigError::FeatureDisabled { setting, feature });
         }
+        self.span_rules()?;
         if let Some(ratio) = self.sampler.ratio() {
             if !(0.0..=1.0).contains(&ratio) {
                 return Err(ConfigError::InvalidSampler(

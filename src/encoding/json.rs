@@ -177,6 +177,7 @@ fn push_any_value(value: &Value, out: &mut Vec<u8>) {
             push_key_values(pairs, out);
             out.push(b'}');
         }
+        Value::Empty => out.push(b'{'),
     }
     out.push(b'}');
 }

@@ -126,6 +126,8 @@ fn write_any_value(value: &Value, out: &mut Vec<u8>) {
         // KeyValueList { repeated KeyValue values = 1 }
         Value::KvList(pairs) => put_nested(6, 1, out, |out| write_key_values(1, pairs, out)),
         Value::Bytes(bytes) => put_bytes(7, bytes, out),
+        // An AnyValue with no field set.
+        Value::Empty => {}
     }
 }
 
@@ -139,6 +141,7 @@ fn scalar_any_value_len(value: &Value) -> Option<usize> {
         Value::Bool(_) => Some(2),
         Value::Int(int) => Some(1 + encoded_len_varint(*int as u64)),
         Value::Double(_) => Some(9),
+        Value::Empty => Some(0),
         Value::Array(_) | Value::KvList(_) => None,
     }
 }
@@ -234,6 +237,7 @@ impl SliceWriter<'_> {
                 self.byte(4 << 3 | WireType::SixtyFourBit as u8);
                 self.copy(&double.to_le_bytes());
             }
+            Value::Empty => {}
             // Not scalars: `write_key_values` writes them with `write_any_value` instead.
             Value::Array(_) | Value::KvList(_) => {}
         }

@@ -3,6 +3,8 @@
 //! Limits are applied when data is added, so a span never holds more than it will send and
 //! every entry it refused shows up in the `dropped_*_count` fields the backend receives.
 
+use std::borrow::Cow;
+
 use super::value::{Key, KeyValue, Value};
 
 /// How much one span may hold. Defaults are the OpenTelemetry SDK's (128 of each, no
@@ -79,6 +81,39 @@ impl Attributes {
         } else {
             self.dropped = self.dropped.saturating_add(1);
         }
+    }
+
+    /// Like [`set`](Self::set) for a key given as text: it is copied only when the entry is
+    /// new (a transform rule rewriting an attribute costs no allocation for the key).
+    #[cfg_attr(not(feature = "transform"), allow(dead_code))]
+    pub(crate) fn set_named(
+        &mut self,
+        key: &str,
+        value: Value,
+        max_count: u32,
+        max_value_length: Option<u32>,
+    ) {
+        match self.entries.iter_mut().find(|kv| kv.key == key) {
+            Some(entry) if !value.nests_too_deep() => {
+                entry.value = value;
+                if let Some(max_len) = max_value_length {
+                    entry.value.truncate(max_len as usize);
+                }
+            }
+            _ => self.set(
+                Cow::Owned(key.to_owned()),
+                value,
+                max_count,
+                max_value_length,
+            ),
+        }
+    }
+
+    /// The entries, for rules that rename, remove or rewrite them in place (a transform
+    /// adds entries through [`set`](Self::set), so the limits still hold).
+    #[cfg_attr(not(feature = "transform"), allow(dead_code))]
+    pub(crate) fn entries_mut(&mut self) -> &mut Vec<KeyValue> {
+        &mut self.entries
     }
 
     /// Counts `count` entries refused before they got here (e.g. by the JavaScript API,

@@ -470,6 +470,21 @@ impl Span {
         }
     }
 
+    /// Sets the status whatever it was (a transform rule may change an `Ok`, which the
+    /// API's [`set_status`](Self::set_status) keeps final).
+    #[cfg_attr(not(feature = "transform"), allow(dead_code))]
+    pub(crate) fn replace_status(&mut self, status: SpanStatus) {
+        self.status = match status {
+            SpanStatus::Unset => StatusKind::Unset,
+            SpanStatus::Ok => StatusKind::Ok,
+            SpanStatus::Error { .. } => StatusKind::Error,
+        };
+        let error_status = matches!(status, SpanStatus::Error { .. }).then_some(status);
+        if error_status.is_some() || self.extras.is_some() {
+            self.extras_mut().error_status = error_status;
+        }
+    }
+
     /// Records `error` as the semantic conventions have it: an `exception` event with
     /// `exception.message` (the error and its causes) and an error status.
     ///
@@ -638,7 +653,7 @@ impl Span {
             .map_or(0, |extras| extras.dropped_links_count)
     }
 
-    fn extras_mut(&mut self) -> &mut SpanExtras {
+    pub(crate) fn extras_mut(&mut self) -> &mut SpanExtras {
         self.extras.get_or_insert_with(Box::default)
     }
 

@@ -25,6 +25,9 @@ pub enum Value {
     Array(Vec<Value>),
     /// A nested list of key-value pairs.
     KvList(Vec<KeyValue>),
+    /// No value (OTLP's empty `AnyValue`): what a transform rule writes when it sets an
+    /// attribute to nil, as the Collector's `set` does.
+    Empty,
 }
 
 /// One attribute: a key and its value.

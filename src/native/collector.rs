@@ -22,6 +22,7 @@ use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::model::{Span, SpanContext};
 use crate::observe::stats::{DestinationStats, DropReason, Stats, StatsCounters};
+use crate::transform::Shaping;
 
 /// Collects finished spans and exports them in batches from a thread of its own.
 ///
@@ -105,12 +106,18 @@ impl Collector {
             config.problem_handler.clone(),
             &config.ignored_settings,
         ));
+        let mut pipeline = Pipeline::new(
+            SpanBuffer::new(config.max_queue_size),
+            Arc::clone(&stats),
+            config.disabled,
+        );
+        pipeline.shaping = Shaping::new(
+            config.span_rules()?,
+            config.resource.clone(),
+            config.scope.clone(),
+        );
         let shared = Arc::new(Shared {
-            pipeline: Pipeline::new(
-                SpanBuffer::new(config.max_queue_size),
-                Arc::clone(&stats),
-                config.disabled,
-            ),
+            pipeline,
             export_stopped: AtomicBool::new(false),
         });
         let (commands, command_receiver) = mpsc::unbounded_channel();

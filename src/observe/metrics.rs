@@ -180,6 +180,18 @@ fn prometheus_text(stats: &Stats, capacity: usize, destinations: &[DestinationSt
             samples: vec![sample(&[], stats.bytes_sent)],
         },
         Family {
+            name: "otlp_collector_spans_filtered_total",
+            kind: "counter",
+            help: "Spans a drop rule removed before export (by configuration, not lost).",
+            samples: vec![sample(&[], stats.filtered_out)],
+        },
+        Family {
+            name: "otlp_collector_rule_errors_total",
+            kind: "counter",
+            help: "Times a transform statement or drop condition failed on a span.",
+            samples: vec![sample(&[], stats.rule_errors)],
+        },
+        Family {
             name: "otlp_collector_problem_handler_panics_total",
             kind: "counter",
             help: "Panics caught from the problem handler.",

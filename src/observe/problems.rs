@@ -35,6 +35,7 @@ use std::time::Duration;
 
 use crate::model::now_unix_nanos;
 use crate::observe::stats::DropReason;
+use crate::transform::RuleFailure;
 
 /// Reports of one kind come at most this often (after the first, which is immediate).
 pub const REPORT_INTERVAL: Duration = Duration::from_secs(10);
@@ -63,6 +64,14 @@ pub enum Problem {
         /// Which variable, what was wrong, and what applies instead.
         message: String,
     },
+    /// A transform statement or drop condition failed on a span (the span went on, as the
+    /// earlier statements left it).
+    RuleFailed {
+        /// The rule and why it failed, the last time.
+        message: String,
+        /// Failures this report stands for (since the last report of this kind).
+        count: u64,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -78,6 +87,15 @@ impl fmt::Display for Problem {
                 write!(formatter, "{count} spans dropped ({})", reason.describe())
             }
             Problem::SettingIgnored { message } => write!(formatter, "setting ignored: {message}"),
+            Problem::RuleFailed { message, count: 1 } => {
+                write!(formatter, "transform rule failed: {message}")
+            }
+            Problem::RuleFailed { message, count } => {
+                write!(
+                    formatter,
+                    "transform rules failed {count} times; the last: {message}"
+                )
+            }
         }
     }
 }
@@ -106,8 +124,12 @@ struct Slot {
     held: AtomicU64,
 }
 
-/// Export failures, then one slot per drop reason.
-const SLOTS: usize = 8;
+/// Export failures, one slot per drop reason, then rule failures.
+const SLOTS: usize = 9;
+
+/// The slot of rule failures.
+#[cfg_attr(not(feature = "transform"), allow(dead_code))]
+const RULE_SLOT: usize = 8;
 
 /// Reports problems to the handler and to `tracing`, each kind rate-limited.
 #[derive(Debug, Default)]
@@ -153,6 +175,15 @@ impl ProblemReporter {
     pub(crate) fn export_failed(&self, message: &str) {
         self.report(0, 1, |count| Problem::ExportFailed {
             message: message.to_owned(),
+            count,
+        });
+    }
+
+    /// A transform rule failed on a span.
+    #[cfg_attr(not(feature = "transform"), allow(dead_code))]
+    pub(crate) fn rule_failed(&self, failure: &RuleFailure) {
+        self.report(RULE_SLOT, 1, |count| Problem::RuleFailed {
+            message: failure.to_string(),
             count,
         });
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::observe::problems::{Problem, ProblemHandler, ProblemReporter};
+use crate::transform::RuleFailure;
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,6 +62,11 @@ pub struct Stats {
     pub buffered: u64,
     /// Spans the sampler left out (never collected, so outside the invariant).
     pub sampled_out: u64,
+    /// Spans a drop rule removed (`Config::with_drop_spans`): your choice, not a loss, so
+    /// not in [`dropped`](Self::dropped).
+    pub filtered_out: u64,
+    /// Times a transform statement or drop condition failed on a span (the span went on).
+    pub rule_errors: u64,
     /// Times the problem handler panicked (caught: the application never sees it).
     pub problem_handler_panics: u64,
 }
@@ -79,7 +85,7 @@ impl Stats {
 
     /// Whether `collected = exported + dropped + buffered` holds.
     pub fn is_balanced(&self) -> bool {
-        self.collected == self.exported + self.dropped() + self.buffered
+        self.collected == self.exported + self.dropped() + self.filtered_out + self.buffered
     }
 }
 
@@ -124,6 +130,8 @@ fn truncate_message(message: &mut String) {
 pub(crate) struct StatsCounters {
     collected: AtomicU64,
     sampled_out: AtomicU64,
+    filtered_out: AtomicU64,
+    rule_errors: AtomicU64,
     exported: AtomicU64,
     dropped: [AtomicU64; 7],
     batches: AtomicU64,
@@ -263,6 +271,25 @@ impl StatsCounters {
         self.in_flight.fetch_sub(spans, Relaxed);
     }
 
+    /// In-flight spans a drop rule removed.
+    pub(crate) fn settle_filtered(&self, spans: u64) {
+        let abandoned = lock(&self.abandoned);
+        if *abandoned {
+            return;
+        }
+        self.filtered_out.fetch_add(spans, Relaxed);
+        self.in_flight.fetch_sub(spans, Relaxed);
+    }
+
+    /// A transform rule failed on a span: counted and, unless `silent`, reported.
+    #[cfg_attr(not(feature = "transform"), allow(dead_code))]
+    pub(crate) fn record_rule_failure(&self, failure: &RuleFailure, report: bool) {
+        self.rule_errors.fetch_add(1, Relaxed);
+        if report {
+            self.reporter.rule_failed(failure);
+        }
+    }
+
     /// In-flight spans that will not be delivered.
     pub(crate) fn settle_dropped(&self, reason: DropReason, spans: u64) {
         let abandoned = lock(&self.abandoned);
@@ -332,6 +359,8 @@ impl StatsCounters {
             bytes_sent: self.bytes_sent.load(Relaxed),
             buffered: queued + self.in_flight.load(Relaxed),
             sampled_out: self.sampled_out.load(Relaxed),
+            filtered_out: self.filtered_out.load(Relaxed),
+            rule_errors: self.rule_errors.load(Relaxed),
             problem_handler_panics: self.reporter.handler_panics(),
         }
     }

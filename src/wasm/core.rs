@@ -29,6 +29,7 @@ use crate::export::{
 use crate::js_boundary::{stats_in_order, NETWORK_ERROR, TIMED_OUT};
 use crate::model::{Key, Resource, Scope, SpanLimits, Value};
 use crate::observe::stats::{DropReason, Stats, StatsCounters};
+use crate::transform::Shaping;
 
 /// Problems kept for JavaScript to word at most.
 const MAX_PROBLEMS: usize = 16;
@@ -102,6 +103,7 @@ impl CoreState {
             StatsCounters::reporting(config.problem_handler.clone(), &config.ignored_settings),
         )
         .disabled_if(config.disabled)
+        .shaped_by(config)
     }
 
     /// The core for the JavaScript API, from the settings its options give; everything
@@ -160,6 +162,15 @@ impl CoreState {
     /// Accepts and forgets every span when `disabled` (`OTEL_SDK_DISABLED`).
     fn disabled_if(mut self, disabled: bool) -> CoreState {
         self.pipeline.disabled = disabled;
+        self
+    }
+
+    /// With the configuration's transform rules (it was validated: they compile).
+    fn shaped_by(mut self, config: &Config) -> CoreState {
+        if let Ok(rules) = config.span_rules() {
+            self.pipeline.shaping =
+                Shaping::new(rules, config.resource.clone(), config.scope.clone());
+        }
         self
     }
 

@@ -9,6 +9,7 @@ use otlp_test_receiver::{common, decode, trace, ExportTraceServiceRequest};
 fn proto_value(value: &Value) -> common::AnyValue {
     use common::any_value::Value as V;
     let value = match value {
+        Value::Empty => return common::AnyValue { value: None },
         Value::String(text) => V::StringValue(text.to_string()),
         Value::Bool(flag) => V::BoolValue(*flag),
         Value::Int(int) => V::IntValue(*int),
@@ -183,6 +184,36 @@ fn round_trip(
         Ok(request) => request,
         Err(error) => panic!("{error}\nbody: {}", String::from_utf8_lossy(&body)),
     }
+}
+
+/// An empty value (what a transform rule's `set` to nil writes) is an `AnyValue` with no
+/// field: protobuf round-trips it; JSON writes `{}`, as the Collector does (the official
+/// Rust JSON decoder cannot read that, so the JSON side is checked as text).
+#[test]
+fn an_empty_value_is_an_any_value_with_no_field() {
+    let span = Span::new("empty")
+        .with_attribute("nothing", Value::Empty)
+        .end();
+    let resource = Resource::new("checkout");
+    let decoded = round_trip(
+        Protocol::HttpProtobuf,
+        &resource,
+        &Scope::default(),
+        std::slice::from_ref(&span),
+    );
+    let attribute = &decoded.resource_spans[0].scope_spans[0].spans[0].attributes[0];
+    assert_eq!(attribute.key, "nothing");
+    assert_eq!(attribute.value, Some(common::AnyValue { value: None }));
+    let mut body = Vec::new();
+    encode(
+        Protocol::HttpJson,
+        &resource,
+        &Scope::default(),
+        &[span],
+        &mut body,
+    );
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains(r#"{"key":"nothing","value":{}}"#), "{text}");
 }
 
 fn check_round_trip(protocol: Protocol) {

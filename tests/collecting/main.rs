@@ -11,6 +11,7 @@ mod metrics_text;
 mod parsed_text_properties;
 mod pipeline;
 mod problems;
+mod rules;
 mod sampling;
 mod scoped;
 mod span_values;

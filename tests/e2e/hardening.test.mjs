@@ -202,7 +202,7 @@ test('7, 23 and 26: tracestate, traceparent, ratio sampling and Retry-After deci
   }
 });
 
-test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init members, matches propagateTo as URLs, redacts url.full, keeps the application\'s traceparent, ends every span, and knows its collector\'s requests after re-wrapping', async () => {
+test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init members, matches propagateTo as URLs, redacts url.full (and the redactQueryParameters keys), keeps the application\'s traceparent, ends every span, and knows its collector\'s requests after re-wrapping', async () => {
   const server = await hostileServer({
     '/api': (request, response) => response.writeHead(200).end(request.method),
     '/api/users': (request, response) => response.writeHead(200).end(),
@@ -216,6 +216,8 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
   const stop = instrumentFetch(collector, {
     propagateTo: [`${server.url}/api`, `http://127.0.0.1:${String(server.port).slice(0, -1)}`],
     propagateExcept: [`${server.url}/excepted`],
+    // Keys added to the conventions' (a non-string is ignored).
+    redactQueryParameters: ['token', 42],
   });
   // A later wrapper that forwards a Request of its own: the export mark in init is lost.
   const instrumented = globalThis.fetch;
@@ -250,7 +252,7 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
     await fetch(`${server.url}/api/users?own=1`, { headers: { traceparent: own } });
     assert.equal(server.seen.filter((request) => request.path === '/api/users')[1].headers.traceparent, own);
     // 11: signed-URL secrets are redacted from url.full.
-    await fetch(`${server.url}/signed?AWSAccessKeyId=AKIA&Signature=abc&sig=def&X-Goog-Signature=ghi&keep=1`);
+    await fetch(`${server.url}/signed?AWSAccessKeyId=AKIA&Signature=abc&sig=def&X-Goog-Signature=ghi&keep=1&token=t0k`);
     // 14: headers fetch refuses: the application sees the same TypeError, and the span ends.
     const refused = await fetch(`${server.url}/api`, { headers: { 'bad header': 'x' } }).then(() => 'answered', (error) => error.name);
     assert.equal(refused, 'TypeError');
@@ -265,7 +267,7 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
     assert.ok(spans.every((span) => !String(attribute(span, 'url.full')).includes('/v1/traces')));
     const signed = spans.find((span) => String(attribute(span, 'url.full')).includes('/signed'));
     assert.equal(attribute(signed, 'url.full'),
-      `${server.url}/signed?AWSAccessKeyId=REDACTED&Signature=REDACTED&sig=REDACTED&X-Goog-Signature=REDACTED&keep=1`);
+      `${server.url}/signed?AWSAccessKeyId=REDACTED&Signature=REDACTED&sig=REDACTED&X-Goog-Signature=REDACTED&keep=1&token=REDACTED`);
     const failed = spans.filter((span) => attribute(span, 'error.type') === 'TypeError');
     assert.equal(failed.length, 1, 'the refused request\'s span ended with its error');
     assert.equal(spans.length, 7, spans.map((span) => attribute(span, 'url.full')).join('\n'));
