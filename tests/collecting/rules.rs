@@ -170,3 +170,27 @@ fn without_the_feature_rules_are_refused_naming_it() {
         .to_string();
     assert!(error.contains("`transform` cargo feature"), "{error}");
 }
+
+/// The README's example rules compile (and mean what its text says they do).
+#[cfg(feature = "transform")]
+#[test]
+fn the_readmes_example_rules_compile() {
+    let readme = include_str!("../../README.md");
+    let section = &readme[readme.find("## Shaping what leaves").unwrap()..];
+    let example = &section[section.find("```rust").unwrap()..];
+    let example = &example[..example[7..].find("```").unwrap()];
+    let (transform, drops) = example.split_at(example.find(".with_drop_spans(").unwrap());
+    let rules = |text: &str| -> Vec<String> {
+        text.split("r#\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find("\"#").unwrap()].to_owned())
+            .collect()
+    };
+    let (transform, drops) = (rules(transform), rules(drops));
+    assert_eq!((transform.len(), drops.len()), (6, 2));
+    Config::default()
+        .with_transform(transform)
+        .with_drop_spans(drops)
+        .validate()
+        .unwrap();
+}
