@@ -54,6 +54,12 @@ impl<'a> IntoIterator for &'a Attributes {
     }
 }
 
+/// A key for [`Attributes::store`]: moved in, or copied only if the entry is new.
+enum NewKey<'a> {
+    Given(Key),
+    Copied(&'a str),
+}
+
 impl Attributes {
     /// Sets `key`, overwriting an existing entry; a new key beyond `max_count` is dropped
     /// and counted, and so is a value nesting deeper than
@@ -62,25 +68,11 @@ impl Attributes {
     pub(crate) fn set(
         &mut self,
         key: Key,
-        mut value: Value,
+        value: Value,
         max_count: u32,
         max_value_length: Option<u32>,
     ) {
-        if value.nests_too_deep() {
-            value.drop_iteratively();
-            self.dropped = self.dropped.saturating_add(1);
-            return;
-        }
-        if let Some(max_len) = max_value_length {
-            value.truncate(max_len as usize);
-        }
-        if let Some(existing) = self.entries.iter_mut().find(|kv| kv.key == key) {
-            existing.value = value;
-        } else if self.entries.len() < max_count as usize {
-            self.entries.push(KeyValue { key, value });
-        } else {
-            self.dropped = self.dropped.saturating_add(1);
-        }
+        self.store(NewKey::Given(key), value, max_count, max_value_length);
     }
 
     /// Like [`set`](Self::set) for a key given as text: it is copied only when the entry is
@@ -93,19 +85,40 @@ impl Attributes {
         max_count: u32,
         max_value_length: Option<u32>,
     ) {
-        match self.entries.iter_mut().find(|kv| kv.key == key) {
-            Some(entry) if !value.nests_too_deep() => {
-                entry.value = value;
-                if let Some(max_len) = max_value_length {
-                    entry.value.truncate(max_len as usize);
-                }
-            }
-            _ => self.set(
-                Cow::Owned(key.to_owned()),
-                value,
-                max_count,
-                max_value_length,
-            ),
+        self.store(NewKey::Copied(key), value, max_count, max_value_length);
+    }
+
+    /// The one scan of [`set`](Self::set): `value` replaces the entry of that key, or is
+    /// added when there is room.
+    fn store(
+        &mut self,
+        key: NewKey<'_>,
+        mut value: Value,
+        max_count: u32,
+        max_value_length: Option<u32>,
+    ) {
+        if value.nests_too_deep() {
+            value.drop_iteratively();
+            self.dropped = self.dropped.saturating_add(1);
+            return;
+        }
+        if let Some(max_len) = max_value_length {
+            value.truncate(max_len as usize);
+        }
+        let name = match &key {
+            NewKey::Given(key) => key.as_ref(),
+            NewKey::Copied(key) => key,
+        };
+        if let Some(existing) = self.entries.iter_mut().find(|kv| kv.key == name) {
+            existing.value = value;
+        } else if self.entries.len() < max_count as usize {
+            let key = match key {
+                NewKey::Given(key) => key,
+                NewKey::Copied(key) => Cow::Owned(key.to_owned()),
+            };
+            self.entries.push(KeyValue { key, value });
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
         }
     }
 

@@ -389,29 +389,31 @@ impl<'a> Parser<'a> {
         Ok(Call { name, args, column })
     }
 
+    /// `a or b or …` (`or` binds looser than `and`).
     fn or(&mut self) -> Result<Condition, SyntaxError> {
-        let mut terms = vec![self.and()?];
-        while self.is_keyword("or") {
-            self.advance()?;
-            terms.push(self.and()?);
-        }
-        Ok(if terms.len() == 1 {
-            terms.pop().unwrap_or(Condition::Literal(false))
-        } else {
-            Condition::Or(terms)
-        })
+        self.joined("or", Self::and, Condition::Or)
     }
 
     fn and(&mut self) -> Result<Condition, SyntaxError> {
-        let mut factors = vec![self.not()?];
-        while self.is_keyword("and") {
+        self.joined("and", Self::not, Condition::And)
+    }
+
+    /// Operands read by `operand`, joined by `keyword`; one alone is itself.
+    fn joined(
+        &mut self,
+        keyword: &str,
+        operand: fn(&mut Self) -> Result<Condition, SyntaxError>,
+        join: fn(Vec<Condition>) -> Condition,
+    ) -> Result<Condition, SyntaxError> {
+        let mut operands = vec![operand(self)?];
+        while self.is_keyword(keyword) {
             self.advance()?;
-            factors.push(self.not()?);
+            operands.push(operand(self)?);
         }
-        Ok(if factors.len() == 1 {
-            factors.pop().unwrap_or(Condition::Literal(false))
+        Ok(if operands.len() == 1 {
+            operands.pop().unwrap_or(Condition::Literal(false))
         } else {
-            Condition::And(factors)
+            join(operands)
         })
     }
 

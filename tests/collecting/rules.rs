@@ -4,11 +4,16 @@
 //! compile refused at construction naming the rule and the column. (The semantics, case
 //! by case, against the Collector's own processors: `tests/interop/otelcol_rules.rs`.)
 
+#[cfg(feature = "transform")]
 use std::sync::{Arc, Mutex};
 
-use otlp_collector::{Collector, Config, ConfigError, ErrorMode, Problem, Span, StartError};
+use otlp_collector::Config;
+#[cfg(feature = "transform")]
+use otlp_collector::{Collector, ConfigError, ErrorMode, Problem, Span, StartError};
+#[cfg(feature = "transform")]
 use otlp_test_receiver::{common, Receiver};
 
+#[cfg(feature = "transform")]
 fn attribute<'s>(
     span: &'s otlp_test_receiver::trace::Span,
     key: &str,
