@@ -337,7 +337,7 @@ fn received(receiver: &Receiver, label: &str) -> Vec<String> {
 
 /// Runs `cases` through the Collector and through our collectors, and returns the cases
 /// whose outputs differ, described. `None` outside the test command.
-async fn differences(cases: &[Case]) -> Option<Vec<String>> {
+async fn differences(cases: &[Case], spans: &[Span]) -> Option<Vec<String>> {
     let receiver = Receiver::start_with(ReceiverOptions {
         keep_requests: true,
         ..ReceiverOptions::default()
@@ -354,7 +354,6 @@ async fn differences(cases: &[Case]) -> Option<Vec<String>> {
         eprintln!("OTLP_OTELCOL_BIN is not set: run through tests/run_all.sh");
         return None;
     };
-    let spans = input_spans();
 
     // Ours: a collector per case, with the case's rules.
     let mut expected_counts = Vec::new();
@@ -366,7 +365,7 @@ async fn differences(cases: &[Case]) -> Option<Vec<String>> {
                 .with_drop_spans(case.drops.clone()),
         )
         .unwrap_or_else(|error| panic!("case {i}: {error}"));
-        for span in &spans {
+        for span in spans {
             collector.collect(span.clone()).unwrap();
         }
         collector.shutdown().await.unwrap();
@@ -382,7 +381,7 @@ async fn differences(cases: &[Case]) -> Option<Vec<String>> {
 
     // Theirs: the same spans, once, through every pipeline.
     let sender = Collector::new(base_config(otelcol.http_endpoint())).unwrap();
-    for span in &spans {
+    for span in spans {
         sender.collect(span.clone()).unwrap();
     }
     sender.shutdown().await.unwrap();
@@ -435,7 +434,7 @@ async fn every_statement_of_the_table_gives_what_the_collectors_processors_give(
             .sum::<usize>()
             >= 60
     );
-    let Some(differences) = differences(&cases).await else {
+    let Some(differences) = differences(&cases, &input_spans()).await else {
         return;
     };
     assert!(
@@ -462,6 +461,55 @@ impl Random {
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len())]
     }
+}
+
+/// The input spans with their attribute values drawn at random, key by key: a string (of
+/// the characters the patterns look for), an int, a float, a bool, a list or absent.
+fn random_spans(random: &mut Random) -> Vec<Span> {
+    let keys = [
+        "user.email",
+        "url.full",
+        "http.route",
+        "retries",
+        "ratio",
+        "flag",
+        "tags",
+        "big",
+        "empty",
+    ];
+    let texts = [
+        "",
+        "a.b",
+        "42",
+        "/users/7",
+        "e",
+        "ops@example.com",
+        "x-1.5",
+        "Zz",
+        "ab0cd",
+    ];
+    input_spans()
+        .into_iter()
+        .map(|span| {
+            let mut span = span;
+            for key in keys {
+                let value = match random.below(7) {
+                    0 => continue,
+                    1 => Value::from(random.pick(&texts).to_owned()),
+                    2 => Value::Int(random.below(2000) as i64 - 1000),
+                    3 => Value::Double(random.below(100) as f64 / 8.0 - 3.0),
+                    4 => Value::Bool(random.below(2) == 0),
+                    5 => Value::Array(vec![
+                        Value::from(random.pick(&texts).to_owned()),
+                        Value::Int(random.below(9) as i64),
+                    ]),
+                    _ => Value::from(random.pick(&texts).to_owned()),
+                };
+                span.set_attribute(key, value);
+            }
+            span
+        })
+        .collect()
 }
 
 /// A random statement from the subset's grammar, over the keys the input spans carry.
@@ -565,7 +613,8 @@ async fn random_statements_give_what_the_collectors_processors_give() {
             }
         })
         .collect();
-    let Some(differences) = differences(&cases).await else {
+    let spans = random_spans(&mut random);
+    let Some(differences) = differences(&cases, &spans).await else {
         return;
     };
     assert!(
