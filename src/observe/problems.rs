@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use crate::model::now_unix_nanos;
 use crate::observe::stats::DropReason;
-use crate::transform::RuleFailure;
 
 /// Reports of one kind come at most this often (after the first, which is immediate).
 pub const REPORT_INTERVAL: Duration = Duration::from_secs(10);
@@ -181,7 +180,7 @@ impl ProblemReporter {
 
     /// A transform rule failed on a span.
     #[cfg_attr(not(feature = "transform"), allow(dead_code))]
-    pub(crate) fn rule_failed(&self, failure: &RuleFailure) {
+    pub(crate) fn rule_failed(&self, failure: &dyn fmt::Display) {
         self.report(RULE_SLOT, 1, |count| Problem::RuleFailed {
             message: failure.to_string(),
             count,

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::observe::problems::{Problem, ProblemHandler, ProblemReporter};
-use crate::transform::RuleFailure;
 
 /// Why a span was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -283,7 +282,7 @@ impl StatsCounters {
 
     /// A transform rule failed on a span: counted and, unless `silent`, reported.
     #[cfg_attr(not(feature = "transform"), allow(dead_code))]
-    pub(crate) fn record_rule_failure(&self, failure: &RuleFailure, report: bool) {
+    pub(crate) fn record_rule_failure(&self, failure: &dyn std::fmt::Display, report: bool) {
         self.rule_errors.fetch_add(1, Relaxed);
         if report {
             self.reporter.rule_failed(failure);
