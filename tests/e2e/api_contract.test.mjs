@@ -298,6 +298,8 @@ test('hooks, sampling and instrumentation options refuse hostile input without t
     propagateTo: 'everything', ignoreUrls: 5, redactUrl: () => { throw new Error('redact broke'); },
     // Rules of every wrong kind: none matches, none throws.
     propagateExcept: [null, 42, 'http://[not a url', {}, Symbol('s'), () => true, /unused/],
+    // Query keys of every wrong kind: only strings count, none throws.
+    redactQueryParameters: [null, Symbol('s'), {}, 7, 'token'],
   });
   try {
     assert.equal((await fetch(target)).status, 200);
