@@ -16,27 +16,38 @@ out="$target_dir/npm"
 built="$out/wasm-pack"
 package="$out/otlp-collector"
 
-printf '\n==> wasm-pack build --target web (profile wasm-release, wasm-opt -Oz)\n' >&2
-rm -rf "$built" "$package"
-# The cdylib crate in npm/wasm links the library (with gzip: our compact encoder, no
-# dependency) into the module; the crate itself stays an ordinary library for native users.
-wasm-pack build npm/wasm --profile wasm-release --target web --no-pack --out-name otlp_collector \
-    --out-dir "$built" >&2
-
-mkdir -p "$package/web" "$package/node"
-cp "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/web/"
-# One module for the API, the glue and what the glue imports, minified: a page loads one
-# file instead of ten, and the bytes a page downloads are what we measure. npm/src/ names
-# the glue and the exporter (copied by wasm-bindgen into the glue's snippets/, the copy the
-# glue itself imports, so there is one exporter module) by the two aliases below. The
-# readable sources are in the repository.
-exporter=("$built"/snippets/*/src/wasm/js/exporter.js)
-[ "${#exporter[@]}" -eq 1 ] && [ -f "${exporter[0]}" ] ||
-    { echo "npm/build.sh: expected one exporter.js in $built/snippets, found: ${exporter[*]}" >&2; exit 1; }
-esbuild npm/src/index.js --bundle --format=esm --minify --legal-comments=none \
-    --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
-    --log-level=warning --outfile="$package/web/otlp_collector.js"
-cp npm/node/index.js "$package/node/"
+rm -rf "$package"
+# Builds the module with cargo `features` into `$package/<directory>`: the .wasm, and one
+# JavaScript module for the API, the glue and what the glue imports, minified — a page loads
+# one file instead of ten, and the bytes a page downloads are what we measure. npm/src/
+# names the glue and the exporter (copied by wasm-bindgen into the glue's snippets/, the
+# copy the glue itself imports, so there is one exporter module) by the two aliases below.
+# The readable sources are in the repository.
+build_module() {
+    local features="$1" directory="$2" entry="$3"
+    local built="$out/wasm-pack-$directory"
+    printf '\n==> wasm-pack build --target web (profile wasm-release, wasm-opt -Oz) %s\n' "${features:-(no extra feature)}" >&2
+    rm -rf "$built"
+    # The cdylib crate in npm/wasm links the library (with gzip: our compact encoder, no
+    # dependency) into the module; the crate itself stays an ordinary library for native
+    # users.
+    wasm-pack build npm/wasm --profile wasm-release --target web --no-pack --out-name otlp_collector \
+        --out-dir "$built" -- ${features:+--features "$features"} >&2
+    mkdir -p "$package/$directory"
+    cp "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/$directory/"
+    local exporter=("$built"/snippets/*/src/wasm/js/exporter.js)
+    [ "${#exporter[@]}" -eq 1 ] && [ -f "${exporter[0]}" ] ||
+        { echo "npm/build.sh: expected one exporter.js in $built/snippets, found: ${exporter[*]}" >&2; exit 1; }
+    esbuild "$entry" --bundle --format=esm --minify --legal-comments=none \
+        --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
+        --log-level=warning --outfile="$package/$directory/otlp_collector.js"
+}
+# The main entry's module, and `otlp-collector/rules`'s: the same with the OTTL transform
+# and drop rules (a page that needs none downloads nothing for them).
+build_module "" web npm/src/index.js
+build_module rules rules npm/src/rules.js
+mkdir -p "$package/node"
+cp npm/node/index.js npm/node/rules.js "$package/node/"
 # The automatic instrumentations, each a module of its own that costs a page nothing until
 # it is imported (minified; the readable sources are in npm/instrumentation/).
 mkdir -p "$package/instrumentation"
@@ -61,13 +72,17 @@ cp -r "$package" www/pkg
 # What a page downloads: the .wasm, and the module (glue and API) with the entry; each part
 # apart, raw and gzip -9, as tests/e2e/size.mjs checks them against the budget.
 gzipped() { gzip -9c "$1" | wc -c; }
-wasm="$package/web/otlp_collector_bg.wasm"
-module="$package/web/otlp_collector.js"
-entry="$package/web/index.js"
-total=$(( $(gzipped "$wasm") + $(gzipped "$module") + $(gzipped "$entry") ))
-printf '\npackage size: .wasm %s bytes (%s gzip) + JS %s bytes (%s gzip) + entry %s bytes (%s gzip) = %s bytes gzip\n' \
-    "$(wc -c < "$wasm")" "$(gzipped "$wasm")" "$(wc -c < "$module")" "$(gzipped "$module")" \
-    "$(wc -c < "$entry")" "$(gzipped "$entry")" "$total"
+for directory in web rules; do
+    wasm="$package/$directory/otlp_collector_bg.wasm"
+    module="$package/$directory/otlp_collector.js"
+    entry="$package/$directory/index.js"
+    total=$(( $(gzipped "$wasm") + $(gzipped "$module") + $(gzipped "$entry") ))
+    label="package size"
+    [ "$directory" = web ] || label="package size with rules (otlp-collector/rules)"
+    printf '\n%s: .wasm %s bytes (%s gzip) + JS %s bytes (%s gzip) + entry %s bytes (%s gzip) = %s bytes gzip\n' \
+        "$label" "$(wc -c < "$wasm")" "$(gzipped "$wasm")" "$(wc -c < "$module")" "$(gzipped "$module")" \
+        "$(wc -c < "$entry")" "$(gzipped "$entry")" "$total"
+done
 
 for module in "$package"/instrumentation/*.js; do
     printf 'instrumentation %s: %s bytes (%s gzip)\n' "$(basename "$module" .js)" \

@@ -28,9 +28,9 @@ export interface Link {
   attributes?: Attributes;
 }
 
-/** A problem the collector reports instead of throwing: `kind` is one of 'invalid-argument', 'ignored-call', 'buffer-full', 'shut-down', 'export-failed', 'internal'; `count` how many occurrences it stands for. */
+/** A problem the collector reports instead of throwing: `kind` is one of 'invalid-argument', 'ignored-call', 'buffer-full', 'shut-down', 'export-failed', 'rule-failed', 'internal'; `count` how many occurrences it stands for. */
 export interface CollectorError extends Error {
-  kind: 'invalid-argument' | 'ignored-call' | 'buffer-full' | 'shut-down' | 'export-failed' | 'internal';
+  kind: 'invalid-argument' | 'ignored-call' | 'buffer-full' | 'shut-down' | 'export-failed' | 'rule-failed' | 'internal';
   count: number;
 }
 
@@ -53,6 +53,10 @@ export interface CollectorOptions {
   sampleRatio?: number;
   /** Called with each problem (the first of a kind at once, then at most once a second per kind); without it, `console.warn` once per kind. */
   onError?: (error: CollectorError) => void;
+  /** OTTL statements run on each span before it is encoded, in order — the Collector's `transform` processor's, e.g. `delete_key(attributes, "user.email")`. Needs `import { Collector } from 'otlp-collector/rules'`; a statement that does not compile throws here, naming it and the column. */
+  transform?: string[];
+  /** OTTL conditions: a span matching any is dropped (counted in `stats().filteredOut`) — the Collector's `filter` processor's `traces.span`, e.g. `attributes["url.path"] == "/health"`. Needs `otlp-collector/rules`. */
+  dropSpans?: string[];
 }
 
 /** `startSpan` options. */
@@ -75,9 +79,9 @@ export interface CollectorStats {
   batches: number; retries: number; bytesSent: number; buffered: number;
   /** Spans whose trace was not sampled (a parent's `traceparent` with flags 00): never exported, outside the invariant. */
   sampledOut: number;
-  /** Spans a drop rule removed (0 until the package runs transform rules; the Rust crate does). */
+  /** Spans a `dropSpans` condition removed: never exported, outside the invariant. */
   filteredOut: number;
-  /** Times a transform rule failed on a span (0 until the package runs transform rules). */
+  /** Times a rule failed on a span (the span kept, as the earlier statements left it; reported as 'rule-failed'). */
   ruleErrors: number;
   /** Attribute values and arguments refused (dropped, the call otherwise done). */
   refusedValues: number;

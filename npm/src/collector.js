@@ -44,13 +44,27 @@ function rejectionThreshold(ratio) {
 // ending code returns, so a long synchronous loop keeps the scratch buffer small.
 const DRAIN_BYTES = 1 << 20;
 
+// The OTTL rules engine: set by the entry of `otlp-collector/rules` (npm/src/rules.js),
+// whose module has it; the main entry's has not, so a page without rules loads nothing
+// of it.
+let rulesEngine = null;
+
+export function useRules(engine) {
+  rulesEngine = engine;
+}
+
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
   constructor(givenOptions) {
     // Each option read once, checked (a bad one throws, naming it): the snapshot below is
     // all the collector is made from.
     const options = readOptions(givenOptions);
+    if (options.rules && !rulesEngine) {
+      throw new Error("otlp-collector: transform and dropSpans need import { Collector } from 'otlp-collector/rules'");
+    }
     const [core, intake, memory] = openCollector(options.core);
+    // The rules engine, when rules are given (it throws naming a rule that does not compile).
+    this._rules = options.rules && rulesEngine.start(core, intake, options.rules);
     this._core = core;
     this._intake = intake;
     this._writer = new RecordWriter(intake, memory);
@@ -216,6 +230,7 @@ export class Collector {
     if (this._freed) return Promise.resolve(false);
     this._drain();
     return this._exporter.flush().then((dropped) => {
+      if (this._rules && !this._freed) this._rules.report(this._intake, this._reporter);
       if (dropped === 0) return true;
       this._reporter.report('export-failed', dropped > 0
         ? `flush: ${dropped} spans were not delivered; last error: ${this._exporter.lastError}`
@@ -327,6 +342,7 @@ export class Collector {
 
   // Collects the pending records, and reports what was refused.
   _drain() {
+    if (this._rules && !this._freed) this._rules.report(this._intake, this._reporter);
     if (this._pending === 0 || this._freed) return;
     const refused = this._intake.drain(this._pending);
     this._pending = 0;

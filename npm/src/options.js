@@ -53,7 +53,8 @@ export function readOptions(options) {
   // Every option, read once.
   const given = {};
   for (const key of ['endpoint', 'serviceName', 'protocol', 'compression', 'maxQueueSize', 'batchSize',
-    'batchTimeoutMs', 'exportTimeoutMs', 'headers', 'resourceAttributes', 'sampleRatio', 'onError']) {
+    'batchTimeoutMs', 'exportTimeoutMs', 'headers', 'resourceAttributes', 'sampleRatio', 'onError',
+    'transform', 'dropSpans']) {
     given[key] = options[key];
   }
   const text = (key, choices) => {
@@ -137,6 +138,18 @@ export function readOptions(options) {
   if (onError !== undefined && onError !== null && typeof onError !== 'function') {
     throw optionError(`option onError must be a function, got ${describe(onError)}`);
   }
+  // OTTL rules: lists of strings, compiled in WebAssembly (which names a bad one) by the
+  // module of `otlp-collector/rules`.
+  const rules = (key) => {
+    const value = given[key];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value) || !value.every((rule) => typeof rule === 'string')) {
+      throw optionError(`option ${key} must be an array of OTTL strings, got ${describe(value)}`);
+    }
+    return value.slice();
+  };
+  const transform = rules('transform');
+  const dropSpans = rules('dropSpans');
   const json = protocol === 'http/json';
   const gzip = compression === 'gzip';
   return {
@@ -144,5 +157,6 @@ export function readOptions(options) {
     core: { maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip },
     endpoint, headers, resource, json, gzip, maxQueueSize, exportTimeoutMs,
     sampleRatio: ratio ?? 1, onError,
+    rules: transform.length + dropSpans.length > 0 ? [transform, dropSpans] : null,
   };
 }

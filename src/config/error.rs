@@ -70,6 +70,6 @@ pub enum ConfigError {
         reason: String,
     },
     /// A transform statement or drop condition does not compile.
-    #[error("rule `{}` is invalid at column {}: {}", .0.rule, .0.column, .0.message)]
+    #[error("{0}")]
     InvalidRule(RuleError),
 }

@@ -20,7 +20,7 @@ const SCRATCH_BYTES: usize = 4096;
 /// The records the JavaScript API writes, on their way into a core. Only `npm/src/` calls it.
 #[wasm_bindgen(skip_typescript)]
 pub struct Intake {
-    core: Rc<CoreState>,
+    pub(super) core: Rc<CoreState>,
     /// Where the record writer appends span records until [`Intake::drain`].
     scratch: RefCell<Vec<u8>>,
 }

@@ -3,9 +3,12 @@
 //! JavaScript checked (`open.rs`), and the intake takes the span records JavaScript writes
 //! (`intake.rs`), read by `span_record.rs`, with names sent once (`symbols.rs`). The
 //! JavaScript itself (`Collector`, `Span`, the record writer, options, reporter) is in
-//! `npm/src/`; the backend (`src/wasm/`) never imports from here.
+//! `npm/src/`; the backend (`src/wasm/`) never imports from here. The OTTL rules
+//! (`rules.rs`) are in the module of `otlp-collector/rules` only.
 
 mod intake;
 mod open;
+#[cfg(feature = "transform")]
+mod rules;
 mod span_record;
 mod symbols;

@@ -20,6 +20,8 @@ mod gzip;
 #[path = "gzip_off.rs"]
 mod gzip;
 mod http;
+#[cfg(feature = "transform")]
+mod letter_case;
 mod number;
 #[cfg(feature = "tls")]
 mod tls;
@@ -37,3 +39,8 @@ pub(crate) use export_task::on_export_thread;
 #[cfg(feature = "tracing")]
 pub(crate) struct LayerCollector(pub(crate) Collector);
 pub(crate) use number::write_double;
+#[cfg(feature = "transform")]
+pub(crate) use {
+    letter_case::{to_lowercase, to_uppercase},
+    number::read_double,
+};

@@ -1,4 +1,4 @@
-//! Numbers as text for OTLP/JSON.
+//! Numbers as text for OTLP/JSON, and read from the text of an OTTL rule.
 
 use std::io::Write;
 
@@ -6,4 +6,11 @@ use std::io::Write;
 pub(crate) fn write_double(value: f64, out: &mut Vec<u8>) {
     // Writing into a Vec cannot fail.
     let _ = write!(out, "{value:?}");
+}
+
+/// The double `text` spells (a number literal, checked to be digits, a point and an
+/// exponent), or `None`.
+#[cfg(feature = "transform")]
+pub(crate) fn read_double(text: &str) -> Option<f64> {
+    text.parse().ok()
 }

@@ -16,6 +16,10 @@ impl Shaping {
         Shaping::default()
     }
 
+    /// Nothing reads it.
+    #[allow(dead_code)] // only the browser's core learns its resource late
+    pub(crate) fn set_resource(&self, _resource: &Resource) {}
+
     /// Removes nothing.
     pub(crate) fn shape(&self, _batch: &mut Vec<Span>, _stats: &StatsCounters) -> u64 {
         0

@@ -11,6 +11,7 @@ use super::pattern::{Glob, Pattern};
 use super::sha256::sha256_hex;
 use super::value::{int_like, kind_of, string_like, Val};
 use crate::model::{KeyValue, Value};
+use crate::platform;
 
 /// A value to compute.
 #[derive(Clone, Debug)]
@@ -47,8 +48,8 @@ impl TextFunction {
     fn apply(self, text: &str) -> String {
         match self {
             TextFunction::Sha256 => sha256_hex(text.as_bytes()),
-            TextFunction::ToLowerCase => text.to_lowercase(),
-            TextFunction::ToUpperCase => text.to_uppercase(),
+            TextFunction::ToLowerCase => platform::to_lowercase(text),
+            TextFunction::ToUpperCase => platform::to_uppercase(text),
         }
     }
 }
@@ -159,7 +160,12 @@ fn literal_strings(expr: &Expr, column: usize, what: &str) -> Result<Vec<String>
 
 fn pattern(expr: &Expr, column: usize, function: &str) -> Result<Pattern, CompileError> {
     let text = literal_string(expr, column, &format!("{function}'s pattern"))?;
-    Pattern::new(&text).map_err(|message| (column, message))
+    Pattern::new(&text).map_err(|error| {
+        (
+            column,
+            format!("invalid regular expression \"{text}\": {error}"),
+        )
+    })
 }
 
 fn glob(expr: &Expr, column: usize, function: &str) -> Result<Glob, CompileError> {
@@ -265,7 +271,7 @@ pub(crate) fn editor(call: &Call) -> Result<Editor, CompileError> {
             let by_key = match literal_string(&args[1], column, "replace_all_patterns's mode")?.as_str() {
                 "key" => true,
                 "value" => false,
-                other => return Err((column, format!("replace_all_patterns's mode must be \"key\" or \"value\", got {other:?}"))),
+                other => return Err((column, format!("replace_all_patterns's mode must be \"key\" or \"value\", got \"{other}\""))),
             };
             Editor::ReplaceAllPatterns(map_target(&args[0], column, name)?, by_key, pattern(&args[2], column, name)?, replacement(call, 3)?)
         }
@@ -465,12 +471,12 @@ impl Converter {
                     None => return Err("Substring would cut a character in two".into()),
                 }
             }
-            Converter::ToLowerCase(value) => {
-                text(value.string(target, "ToLowerCase's target")?.to_lowercase())
-            }
-            Converter::ToUpperCase(value) => {
-                text(value.string(target, "ToUpperCase's target")?.to_uppercase())
-            }
+            Converter::ToLowerCase(value) => text(platform::to_lowercase(
+                &value.string(target, "ToLowerCase's target")?,
+            )),
+            Converter::ToUpperCase(value) => text(platform::to_uppercase(
+                &value.string(target, "ToUpperCase's target")?,
+            )),
             Converter::Len(value) => match value.get(target)? {
                 Some(Value::String(text)) => Some(Value::Int(text.len() as i64)),
                 Some(Value::Array(items)) => Some(Value::Int(items.len() as i64)),

@@ -72,6 +72,16 @@ pub(crate) struct Outcome {
     pub(crate) failures: Vec<RuleFailure>,
 }
 
+impl fmt::Display for RuleError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "rule `{}` is invalid at column {}: {}",
+            self.rule, self.column, self.message
+        )
+    }
+}
+
 impl fmt::Display for RuleFailure {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(formatter, "{}: {}", self.rule, self.message)

@@ -269,8 +269,8 @@ impl Lexer<'_> {
         if let Ok(int) = text.parse::<i64>() {
             return Ok((Token::Int(int), column));
         }
-        match text.parse::<f64>() {
-            Ok(float) if text.contains(['.', 'e', 'E']) => Ok((Token::Float(float), column)),
+        match crate::platform::read_double(text) {
+            Some(float) if text.contains(['.', 'e', 'E']) => Ok((Token::Float(float), column)),
             _ => error(column, format!("'{text}' is not a number")),
         }
     }
@@ -317,7 +317,7 @@ impl<'a> Parser<'a> {
             Token::Ident(name) => format!("'{name}'"),
             Token::Str(text) => format!("\"{text}\""),
             Token::Int(value) => value.to_string(),
-            Token::Float(value) => value.to_string(),
+            Token::Float(value) => super::value::go_float(*value),
             Token::Open => "'('".into(),
             Token::Close => "')'".into(),
             Token::OpenBracket => "'['".into(),

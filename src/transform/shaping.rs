@@ -13,17 +13,36 @@ use crate::observe::stats::StatsCounters;
 #[derive(Debug, Default)]
 pub(crate) struct Shaping {
     rules: Mutex<Arc<SpanRules>>,
-    resource: Resource,
+    resource: Mutex<Arc<Resource>>,
     scope: Scope,
+    last_failure: Mutex<Option<String>>,
 }
 
 impl Shaping {
     pub(crate) fn new(rules: SpanRules, resource: Resource, scope: Scope) -> Shaping {
         Shaping {
             rules: Mutex::new(Arc::new(rules)),
-            resource,
+            resource: Mutex::new(Arc::new(resource)),
             scope,
+            last_failure: Mutex::new(None),
         }
+    }
+
+    /// The resource the rules read from now on (the browser's core learns it after it is
+    /// made).
+    #[allow(dead_code)] // natively the resource is known at construction
+    pub(crate) fn set_resource(&self, resource: &Resource) {
+        *self.resource.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(resource.clone());
+    }
+
+    /// The last failure reported since the last call, for the browser's `onError` (natively
+    /// failures go to the problem handler as they happen).
+    #[allow(dead_code)] // natively the problem handler reports them
+    pub(crate) fn take_last_failure(&self) -> Option<String> {
+        self.last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// Puts `rules` in place for the batches taken from now on.
@@ -39,12 +58,19 @@ impl Shaping {
         if rules.is_empty() {
             return 0;
         }
+        let resource = Arc::clone(&self.resource.lock().unwrap_or_else(PoisonError::into_inner));
         let report = rules.error_mode() != ErrorMode::Silent;
         let before = batch.len();
         batch.retain_mut(|span| {
-            let outcome = rules.apply(span, &self.resource, &self.scope);
+            let outcome = rules.apply(span, &resource, &self.scope);
             for failure in &outcome.failures {
                 stats.record_rule_failure(failure, report);
+            }
+            if let (Some(failure), true) = (outcome.failures.last(), report) {
+                *self
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(failure.to_string());
             }
             !outcome.dropped
         });

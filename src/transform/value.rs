@@ -78,7 +78,7 @@ pub(crate) fn int_like(value: Option<&Value>) -> Result<Option<i64>, String> {
         Some(Value::Bool(bool)) => Some(i64::from(*bool)),
         Some(Value::String(text)) => match parse_go_int(text) {
             Some(int) => Some(int),
-            None => return Err(format!("cannot convert {text:?} to an int")),
+            None => return Err(format!("cannot convert \"{text}\" to an int")),
         },
         Some(other) => return Err(format!("cannot convert {} to an int", kind_of(other))),
     })
@@ -108,12 +108,48 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
 }
 
 /// `strconv.FormatFloat(value, 'f', -1, 64)`: the shortest decimal that reads back, never
-/// an exponent.
+/// an exponent. The digits are the platform's shortest text (in the browser JavaScript's,
+/// so the module carries no float printing of its own), laid out without an exponent.
 pub(crate) fn go_float(value: f64) -> String {
     if value.is_infinite() {
         return if value > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
     }
-    value.to_string()
+    if value.is_nan() {
+        return "NaN".to_owned();
+    }
+    let mut shortest = Vec::new();
+    crate::platform::write_double(value.abs(), &mut shortest);
+    let shortest = String::from_utf8_lossy(&shortest);
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    format!("{sign}{}", without_exponent(&shortest))
+}
+
+/// `1.5e-7`, `1e+21`, `1e21`, `12.0` or `12.5` as a plain decimal: `0.00000015`,
+/// `1000000000000000000000`, `12`, `12.5`.
+fn without_exponent(text: &str) -> String {
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{}", fraction.trim_end_matches('0'));
+    let point = whole.len() as i32 + exponent;
+    let (digits, point) = match digits.trim_start_matches('0') {
+        "" => return "0".to_owned(),
+        trimmed => (trimmed, point - (digits.len() - trimmed.len()) as i32),
+    };
+    let length = digits.len() as i32;
+    if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point >= length {
+        format!("{digits}{}", "0".repeat((point - length) as usize))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    }
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -150,7 +186,7 @@ fn write_json(value: &Value, out: &mut String) {
         }
         Value::KvList(entries) => {
             let mut sorted: Vec<&KeyValue> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.key.cmp(&b.key));
+            sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
             out.push('{');
             for (i, entry) in sorted.iter().enumerate() {
                 if i > 0 {
@@ -220,6 +256,44 @@ mod tests {
 
     fn s(text: &str) -> Val {
         Some(Value::from(text.to_owned()))
+    }
+
+    /// Rust's `Display` of a double is Go's `'f'` format with the shortest digits; the
+    /// platform's text (here Rust's `Debug`, with exponents; JavaScript's in the browser,
+    /// whose exponents are written `e+21`) laid out again must give the same.
+    #[test]
+    fn floats_read_as_go_writes_them() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e21,
+            1.5e-7,
+            123456789.125,
+            5e-324,
+            f64::MAX,
+        ];
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            values.push(f64::from_bits(state));
+        }
+        for value in values.into_iter().filter(|value| value.is_finite()) {
+            assert_eq!(go_float(value), value.to_string(), "{value:e}");
+        }
+        for (javascript, plain) in [
+            ("1e+21", "1000000000000000000000"),
+            ("1.5e-7", "0.00000015"),
+            ("12.5", "12.5"),
+            ("0", "0"),
+        ] {
+            assert_eq!(without_exponent(javascript), plain);
+        }
+        assert_eq!(go_float(f64::NAN), "NaN");
+        assert_eq!(go_float(f64::NEG_INFINITY), "-Inf");
     }
 
     #[test]

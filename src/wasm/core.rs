@@ -200,7 +200,9 @@ impl CoreState {
 
     /// Sets a resource attribute on every request from now on.
     pub(crate) fn set_resource_attribute(&self, key: Key, value: Value) {
-        self.encoder.borrow_mut().resource.set_attribute(key, value);
+        let mut encoder = self.encoder.borrow_mut();
+        encoder.resource.set_attribute(key, value);
+        self.pipeline.shaping.set_resource(&encoder.resource);
     }
 
     /// Files `job` under a free number.

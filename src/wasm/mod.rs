@@ -13,6 +13,8 @@ mod buffer;
 mod clock;
 mod collector;
 mod core;
+#[cfg(feature = "transform")]
+mod letter_case;
 mod number;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
@@ -39,3 +41,8 @@ unsafe impl Sync for LayerCollector {}
 #[cfg(all(feature = "tracing", target_feature = "atomics"))]
 compile_error!("the tracing layer's browser collector is single-threaded: build without the atomics target feature");
 pub(crate) use number::write_double;
+#[cfg(feature = "transform")]
+pub(crate) use {
+    letter_case::{to_lowercase, to_uppercase},
+    number::read_double,
+};

@@ -1,0 +1,31 @@
+//! The OTTL transform and drop rules of the `transform` and `dropSpans` options, in the
+//! module of `otlp-collector/rules` only (a page without rules downloads nothing for
+//! them): compiled when the collector is made, run by the core on each batch it takes.
+
+use wasm_bindgen::prelude::*;
+
+use super::intake::Intake;
+use crate::transform::{ErrorMode, SpanRules};
+
+#[wasm_bindgen]
+impl Intake {
+    /// Compiles the rules and puts them in place; throws naming the first that does not
+    /// compile and the column of its mistake. Only `npm/src/collector.js` calls it, once.
+    #[wasm_bindgen(js_name = setRules)]
+    pub fn set_rules(
+        &self,
+        transform: Vec<String>,
+        drop_spans: Vec<String>,
+    ) -> Result<(), JsError> {
+        let rules = SpanRules::compile(&transform, &drop_spans, ErrorMode::Ignore)
+            .map_err(|error| JsError::new(&format!("otlp-collector: {error}")))?;
+        self.core.pipeline.shaping.replace(rules);
+        Ok(())
+    }
+
+    /// The last failure of a rule on a span since the last call, for `onError`.
+    #[wasm_bindgen(js_name = takeRuleFailure)]
+    pub fn take_rule_failure(&self) -> Option<String> {
+        self.core.pipeline.shaping.take_last_failure()
+    }
+}
