@@ -107,9 +107,10 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// `strconv.FormatFloat(value, 'f', -1, 64)`: the shortest decimal that reads back, never
-/// an exponent. The digits are the platform's shortest text (in the browser JavaScript's,
-/// so the module carries no float printing of its own), laid out without an exponent.
+/// A double as the Collector writes one as text (`String`, `Concat`): the shortest digits
+/// that read back, as Go's `'f'` format, or its `'e'` format (`1.5e-07`, `1e+21`) below
+/// 1e-6 and from 1e21 on (ECMAScript's cut-offs). The digits are the platform's shortest
+/// text (in the browser JavaScript's, so the module carries no float printing of its own).
 pub(crate) fn go_float(value: f64) -> String {
     if value.is_infinite() {
         return if value > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
@@ -117,29 +118,25 @@ pub(crate) fn go_float(value: f64) -> String {
     if value.is_nan() {
         return "NaN".to_owned();
     }
+    let abs = value.abs();
     let mut shortest = Vec::new();
-    crate::platform::write_double(value.abs(), &mut shortest);
-    let shortest = String::from_utf8_lossy(&shortest);
+    crate::platform::write_double(abs, &mut shortest);
+    let (digits, point) = digits_and_point(&String::from_utf8_lossy(&shortest));
     let sign = if value.is_sign_negative() { "-" } else { "" };
-    format!("{sign}{}", without_exponent(&shortest))
-}
-
-/// `1.5e-7`, `1e+21`, `1e21`, `12.0` or `12.5` as a plain decimal: `0.00000015`,
-/// `1000000000000000000000`, `12`, `12.5`.
-fn without_exponent(text: &str) -> String {
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = format!("{whole}{}", fraction.trim_end_matches('0'));
-    let point = whole.len() as i32 + exponent;
-    let (digits, point) = match digits.trim_start_matches('0') {
-        "" => return "0".to_owned(),
-        trimmed => (trimmed, point - (digits.len() - trimmed.len()) as i32),
-    };
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let exponent = point - 1;
+        let (first, rest) = digits.split_at(1);
+        let point = if rest.is_empty() { "" } else { "." };
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        return format!(
+            "{sign}{first}{point}{rest}e{exponent_sign}{:02}",
+            exponent.unsigned_abs()
+        );
+    }
     let length = digits.len() as i32;
-    if point <= 0 {
+    let plain = if digits == "0" {
+        "0".to_owned()
+    } else if point <= 0 {
         format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
     } else if point >= length {
         format!("{digits}{}", "0".repeat((point - length) as usize))
@@ -149,6 +146,26 @@ fn without_exponent(text: &str) -> String {
             &digits[..point as usize],
             &digits[point as usize..]
         )
+    };
+    format!("{sign}{plain}")
+}
+
+/// The significant digits of a number's text (`1.5e-7`, `1e+21`, `1e21`, `12.0`, `12.5`:
+/// the platforms' shortest forms) and where the decimal point falls among them (`"15"`,
+/// -6 for 1.5e-7); `"0"` for zero.
+fn digits_and_point(text: &str) -> (String, i32) {
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let point = whole.len() as i32 + exponent;
+    let trimmed = digits.trim_start_matches('0');
+    let point = point - (digits.len() - trimmed.len()) as i32;
+    match trimmed.trim_end_matches('0') {
+        "" => ("0".to_owned(), 1),
+        significant => (significant.to_owned(), point),
     }
 }
 
@@ -167,7 +184,18 @@ fn write_json(value: &Value, out: &mut String) {
         Value::String(text) => json_string(text, out),
         Value::Bool(bool) => out.push_str(if *bool { "true" } else { "false" }),
         Value::Int(int) => out.push_str(&int.to_string()),
-        Value::Double(double) => out.push_str(&go_float(*double)),
+        // encoding/json writes `1.5e-7` where text has `1.5e-07`.
+        Value::Double(double) => {
+            let text = go_float(*double);
+            match text.rsplit_once("e-0") {
+                Some((mantissa, digit)) if digit.len() == 1 => {
+                    out.push_str(mantissa);
+                    out.push_str("e-");
+                    out.push_str(digit);
+                }
+                _ => out.push_str(&text),
+            }
+        }
         Value::Bytes(bytes) => {
             out.push('"');
             out.push_str(&base64(bytes));
@@ -258,42 +286,45 @@ mod tests {
         Some(Value::from(text.to_owned()))
     }
 
-    /// Rust's `Display` of a double is Go's `'f'` format with the shortest digits; the
-    /// platform's text (here Rust's `Debug`, with exponents; JavaScript's in the browser,
-    /// whose exponents are written `e+21`) laid out again must give the same.
+    /// Between 1e-6 and 1e21 Rust's `Display` of a double is Go's `'f'` format with the
+    /// shortest digits; outside, the Collector's answers (seen through its `transform`
+    /// processor: tests/e2e/rules.test.mjs).
     #[test]
-    fn floats_read_as_go_writes_them() {
+    fn floats_read_as_the_collector_writes_them() {
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut values = vec![
-            0.0,
-            -0.0,
-            1.0,
-            0.1,
-            1e21,
-            1.5e-7,
-            123456789.125,
-            5e-324,
-            f64::MAX,
-        ];
+        let mut values = vec![0.0, -0.0, 1.0, 0.1, 1e-6, 123456789.125, 1e20];
         for _ in 0..20_000 {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             values.push(f64::from_bits(state));
         }
-        for value in values.into_iter().filter(|value| value.is_finite()) {
+        for value in values
+            .into_iter()
+            .filter(|v| (1e-6..1e21).contains(&v.abs()) || *v == 0.0)
+        {
             assert_eq!(go_float(value), value.to_string(), "{value:e}");
         }
-        for (javascript, plain) in [
-            ("1e+21", "1000000000000000000000"),
-            ("1.5e-7", "0.00000015"),
-            ("12.5", "12.5"),
-            ("0", "0"),
+        for (value, text) in [
+            (1e21, "1e+21"),
+            (9.99e-7, "9.99e-07"),
+            (1.5e-7, "1.5e-07"),
+            (-1.5e-7, "-1.5e-07"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Inf"),
         ] {
-            assert_eq!(without_exponent(javascript), plain);
+            assert_eq!(go_float(value), text);
         }
-        assert_eq!(go_float(f64::NAN), "NaN");
-        assert_eq!(go_float(f64::NEG_INFINITY), "-Inf");
+        for (javascript, digits, point) in [
+            ("1e+21", "1", 22),
+            ("1.5e-7", "15", -6),
+            ("12.50", "125", 2),
+            ("0", "0", 1),
+        ] {
+            assert_eq!(digits_and_point(javascript), (digits.to_owned(), point));
+        }
     }
 
     #[test]
@@ -329,7 +360,7 @@ mod tests {
         assert_eq!(string_like_val(&Some(Value::Double(1.5))).unwrap(), "1.5");
         assert_eq!(
             string_like_val(&Some(Value::Double(1e21))).unwrap(),
-            "1000000000000000000000"
+            "1e+21"
         );
         assert_eq!(
             string_like_val(&Some(Value::Double(f64::INFINITY))).unwrap(),

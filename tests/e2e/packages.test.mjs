@@ -91,17 +91,24 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // commit.
 const SIZE_BUDGET_GZIP = 42_600;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
+// `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
+// imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
+// + 51 KB (the interpreter's code, not its patterns: see tests/wasm_sizes.py and the
+// README), so this budget only keeps it from growing.
+const RULES_SIZE_BUDGET_GZIP = 94_500;
 
 test('the package a page downloads stays within its size budget', async () => {
-  const web = path.join(project, 'node_modules', 'otlp-collector', 'web');
-  const parts = {};
-  for (const file of await readdir(web, { recursive: true })) {
-    if (!file.endsWith('.js') && !file.endsWith('.wasm')) continue;
-    parts[file] = gzipSync(await readFile(path.join(web, file)), { level: 9 }).length;
+  for (const [directory, budget] of [['web', SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP]]) {
+    const web = path.join(project, 'node_modules', 'otlp-collector', directory);
+    const parts = {};
+    for (const file of await readdir(web, { recursive: true })) {
+      if (!file.endsWith('.js') && !file.endsWith('.wasm')) continue;
+      parts[file] = gzipSync(await readFile(path.join(web, file)), { level: 9 }).length;
+    }
+    const total = Object.values(parts).reduce((sum, bytes) => sum + bytes, 0);
+    assert.deepEqual(Object.keys(parts).sort(), ['index.js', 'otlp_collector.js', 'otlp_collector_bg.wasm']);
+    assert.ok(total <= budget, `${directory}/: ${total} bytes gzip (${JSON.stringify(parts)}) exceed the budget of ${budget}`);
   }
-  const total = Object.values(parts).reduce((sum, bytes) => sum + bytes, 0);
-  assert.deepEqual(Object.keys(parts).sort(), ['index.js', 'otlp_collector.js', 'otlp_collector_bg.wasm']);
-  assert.ok(total <= SIZE_BUDGET_GZIP, `${total} bytes gzip (${JSON.stringify(parts)}) exceed the budget of ${SIZE_BUDGET_GZIP}`);
   // Each automatic instrumentation is a module of its own, downloaded only when imported.
   const instrumentation = path.join(project, 'node_modules', 'otlp-collector', 'instrumentation');
   for (const file of (await readdir(instrumentation)).filter((name) => name.endsWith('.js'))) {
