@@ -112,6 +112,9 @@ mod js_boundary;
 mod layer;
 mod model;
 mod observe;
+// The browser's OpAMP client is not written yet: the module is native for now.
+#[cfg(not(target_arch = "wasm32"))]
+mod opamp;
 mod platform;
 mod propagation;
 mod sampling;
@@ -120,6 +123,7 @@ mod transform;
 
 pub use config::{
     Config, ConfigError, ConfigSource, Destination, DEFAULT_ENDPOINT, DEFAULT_GRPC_ENDPOINT,
+    DEFAULT_OPAMP_POLL_INTERVAL,
 };
 pub use encoding::{Compression, Protocol};
 pub use error::{CollectError, FlushError, ShutdownError, StartError};

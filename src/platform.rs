@@ -5,8 +5,10 @@
 //! - `now_unix_nanos()`: the wall clock, for span times and retry budgets;
 //! - `random_seed()`: entropy for trace and span ids;
 //! - `write_double(value, out)`: a double as the shortest JSON text that reads back the same;
-//! - with the `transform` feature, `read_double(text)` (a number literal of a rule), and
-//!   `to_lowercase(text)`, `to_uppercase(text)` (Unicode letter case);
+//! - `read_double(text)`: a number literal of a rule or an OpAMP configuration (in the
+//!   browser only with the `transform` feature);
+//! - with the `transform` feature, `to_lowercase(text)`, `to_uppercase(text)` (Unicode
+//!   letter case);
 //! - `on_export_thread()`: whether the calling thread is one of the collector's own (the
 //!   `tracing` layer records nothing there);
 //! - `Collector`: the public collector over the shared pipeline and export code, and
@@ -27,9 +29,11 @@ cfg_if::cfg_if! {
     }
 }
 
+#[cfg(any(feature = "transform", not(target_arch = "wasm32")))]
+pub(crate) use backend::read_double;
 pub use backend::Collector;
 pub(crate) use backend::{now_unix_nanos, random_seed, write_double};
 #[cfg(feature = "tracing")]
 pub(crate) use backend::{on_export_thread, LayerCollector};
 #[cfg(feature = "transform")]
-pub(crate) use backend::{read_double, to_lowercase, to_uppercase};
+pub(crate) use backend::{to_lowercase, to_uppercase};

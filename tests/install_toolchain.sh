@@ -10,6 +10,7 @@
 #     test) and prometheus_client 0.21.1 (an independent parser for our /metrics text)
 #   - the OpenTelemetry Collector 0.161.0 built from tests/collector/ (Go module proxy),
 #     cached per machine under a key of its release and its sources
+#   - an OpAMP server built on opamp-go (tests/opamp_server/), cached the same way
 
 export PATH="$HOME/.cargo/bin:$PATH"
 tools_dir="$HOME/.local/share/otlp-collector-tools"
@@ -88,3 +89,13 @@ if [ ! -x "$OTLP_SAMPLING_REFERENCE_BIN" ]; then
     mv "$OTLP_SAMPLING_REFERENCE_BIN.partial" "$OTLP_SAMPLING_REFERENCE_BIN"
 fi
 export OTLP_SAMPLING_REFERENCE_BIN
+
+install_step "an OpAMP server (tests/opamp_server: opamp-go's server package)"
+opamp_key="$(cat tests/opamp_server/go.mod tests/opamp_server/go.sum tests/opamp_server/main.go | sha256sum | cut -c1-12)"
+OTLP_OPAMP_SERVER_BIN="$tools_dir/opamp-server-$opamp_key/opamp_server"
+if [ ! -x "$OTLP_OPAMP_SERVER_BIN" ]; then
+    mkdir -p "$(dirname "$OTLP_OPAMP_SERVER_BIN")"
+    (cd tests/opamp_server && go build -trimpath -o "$OTLP_OPAMP_SERVER_BIN.partial" .)
+    mv "$OTLP_OPAMP_SERVER_BIN.partial" "$OTLP_OPAMP_SERVER_BIN"
+fi
+export OTLP_OPAMP_SERVER_BIN

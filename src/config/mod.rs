@@ -19,6 +19,7 @@ mod env;
 mod error;
 mod export_settings;
 mod limits;
+mod opamp;
 mod rules;
 mod validate;
 
@@ -42,6 +43,8 @@ pub use error::ConfigError;
 pub(crate) use export_settings::ExportSettings;
 pub(crate) use limits::{DEFAULT_MAX_REQUEST_BYTES, FRAMING_HEADERS, HEADER_NAME_SYMBOLS};
 pub use limits::{MAX_CONCURRENT_EXPORTS_LIMIT, MAX_QUEUE_SIZE_LIMIT, MAX_REQUEST_BYTES_LIMIT};
+pub(crate) use opamp::OpampSettings;
+pub use opamp::DEFAULT_OPAMP_POLL_INTERVAL;
 use validate::check_header;
 
 /// The OTLP/HTTP traces endpoint of a collector on this machine.
@@ -103,6 +106,8 @@ pub struct Config {
     pub(crate) drop_spans: Vec<String>,
     /// What a statement that fails on a span does.
     pub(crate) rule_error_mode: ErrorMode,
+    /// The OpAMP server that manages this collector, if any.
+    pub(crate) opamp: Option<OpampSettings>,
 }
 
 impl std::fmt::Debug for Config {
@@ -135,6 +140,7 @@ impl std::fmt::Debug for Config {
             .field("transform", &self.transform)
             .field("drop_spans", &self.drop_spans)
             .field("rule_error_mode", &self.rule_error_mode)
+            .field("opamp", &self.opamp)
             .finish()
     }
 }
@@ -170,6 +176,7 @@ impl Default for Config {
             transform: Vec::new(),
             drop_spans: Vec::new(),
             rule_error_mode: ErrorMode::default(),
+            opamp: None,
         }
     }
 }

@@ -71,6 +71,22 @@ impl Config {
                 check_header(name, value)?;
             }
         }
+        if let Some(opamp) = &self.opamp {
+            endpoint::check_url(&opamp.endpoint).map_err(|reason| {
+                ConfigError::InvalidEndpoint {
+                    url: endpoint::redact_password(&opamp.endpoint),
+                    reason,
+                }
+            })?;
+            for (name, value) in &opamp.headers {
+                check_header(name, value)?;
+            }
+            if opamp.poll_interval.is_zero() {
+                return Err(ConfigError::Zero {
+                    field: "opamp_poll_interval",
+                });
+            }
+        }
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// Appends `text` as a JSON string literal.
-fn push_string(text: &str, out: &mut Vec<u8>) {
+pub(crate) fn push_string(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut clean_from = 0;

@@ -16,8 +16,8 @@
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod compact_gzip;
 mod compression;
-mod json;
-mod protobuf;
+pub(crate) mod json;
+pub(crate) mod protobuf;
 mod request;
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]

@@ -13,7 +13,7 @@ use crate::model::{otlp_flags, Event, KeyValue, Link, Resource, Scope, Span, Spa
 
 /// Appends `value` as a protobuf varint.
 #[inline]
-fn put_varint(mut value: u64, out: &mut Vec<u8>) {
+pub(crate) fn put_varint(mut value: u64, out: &mut Vec<u8>) {
     while value >= 0x80 {
         out.push((value as u8) | 0x80);
         value >>= 7;
@@ -23,7 +23,7 @@ fn put_varint(mut value: u64, out: &mut Vec<u8>) {
 
 /// Appends a field key (tag and wire type).
 #[inline]
-fn put_key(tag: u32, wire_type: WireType, out: &mut Vec<u8>) {
+pub(crate) fn put_key(tag: u32, wire_type: WireType, out: &mut Vec<u8>) {
     put_varint(u64::from(tag << 3 | wire_type as u32), out);
 }
 
@@ -31,7 +31,7 @@ fn put_key(tag: u32, wire_type: WireType, out: &mut Vec<u8>) {
 /// the guess for the length's varint size (1 for payloads under 128 bytes, 2 under 16 KiB,
 /// 3 under 2 MiB); a wrong guess costs one move of the payload.
 #[inline]
-fn put_nested(
+pub(crate) fn put_nested(
     tag: u32,
     expected_len_bytes: usize,
     out: &mut Vec<u8>,
@@ -63,7 +63,7 @@ fn put_nested(
 
 /// A bytes or string field, always written.
 #[inline]
-fn put_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn put_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
     put_key(tag, WireType::LengthDelimited, out);
     put_varint(bytes.len() as u64, out);
     out.extend_from_slice(bytes);
@@ -71,14 +71,14 @@ fn put_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
 
 /// A bytes or string field, omitted when empty.
 #[inline]
-fn put_optional_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn put_optional_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
     if !bytes.is_empty() {
         put_bytes(tag, bytes, out);
     }
 }
 
 #[inline]
-fn put_optional_varint(tag: u32, value: u64, out: &mut Vec<u8>) {
+pub(crate) fn put_optional_varint(tag: u32, value: u64, out: &mut Vec<u8>) {
     if value != 0 {
         put_key(tag, WireType::Varint, out);
         put_varint(value, out);
@@ -86,7 +86,7 @@ fn put_optional_varint(tag: u32, value: u64, out: &mut Vec<u8>) {
 }
 
 #[inline]
-fn put_optional_fixed64(tag: u32, value: u64, out: &mut Vec<u8>) {
+pub(crate) fn put_optional_fixed64(tag: u32, value: u64, out: &mut Vec<u8>) {
     if value != 0 {
         put_key(tag, WireType::SixtyFourBit, out);
         out.extend_from_slice(&value.to_le_bytes());
@@ -149,7 +149,7 @@ fn scalar_any_value_len(value: &Value) -> Option<usize> {
 /// A repeated `KeyValue { key = 1; value = 2 }` field numbered `tag`. Attributes are
 /// nearly always scalars, whose sizes are known up front: their lengths are written
 /// directly instead of being reserved and patched.
-fn write_key_values(tag: u32, pairs: &[KeyValue], out: &mut Vec<u8>) {
+pub(crate) fn write_key_values(tag: u32, pairs: &[KeyValue], out: &mut Vec<u8>) {
     for pair in pairs {
         let key = pair.key.as_bytes();
         let Some(value_len) = scalar_any_value_len(&pair.value) else {

@@ -13,7 +13,7 @@ mod partial_success;
 pub(crate) mod retry;
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod retry_after;
-mod wire;
+pub(crate) mod wire;
 
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
 pub(crate) use error_status::error_text;

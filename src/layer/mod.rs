@@ -143,10 +143,8 @@ where
         });
         let metadata = attributes.metadata();
         let config = self.collector().config();
-        let mut span =
-            config
-                .sampler
-                .start_span(config.span_limits, parent.as_ref(), metadata.name());
+        let sampler = self.collector().sampler();
+        let mut span = sampler.start_span(config.span_limits, parent.as_ref(), metadata.name());
         let mut status_message = None;
         if span.is_recording() {
             let mut fields = Fields(SpanFields::new(&mut span, &mut status_message));
@@ -176,7 +174,7 @@ where
         });
         span_ref.extensions_mut().insert(SpanData {
             span,
-            sampler: config.sampler(),
+            sampler,
             status_message,
             timings,
         });

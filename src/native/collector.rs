@@ -14,6 +14,7 @@ use super::export_task::{
     deadline_after, mark_export_thread, Command, ExportTask, ExportThread, Exporter, Shared,
 };
 use super::fanout::{destination_stats, FanoutExporter};
+use super::opamp::{OpampPoller, PollerHandle, GOODBYE_TIMEOUT};
 use super::transport::NativeTransport;
 use crate::batch::batching::BatchPolicy;
 use crate::batch::pipeline::{ended, Outcome, Pipeline};
@@ -22,6 +23,8 @@ use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
 use crate::model::{Span, SpanContext};
 use crate::observe::stats::{DestinationStats, DropReason, Stats, StatsCounters};
+use crate::opamp::{LiveSettings, LocalSettings};
+use crate::sampling::Sampler;
 use crate::transform::Shaping;
 
 /// Collects finished spans and exports them in batches from a thread of its own.
@@ -69,6 +72,10 @@ struct Inner {
     config: Config,
     /// Each fan-out destination's counters (empty with a single destination).
     destinations: Vec<(String, Arc<StatsCounters>)>,
+    /// The settings an OpAMP server may change, with OpAMP configured.
+    live: Option<Arc<LiveSettings>>,
+    /// Stops the OpAMP poller (which says goodbye to the server).
+    opamp: Option<PollerHandle>,
 }
 
 /// How long after its own deadline a `shutdown` stops waiting for the export thread (which
@@ -79,6 +86,9 @@ impl Drop for Inner {
     /// The last handle is gone without `shutdown`: the export task delivers what is
     /// buffered (its final shutdown), and this waits for it, within the shutdown timeout.
     fn drop(&mut self) {
+        if let Some(opamp) = &self.opamp {
+            opamp.stop.notify_one();
+        }
         self.commands.take();
         if self.shared.pipeline.is_closed() {
             return;
@@ -162,6 +172,20 @@ impl Collector {
             shutdown_timeout: config.shutdown_timeout,
             batch: Vec::with_capacity(config.batch_size),
         };
+        let (live, opamp) = match &config.opamp {
+            Some(settings) => {
+                let live = Arc::new(LiveSettings::new(LocalSettings {
+                    sampler: config.sampler,
+                    transform: config.transform.clone(),
+                    drop_spans: config.drop_spans.clone(),
+                    error_mode: config.rule_error_mode,
+                }));
+                let poller =
+                    OpampPoller::start(&config, settings, Arc::clone(&live), Arc::clone(&shared))?;
+                (Some(live), Some(poller))
+            }
+            None => (None, None),
+        };
         drop(entered);
         let export_runtime = runtime.handle().clone();
         let export_finished = ExportThread::start(runtime, task)
@@ -174,8 +198,31 @@ impl Collector {
                 export_finished: std::sync::Mutex::new(export_finished),
                 config,
                 destinations,
+                live,
+                opamp,
             }),
         })
+    }
+
+    /// Stops the OpAMP poller and waits (at most [`GOODBYE_TIMEOUT`]) for its goodbye
+    /// (`AgentDisconnect`) to reach the server.
+    async fn say_goodbye_to_opamp(&self) {
+        let Some(opamp) = &self.inner.opamp else {
+            return;
+        };
+        opamp.stop.notify_one();
+        let finished = opamp
+            .finished
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(finished) = finished {
+            let deadline = self.timer(GOODBYE_TIMEOUT.min(self.inner.config.shutdown_timeout));
+            tokio::select! {
+                _ = finished => {}
+                _ = deadline => {}
+            }
+        }
     }
 
     /// Sends `command` to the export task; false if it is gone.
@@ -199,18 +246,24 @@ impl Collector {
 
     /// Starts a root span (a new trace) with the collector's span limits and sampler.
     pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
-        let config = &self.inner.config;
-        config.sampler.start_span(config.span_limits, None, name)
+        self.sampler()
+            .start_span(self.inner.config.span_limits, None, name)
+    }
+
+    /// The sampler in force: the configuration's, or the one an OpAMP server set.
+    pub(crate) fn sampler(&self) -> Sampler {
+        match &self.inner.live {
+            Some(live) => live.sampler(),
+            None => self.inner.config.sampler,
+        }
     }
 
     /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote
     /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
     /// sampler follows the parent's decision by default.
     pub fn start_child_of(&self, parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Span {
-        let config = &self.inner.config;
-        config
-            .sampler
-            .start_span(config.span_limits, Some(parent), name)
+        self.sampler()
+            .start_span(self.inner.config.span_limits, Some(parent), name)
     }
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.
@@ -268,6 +321,7 @@ impl Collector {
     /// the timeout (plus a quarter of a second if the export thread is busy encoding), and
     /// afterwards nothing is buffered.
     pub async fn shutdown(&self) -> Result<(), ShutdownError> {
+        self.say_goodbye_to_opamp().await;
         let shared = &self.inner.shared;
         if shared.pipeline.close() {
             if shared.export_stopped.load(Ordering::Acquire) {

@@ -93,6 +93,13 @@ impl HttpTransport {
 
     /// Sends one body (see [`Transport::send`](super::transport::Transport::send)).
     pub(crate) async fn send(&self, body: Bytes) -> Result<PartialSuccess, SendError> {
+        let answer = self.exchange(body, RESPONSE_BODY_LIMIT).await?;
+        Ok(PartialSuccess::from_response(&answer, self.json))
+    }
+
+    /// Posts one body and returns the first `limit` bytes of a 2xx answer's body, or the
+    /// refusal as an error (what OpAMP's HTTP transport needs too).
+    pub(crate) async fn exchange(&self, body: Bytes, limit: usize) -> Result<Vec<u8>, SendError> {
         let response = self
             .client
             .post(self.url.clone())
@@ -113,9 +120,9 @@ impl HttpTransport {
         let location = header(reqwest::header::LOCATION).map(str::to_owned);
         let protobuf_answer = header(reqwest::header::CONTENT_TYPE)
             .is_some_and(|value| value.starts_with("application/x-protobuf"));
-        let body = read_prefix(response, RESPONSE_BODY_LIMIT).await;
+        let body = read_prefix(response, limit).await;
         if classify_status(status) == StatusClass::Accepted {
-            return Ok(PartialSuccess::from_response(&body, self.json));
+            return Ok(body);
         }
         let mut text = error_text(&body, protobuf_answer, ERROR_BODY_LIMIT);
         if let Some(location) = location.filter(|_| (300..400).contains(&status)) {

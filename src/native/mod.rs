@@ -23,6 +23,7 @@ mod http;
 #[cfg(feature = "transform")]
 mod letter_case;
 mod number;
+mod opamp;
 #[cfg(feature = "tls")]
 mod tls;
 #[cfg(not(feature = "tls"))]
@@ -38,9 +39,6 @@ pub(crate) use export_task::on_export_thread;
 /// The collector as the `tracing` layer holds it (already `Send + Sync` natively).
 #[cfg(feature = "tracing")]
 pub(crate) struct LayerCollector(pub(crate) Collector);
-pub(crate) use number::write_double;
 #[cfg(feature = "transform")]
-pub(crate) use {
-    letter_case::{to_lowercase, to_uppercase},
-    number::read_double,
-};
+pub(crate) use letter_case::{to_lowercase, to_uppercase};
+pub(crate) use number::{read_double, write_double};

@@ -1,4 +1,5 @@
-//! Numbers as text for OTLP/JSON, and read from the text of an OTTL rule.
+//! Numbers as text for OTLP/JSON, and read from the text of an OTTL rule or an OpAMP
+//! configuration.
 
 use std::io::Write;
 
@@ -10,7 +11,6 @@ pub(crate) fn write_double(value: f64, out: &mut Vec<u8>) {
 
 /// The double `text` spells (a number literal, checked to be digits, a point and an
 /// exponent), or `None`.
-#[cfg(feature = "transform")]
 pub(crate) fn read_double(text: &str) -> Option<f64> {
     text.parse().ok()
 }

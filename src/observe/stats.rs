@@ -4,7 +4,7 @@
 //! a `dropped_*` counter, or `buffered` (measured from the buffer and the batch in flight,
 //! not derived); [`Stats::is_balanced`] checks that invariant.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::observe::problems::{Problem, ProblemHandler, ProblemReporter};
@@ -147,6 +147,8 @@ pub(crate) struct StatsCounters {
     last_error: Mutex<Option<String>>,
     /// How many errors were recorded, so a watcher can tell a new one from the last.
     errors: AtomicU64,
+    /// The last export failed (and none has succeeded since): the health OpAMP reports.
+    failing: AtomicBool,
     /// Tells the application of failures and drops as they happen (rate-limited).
     reporter: ProblemReporter,
 }
@@ -266,6 +268,7 @@ impl StatsCounters {
         }
         self.exported.fetch_add(spans, Relaxed);
         self.batches.fetch_add(1, Relaxed);
+        self.failing.store(false, Relaxed);
         self.bytes_sent.fetch_add(bytes, Relaxed);
         self.in_flight.fetch_sub(spans, Relaxed);
     }
@@ -321,6 +324,13 @@ impl StatsCounters {
         self.reporter.export_failed(&error);
         *lock(&self.last_error) = Some(error);
         self.errors.fetch_add(1, Relaxed);
+        self.failing.store(true, Relaxed);
+    }
+
+    /// Whether exports succeed: false from a failure until the next success.
+    #[allow(dead_code)] // read by the OpAMP client natively
+    pub(crate) fn exports_succeed(&self) -> bool {
+        !self.failing.load(Relaxed)
     }
 
     /// How many export errors were recorded so far.

@@ -20,6 +20,10 @@ impl Shaping {
     #[allow(dead_code)] // only the browser's core learns its resource late
     pub(crate) fn set_resource(&self, _resource: &Resource) {}
 
+    /// There are only empty rules to put in place.
+    #[allow(dead_code)] // remote configuration swaps rules
+    pub(crate) fn replace(&self, _rules: SpanRules) {}
+
     /// Removes nothing.
     pub(crate) fn shape(&self, _batch: &mut Vec<Span>, _stats: &StatsCounters) -> u64 {
         0
@@ -31,13 +35,22 @@ impl Shaping {
 pub(crate) struct SpanRules;
 
 impl SpanRules {
-    /// Only ever called with no rules (`Config::validate` refuses any without the feature).
+    /// No rules compile to nothing; any rule is refused, naming the feature
+    /// (`Config::validate` refuses them earlier; a remote configuration gets this).
     pub(crate) fn compile(
-        _statements: &[String],
-        _drop_conditions: &[String],
+        statements: &[String],
+        drop_conditions: &[String],
         _error_mode: ErrorMode,
     ) -> Result<SpanRules, RuleError> {
-        Ok(SpanRules)
+        match statements.iter().chain(drop_conditions).next() {
+            None => Ok(SpanRules),
+            Some(rule) => Err(RuleError {
+                rule: rule.clone(),
+                column: 1,
+                message: "rules need the `transform` cargo feature, which this build leaves out"
+                    .into(),
+            }),
+        }
     }
 
     pub(crate) fn apply(&self, _span: &mut Span, _resource: &Resource, _scope: &Scope) -> Outcome {

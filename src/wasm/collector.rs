@@ -138,6 +138,12 @@ impl Collector {
         config.sampler.start_span(config.span_limits, None, name)
     }
 
+    /// The sampler in force (the configuration's; OpAMP is native only so far).
+    #[allow(dead_code)] // the `tracing` layer's
+    pub(crate) fn sampler(&self) -> crate::sampling::Sampler {
+        self.inner.config.sampler
+    }
+
     /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote
     /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
     /// sampler follows the parent's decision by default.

@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 
 mod grpc;
 mod hostile;
+mod opamp_server;
 mod otelcol;
 mod static_files;
 mod tls;
@@ -35,6 +36,7 @@ pub mod usage;
 
 pub use grpc::{GrpcCall, GrpcReceiver};
 pub use hostile::{HostileAnswer, HostileRequest, HostileServer};
+pub use opamp_server::OpampServer;
 pub use otelcol::{free_port, Otelcol};
 pub use tls::{TestCertificates, TlsFront, TlsFrontOptions};
 

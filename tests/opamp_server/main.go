@@ -1,0 +1,202 @@
+// A real OpAMP server for the tests: opamp-go's server package over plain HTTP, with a small
+// control API beside it that the tests use to read what each agent reported and to push a
+// remote configuration. It behaves as the specification asks a server to: it keeps the
+// last value of every field an agent reports (agents omit unchanged ones), asks for the
+// full state (ReportFullState) when a sequence number is skipped, and sends the remote
+// configuration to each agent until the agent reports its hash.
+//
+//	opamp_server -opamp 127.0.0.1:PORT -control 127.0.0.1:PORT
+//
+// Control API (JSON):
+//
+//	GET  /agents            every agent: description, capabilities, health, effective and
+//	                        remote config status, sequence numbers, messages received
+//	POST /config            the body becomes the remote configuration (AgentConfigMap entry
+//	                        "", content type from the request's Content-Type)
+//	POST /report-full-state the next answer to every agent carries ReportFullState
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/open-telemetry/opamp-go/protobufs"
+	"github.com/open-telemetry/opamp-go/server"
+	"github.com/open-telemetry/opamp-go/server/types"
+)
+
+type value struct {
+	String *string  `json:"string,omitempty"`
+	Int    *int64   `json:"int,omitempty"`
+	Bool   *bool    `json:"bool,omitempty"`
+	Double *float64 `json:"double,omitempty"`
+}
+
+type agent struct {
+	Identifying    map[string]value `json:"identifying"`
+	NonIdentifying map[string]value `json:"nonIdentifying"`
+	Capabilities   uint64           `json:"capabilities"`
+	Healthy        *bool            `json:"healthy"`
+	LastError      string           `json:"lastError"`
+	HealthStatus   string           `json:"healthStatus"`
+	// The effective configuration's files: name → body.
+	EffectiveConfig map[string]string `json:"effectiveConfig"`
+	RemoteStatus    string            `json:"remoteStatus"`
+	RemoteHash      string            `json:"remoteHash"`
+	RemoteError     string            `json:"remoteError"`
+	SequenceNums    []uint64          `json:"sequenceNums"`
+	FullStates      int               `json:"fullStates"`
+	Messages        int               `json:"messages"`
+	Disconnected    bool              `json:"disconnected"`
+
+	askFullState bool
+}
+
+type state struct {
+	sync.Mutex
+	agents      map[string]*agent
+	config      *protobufs.AgentRemoteConfig
+	configHash  string
+	askAllState bool
+}
+
+func values(attributes []*protobufs.KeyValue) map[string]value {
+	out := map[string]value{}
+	for _, kv := range attributes {
+		var v value
+		switch any := kv.GetValue().GetValue().(type) {
+		case *protobufs.AnyValue_StringValue:
+			v.String = &any.StringValue
+		case *protobufs.AnyValue_IntValue:
+			v.Int = &any.IntValue
+		case *protobufs.AnyValue_BoolValue:
+			v.Bool = &any.BoolValue
+		case *protobufs.AnyValue_DoubleValue:
+			v.Double = &any.DoubleValue
+		}
+		out[kv.GetKey()] = v
+	}
+	return out
+}
+
+func (s *state) onMessage(_ context.Context, _ types.Connection, message *protobufs.AgentToServer) *protobufs.ServerToAgent {
+	s.Lock()
+	defer s.Unlock()
+	uid := hex.EncodeToString(message.GetInstanceUid())
+	a, known := s.agents[uid]
+	if !known {
+		a = &agent{EffectiveConfig: map[string]string{}}
+		s.agents[uid] = a
+	}
+	a.Messages++
+	answer := &protobufs.ServerToAgent{InstanceUid: message.GetInstanceUid()}
+	// A skipped sequence number (or an agent not seen before that does not start with its
+	// description) means the server may have missed state: ask for all of it.
+	if len(a.SequenceNums) > 0 && message.GetSequenceNum() != a.SequenceNums[len(a.SequenceNums)-1]+1 {
+		a.askFullState = true
+	}
+	a.SequenceNums = append(a.SequenceNums, message.GetSequenceNum())
+	if description := message.GetAgentDescription(); description != nil {
+		a.Identifying = values(description.GetIdentifyingAttributes())
+		a.NonIdentifying = values(description.GetNonIdentifyingAttributes())
+		a.FullStates++
+	} else if !known {
+		a.askFullState = true
+	}
+	if message.GetCapabilities() != 0 {
+		a.Capabilities = message.GetCapabilities()
+	}
+	if health := message.GetHealth(); health != nil {
+		healthy := health.GetHealthy()
+		a.Healthy = &healthy
+		a.LastError = health.GetLastError()
+		a.HealthStatus = health.GetStatus()
+	}
+	if effective := message.GetEffectiveConfig(); effective != nil {
+		a.EffectiveConfig = map[string]string{}
+		for name, file := range effective.GetConfigMap().GetConfigMap() {
+			a.EffectiveConfig[name] = string(file.GetBody())
+		}
+	}
+	if status := message.GetRemoteConfigStatus(); status != nil {
+		a.RemoteStatus = status.GetStatus().String()
+		a.RemoteHash = hex.EncodeToString(status.GetLastRemoteConfigHash())
+		a.RemoteError = status.GetErrorMessage()
+	}
+	if message.GetAgentDisconnect() != nil {
+		a.Disconnected = true
+	}
+	if a.askFullState || s.askAllState {
+		answer.Flags |= uint64(protobufs.ServerToAgentFlags_ServerToAgentFlags_ReportFullState)
+		a.askFullState = false
+	}
+	if s.config != nil && a.RemoteHash != s.configHash {
+		answer.RemoteConfig = s.config
+	}
+	return answer
+}
+
+func main() {
+	opampAddress := flag.String("opamp", "127.0.0.1:4320", "where agents connect (path /v1/opamp)")
+	controlAddress := flag.String("control", "127.0.0.1:4321", "the control API")
+	flag.Parse()
+	s := &state{agents: map[string]*agent{}}
+
+	opamp := server.New(nil)
+	err := opamp.Start(server.StartSettings{
+		Settings: server.Settings{Callbacks: types.Callbacks{
+			OnConnecting: func(*http.Request) types.ConnectionResponse {
+				return types.ConnectionResponse{Accept: true, ConnectionCallbacks: types.ConnectionCallbacks{OnMessage: s.onMessage}}
+			},
+		}},
+		ListenEndpoint: *opampAddress,
+		ListenPath:     "/v1/opamp",
+	})
+	if err != nil {
+		log.Fatalf("opamp server: %v", err)
+	}
+
+	control := http.NewServeMux()
+	control.HandleFunc("GET /agents", func(w http.ResponseWriter, _ *http.Request) {
+		s.Lock()
+		defer s.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.agents)
+	})
+	control.HandleFunc("POST /config", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		hash := sha256.Sum256(body)
+		s.Lock()
+		s.config = &protobufs.AgentRemoteConfig{
+			Config: &protobufs.AgentConfigMap{ConfigMap: map[string]*protobufs.AgentConfigFile{
+				"": {Body: body, ContentType: r.Header.Get("Content-Type")},
+			}},
+			ConfigHash: hash[:],
+		}
+		s.configHash = hex.EncodeToString(hash[:])
+		s.Unlock()
+		fmt.Fprintln(w, s.configHash)
+	})
+	control.HandleFunc("POST /report-full-state", func(w http.ResponseWriter, _ *http.Request) {
+		s.Lock()
+		for _, a := range s.agents {
+			a.askFullState = true
+		}
+		s.Unlock()
+	})
+	fmt.Fprintln(os.Stdout, "listening")
+	log.Fatal(http.ListenAndServe(*controlAddress, control))
+}
