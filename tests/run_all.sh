@@ -22,7 +22,7 @@ source tests/install_toolchain.sh
 step "format check"
 cargo fmt --all --check
 
-step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, pipeline, faults, interop (rotel and the OpenTelemetry Collector $("$OTLP_OTELCOL_BIN" --version | awk '{print $NF}'), the agent/gateway deployment), doc tests"
+step "native tests, every feature on (grpc, gzip, tracing): unit, round-trips, pipeline, faults, interop (rotel, the OpenTelemetry Collector $("$OTLP_OTELCOL_BIN" --version | awk '{print $NF}'), the agent/gateway deployment, an opamp-go server), doc tests"
 # otlp-compare (benches/compare) builds the OpenTelemetry Rust SDK; it is a benchmark, not a test.
 cargo test --workspace --exclude otlp-compare --all-features 2>&1 | tee -a "$log"
 
