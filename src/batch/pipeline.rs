@@ -39,6 +39,9 @@ pub(crate) struct Pipeline<Q> {
     pub(crate) disabled: bool,
     /// The transform rules each batch goes through as it is taken.
     pub(crate) shaping: Shaping,
+    /// Cleared when an OpAMP server switches export off: batches are taken and counted as
+    /// `filtered_out`, not sent.
+    pub(crate) exporting: AtomicBool,
 }
 
 impl<Q: SpanQueue> Pipeline<Q> {
@@ -49,6 +52,7 @@ impl<Q: SpanQueue> Pipeline<Q> {
             closed: AtomicBool::new(false),
             disabled,
             shaping: Shaping::default(),
+            exporting: AtomicBool::new(true),
         }
     }
 
@@ -103,7 +107,13 @@ impl<Q: SpanQueue> Pipeline<Q> {
             self.queue.take_batch(max, batch);
             batch.len() as u64
         });
-        let filtered = self.shaping.shape(batch, &self.stats);
+        let filtered = if self.exporting.load(Ordering::Relaxed) {
+            self.shaping.shape(batch, &self.stats)
+        } else {
+            let switched_off = batch.len() as u64;
+            batch.clear();
+            switched_off
+        };
         if filtered > 0 {
             self.stats.settle_filtered(filtered);
         }

@@ -4,6 +4,7 @@
 //! effective configuration. A server that is down, slow or hostile only delays its own
 //! polls: spans never wait for it.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,7 +114,9 @@ impl OpampPoller {
                     let mut soon = answer.send_soon;
                     if let Some((hash, settings)) = answer.remote_config {
                         let outcome = settings.and_then(|settings| {
-                            self.live.apply(settings, &self.shared.pipeline.shaping)
+                            let pipeline = &self.shared.pipeline;
+                            self.live
+                                .apply(settings, &pipeline.shaping, &pipeline.exporting)
                         });
                         self.client.remote_config_settled(hash, outcome);
                         soon = true;
@@ -163,8 +166,12 @@ impl OpampPoller {
             status_time_unix_nano: now,
         });
         let names = self.header_names.iter().map(String::as_str).collect();
-        self.client
-            .set_effective_config(self.live.effective_json(&self.endpoint, names));
+        let exporting = self.shared.pipeline.exporting.load(Ordering::Relaxed);
+        self.client.set_effective_config(self.live.effective_json(
+            exporting,
+            &self.endpoint,
+            names,
+        ));
     }
 }
 

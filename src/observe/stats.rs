@@ -61,8 +61,9 @@ pub struct Stats {
     pub buffered: u64,
     /// Spans the sampler left out (never collected, so outside the invariant).
     pub sampled_out: u64,
-    /// Spans a drop rule removed (`Config::with_drop_spans`): your choice, not a loss, so
-    /// not in [`dropped`](Self::dropped).
+    /// Spans a drop rule removed (`Config::with_drop_spans`), or taken while an OpAMP server
+    /// had switched export off: your choice, not a loss, so not in
+    /// [`dropped`](Self::dropped).
     pub filtered_out: u64,
     /// Times a transform statement or drop condition failed on a span (the span went on).
     pub rule_errors: u64,

@@ -1,8 +1,9 @@
 //! The settings a remote configuration changes, as the collector runs them: the sampler
-//! (read on the application's side when a span starts) and the rules (run on the export
-//! side), swapped atomically while spans flow. A configuration applies whole or not at
+//! (read on the application's side when a span starts), the rules and the export switch
+//! (on the export side), swapped atomically while spans flow. A configuration applies whole or not at
 //! all: its rules are compiled before anything changes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::remote::{Effective, RemoteSettings};
@@ -41,7 +42,12 @@ impl LiveSettings {
 
     /// Puts `settings` in force (absent fields: the application's own), or changes nothing
     /// and says why.
-    pub(crate) fn apply(&self, settings: RemoteSettings, shaping: &Shaping) -> Result<(), String> {
+    pub(crate) fn apply(
+        &self,
+        settings: RemoteSettings,
+        shaping: &Shaping,
+        exporting: &AtomicBool,
+    ) -> Result<(), String> {
         let transform = settings
             .transform
             .unwrap_or_else(|| self.local.transform.clone());
@@ -54,17 +60,24 @@ impl LiveSettings {
         *self.rules.lock().unwrap_or_else(PoisonError::into_inner) = (transform, drop_spans);
         *self.sampler.write().unwrap_or_else(PoisonError::into_inner) =
             settings.sampler.unwrap_or(self.local.sampler);
+        exporting.store(settings.export.unwrap_or(true), Ordering::Relaxed);
         Ok(())
     }
 
-    /// The effective configuration (JSON) with `endpoint` (password redacted) and the
-    /// names of the headers sent.
-    pub(crate) fn effective_json(&self, endpoint: &str, header_names: Vec<&str>) -> String {
+    /// The effective configuration (JSON) with whether export is on, `endpoint` (password
+    /// redacted) and the names of the headers sent.
+    pub(crate) fn effective_json(
+        &self,
+        export: bool,
+        endpoint: &str,
+        header_names: Vec<&str>,
+    ) -> String {
         let rules = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
         Effective {
             sampler: self.sampler(),
             transform: &rules.0,
             drop_spans: &rules.1,
+            export,
             endpoint,
             header_names,
         }

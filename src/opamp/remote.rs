@@ -1,6 +1,7 @@
 //! What an OpAMP server may change, read from the remote configuration's JSON body — a
-//! deliberately small set (see the README's schema): the sampler and the OTTL transform
-//! statements and drop conditions. Never the endpoint, headers or certificates. Every field is optional: one that is absent takes the application's own
+//! deliberately small set (see the README's schema): the sampler, the OTTL transform
+//! statements and drop conditions, and a switch for export. Never the endpoint, headers or
+//! certificates. Every field is optional: one that is absent takes the application's own
 //! setting again, so a configuration is the whole remote state, not a patch. Unknown
 //! fields and values of the wrong kind are refused, naming them, so a typo is reported
 //! `FAILED` instead of silently ignored.
@@ -15,6 +16,8 @@ pub(crate) struct RemoteSettings {
     pub(crate) sampler: Option<Sampler>,
     pub(crate) transform: Option<Vec<String>>,
     pub(crate) drop_spans: Option<Vec<String>>,
+    /// `false`: spans are taken from the buffer and counted as `filtered_out`, not sent.
+    pub(crate) export: Option<bool>,
 }
 
 impl RemoteSettings {
@@ -33,9 +36,13 @@ impl RemoteSettings {
                 "sampler" => settings.sampler = Some(sampler(value)?),
                 "transform" => settings.transform = Some(strings("transform", value)?),
                 "dropSpans" => settings.drop_spans = Some(strings("dropSpans", value)?),
+                "export" => match value {
+                    Json::Bool(on) => settings.export = Some(on),
+                    _ => return Err("`export` must be true or false".into()),
+                },
                 other => {
                     return Err(format!(
-                        "unknown setting `{other}` (known: sampler, transform, dropSpans)"
+                        "unknown setting `{other}` (known: sampler, transform, dropSpans, export)"
                     ))
                 }
             }
@@ -103,6 +110,7 @@ pub(crate) struct Effective<'a> {
     pub(crate) sampler: Sampler,
     pub(crate) transform: &'a [String],
     pub(crate) drop_spans: &'a [String],
+    pub(crate) export: bool,
     /// With its password already redacted.
     pub(crate) endpoint: &'a str,
     pub(crate) header_names: Vec<&'a str>,
@@ -129,6 +137,11 @@ impl Effective<'_> {
         push_list(self.transform, &mut out);
         out.extend_from_slice(b",\"dropSpans\":");
         push_list(self.drop_spans, &mut out);
+        out.extend_from_slice(if self.export {
+            b",\"export\":true"
+        } else {
+            b",\"export\":false"
+        });
         out.extend_from_slice(b",\"endpoint\":");
         push_string(self.endpoint, &mut out);
         out.extend_from_slice(b",\"headers\":{");
@@ -162,12 +175,13 @@ mod tests {
     #[test]
     fn reads_the_documented_schema() {
         let settings = RemoteSettings::parse(
-            br#"{"sampler": {"type": "traceidratio", "ratio": 0.25}, "transform": ["delete_key(attributes, \"a\")"], "dropSpans": []}"#,
+            br#"{"sampler": {"type": "traceidratio", "ratio": 0.25}, "transform": ["delete_key(attributes, \"a\")"], "dropSpans": [], "export": false}"#,
         )
         .unwrap();
         assert_eq!(settings.sampler, Some(Sampler::TraceIdRatio(0.25)));
         assert_eq!(settings.transform.unwrap().len(), 1);
         assert_eq!(settings.drop_spans, Some(vec![]));
+        assert_eq!(settings.export, Some(false));
         assert_eq!(
             RemoteSettings::parse(br#"{"sampler": {"ratio": 0.5}}"#)
                 .unwrap()
@@ -186,6 +200,7 @@ mod tests {
             sampler: Sampler::TraceIdRatio(0.5),
             transform: &["set(name, \"a\")".to_owned()],
             drop_spans: &[],
+            export: true,
             endpoint: "https://user:<redacted>@example.com/v1/traces",
             header_names: vec!["x-api-key"],
         }
@@ -225,6 +240,7 @@ mod tests {
                 br#"{"transform": "x"}"#,
                 "`transform` must be a list of OTTL strings",
             ),
+            (br#"{"export": 1}"#, "`export` must be true or false"),
             (br#"[1]"#, "must be a JSON object"),
             (br#"{"#, "invalid JSON"),
             (b"\xff", "not UTF-8"),

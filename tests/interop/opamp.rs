@@ -336,3 +336,33 @@ async fn spans_flow_while_the_server_answers_with_garbage_huge_bodies_or_redirec
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_switched_off_and_on_counts_what_it_does_not_send() {
+    let Some(server) = server() else { return };
+    let receiver = Receiver::start().await.unwrap();
+    let collector = Collector::new(config(&server, &receiver, "opamp-switch")).unwrap();
+    let off = push(&server, "opamp-switch", r#"{"export": false}"#, "APPLIED");
+    assert_eq!(effective(&off)["export"], false);
+    for i in 0..100 {
+        let _ = collector.collect(Span::new(format!("while-off-{i}")).end());
+    }
+    collector.flush().await.unwrap();
+    let stats = collector.stats();
+    assert_eq!(
+        (stats.exported, stats.filtered_out, stats.dropped()),
+        (0, 100, 0)
+    );
+    push(&server, "opamp-switch", r#"{"export": true}"#, "APPLIED");
+    for i in 0..100 {
+        let _ = collector.collect(Span::new(format!("while-on-{i}")).end());
+    }
+    collector.flush().await.unwrap();
+    assert_eq!(spans_named(&receiver, "while-on-", 100).await.len(), 100);
+    assert!(receiver
+        .spans()
+        .iter()
+        .all(|span| !span.name.starts_with("while-off-")));
+    assert_eq!(collector.stats().exported, 100);
+    collector.shutdown().await.unwrap();
+}
