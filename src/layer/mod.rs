@@ -142,9 +142,8 @@ where
                 .map(|data| data.span.context())
         });
         let metadata = attributes.metadata();
-        let config = self.collector().config();
-        let sampler = self.collector().sampler();
-        let mut span = sampler.start_span(config.span_limits, parent.as_ref(), metadata.name());
+        let (sampler, limits) = self.collector().span_start();
+        let mut span = sampler.start_span(limits, parent.as_ref(), metadata.name());
         let mut status_message = None;
         if span.is_recording() {
             let mut fields = Fields(SpanFields::new(&mut span, &mut status_message));

@@ -21,7 +21,7 @@ use crate::batch::pipeline::{ended, Outcome, Pipeline};
 use crate::config::{redact_password, Config};
 use crate::encoding::{Compression, Protocol, RequestEncoder};
 use crate::error::{CollectError, FlushError, ShutdownError, StartError};
-use crate::model::{Span, SpanContext};
+use crate::model::{Span, SpanContext, SpanLimits};
 use crate::observe::stats::{DestinationStats, DropReason, Stats, StatsCounters};
 use crate::opamp::{LiveSettings, LocalSettings};
 use crate::sampling::Sampler;
@@ -176,12 +176,23 @@ impl Collector {
             Some(settings) => {
                 let live = Arc::new(LiveSettings::new(LocalSettings {
                     sampler: config.sampler,
+                    span_limits: config.span_limits,
                     transform: config.transform.clone(),
                     drop_spans: config.drop_spans.clone(),
                     error_mode: config.rule_error_mode,
+                    batch: BatchPolicy {
+                        batch_size: config.batch_size,
+                        batch_timeout: config.batch_timeout,
+                    },
+                    max_queue_size: config.max_queue_size,
                 }));
-                let poller =
-                    OpampPoller::start(&config, settings, Arc::clone(&live), Arc::clone(&shared))?;
+                let poller = OpampPoller::start(
+                    &config,
+                    settings,
+                    Arc::clone(&live),
+                    Arc::clone(&shared),
+                    commands.downgrade(),
+                )?;
                 (Some(live), Some(poller))
             }
             None => (None, None),
@@ -246,15 +257,16 @@ impl Collector {
 
     /// Starts a root span (a new trace) with the collector's span limits and sampler.
     pub fn start_span(&self, name: impl Into<Cow<'static, str>>) -> Span {
-        self.sampler()
-            .start_span(self.inner.config.span_limits, None, name)
+        let (sampler, limits) = self.span_start();
+        sampler.start_span(limits, None, name)
     }
 
-    /// The sampler in force: the configuration's, or the one an OpAMP server set.
-    pub(crate) fn sampler(&self) -> Sampler {
+    /// The sampler and span limits in force: the configuration's, or those an OpAMP server
+    /// set.
+    pub(crate) fn span_start(&self) -> (Sampler, SpanLimits) {
         match &self.inner.live {
-            Some(live) => live.sampler(),
-            None => self.inner.config.sampler,
+            Some(live) => live.span_start(),
+            None => (self.inner.config.sampler, self.inner.config.span_limits),
         }
     }
 
@@ -262,8 +274,8 @@ impl Collector {
     /// one from [`SpanContext::from_traceparent`] — with the collector's span limits; the
     /// sampler follows the parent's decision by default.
     pub fn start_child_of(&self, parent: &SpanContext, name: impl Into<Cow<'static, str>>) -> Span {
-        self.sampler()
-            .start_span(self.inner.config.span_limits, Some(parent), name)
+        let (sampler, limits) = self.span_start();
+        sampler.start_span(limits, Some(parent), name)
     }
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.

@@ -141,8 +141,10 @@ impl Exporter {
     }
 }
 
-/// What the collector handle asks of the task.
+/// What the collector handle (or the OpAMP poller) asks of the task.
 pub(crate) enum Command {
+    /// Batch by this size and timeout from now on (a remote configuration).
+    SetPolicy(BatchPolicy),
     /// Export everything buffered now, then reply.
     Flush(oneshot::Sender<Outcome>),
     /// Export everything until `deadline`, drop the rest, reply (if anyone asked) and stop.
@@ -247,6 +249,10 @@ impl ExportTask {
             command = self.commands.recv() => command,
         };
         match command {
+            Some(Command::SetPolicy(policy)) => {
+                export.await;
+                Some(Command::SetPolicy(policy))
+            }
             Some(Command::Flush(reply)) => {
                 export.await;
                 Some(Command::Flush(reply))
@@ -268,6 +274,10 @@ impl ExportTask {
 
     async fn handle(&mut self, command: Command) -> Done {
         match command {
+            Command::SetPolicy(policy) => {
+                self.policy = policy;
+                Done::Continue
+            }
             Command::Flush(reply) => {
                 let outcome = self.flush().await;
                 // The caller may have timed out and gone; nothing to tell then.

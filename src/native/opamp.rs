@@ -8,9 +8,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::export_task::Shared;
+use super::export_task::{Command, Shared};
 use super::http::HttpTransport;
 use crate::config::{redact_password, Config, Destination, ExportSettings, OpampSettings};
 use crate::encoding::{Compression, Protocol};
@@ -31,6 +31,8 @@ pub(crate) struct OpampPoller {
     endpoint: String,
     header_names: Vec<String>,
     started: u64,
+    /// The export loop's commands, without keeping it alive.
+    commands: mpsc::WeakUnboundedSender<Command>,
     stop: Arc<Notify>,
     /// Dropped when the poller ends (after its goodbye), which `shutdown` waits for.
     _finished: oneshot::Sender<()>,
@@ -53,6 +55,7 @@ impl OpampPoller {
         settings: &OpampSettings,
         live: Arc<LiveSettings>,
         shared: Arc<Shared>,
+        commands: mpsc::WeakUnboundedSender<Command>,
     ) -> Result<PollerHandle, StartError> {
         let transport = HttpTransport::new(
             &Destination {
@@ -82,6 +85,7 @@ impl OpampPoller {
                 .map(|(name, _)| name.clone())
                 .collect(),
             started: now_unix_nanos(),
+            commands,
             stop: Arc::clone(&stop),
             _finished: finished_sender,
         };
@@ -117,6 +121,12 @@ impl OpampPoller {
                             let pipeline = &self.shared.pipeline;
                             self.live
                                 .apply(settings, &pipeline.shaping, &pipeline.exporting)
+                        });
+                        let outcome = outcome.map(|policy| {
+                            // The export loop takes the batch policy with its next command.
+                            if let Some(commands) = self.commands.upgrade() {
+                                let _ = commands.send(Command::SetPolicy(policy));
+                            }
                         });
                         self.client.remote_config_settled(hash, outcome);
                         soon = true;

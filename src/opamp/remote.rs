@@ -1,13 +1,18 @@
 //! What an OpAMP server may change, read from the remote configuration's JSON body — a
-//! deliberately small set (see the README's schema): the sampler, the OTTL transform
-//! statements and drop conditions, and a switch for export. Never the endpoint, headers or
-//! certificates. Every field is optional: one that is absent takes the application's own
+//! deliberately small set (see the README's schema): the sampler, span limits, the OTTL
+//! transform statements and drop conditions, a switch for export, and the batch size and
+//! timeout. Never the endpoint, headers or certificates. Every field is optional: one that is absent takes the application's own
 //! setting again, so a configuration is the whole remote state, not a patch. Unknown
 //! fields and values of the wrong kind are refused, naming them, so a typo is reported
 //! `FAILED` instead of silently ignored.
 
 use super::json::{self, Json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::batch::batching::BatchPolicy;
 use crate::encoding::json::push_string;
+use crate::model::SpanLimits;
 use crate::sampling::Sampler;
 
 /// The settings a remote configuration sets.
@@ -18,6 +23,9 @@ pub(crate) struct RemoteSettings {
     pub(crate) drop_spans: Option<Vec<String>>,
     /// `false`: spans are taken from the buffer and counted as `filtered_out`, not sent.
     pub(crate) export: Option<bool>,
+    pub(crate) batch_size: Option<usize>,
+    pub(crate) batch_timeout: Option<Duration>,
+    pub(crate) span_limits: Option<SpanLimits>,
 }
 
 impl RemoteSettings {
@@ -40,15 +48,85 @@ impl RemoteSettings {
                     Json::Bool(on) => settings.export = Some(on),
                     _ => return Err("`export` must be true or false".into()),
                 },
+                "batch" => {
+                    let mut batch = object("batch", value, &["size", "timeoutMs"])?;
+                    settings.batch_size = take_count(&mut batch, "batch", "size")?.map(|size| size as usize);
+                    settings.batch_timeout =
+                        take_count(&mut batch, "batch", "timeoutMs")?.map(|ms| Duration::from_millis(u64::from(ms)));
+                }
+                "spanLimits" => settings.span_limits = Some(span_limits(value)?),
                 other => {
                     return Err(format!(
-                        "unknown setting `{other}` (known: sampler, transform, dropSpans, export)"
+                        "unknown setting `{other}` (known: sampler, transform, dropSpans, export, batch, spanLimits)"
                     ))
                 }
             }
         }
         Ok(settings)
     }
+}
+
+/// `value` as an object whose members are all among `known`.
+fn object(name: &str, value: Json, known: &[&str]) -> Result<BTreeMap<String, Json>, String> {
+    let Json::Object(members) = value else {
+        return Err(format!("`{name}` must be an object"));
+    };
+    if let Some(other) = members.keys().find(|key| !known.contains(&key.as_str())) {
+        return Err(format!(
+            "unknown `{name}` setting `{other}` (known: {})",
+            known.join(", ")
+        ));
+    }
+    Ok(members)
+}
+
+/// A whole number from 0 to 2³²−1, when present.
+fn take_count(
+    members: &mut BTreeMap<String, Json>,
+    object: &str,
+    name: &str,
+) -> Result<Option<u32>, String> {
+    match members.remove(name) {
+        None => Ok(None),
+        Some(Json::Number(number))
+            if number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number) =>
+        {
+            Ok(Some(number as u32))
+        }
+        Some(_) => Err(format!(
+            "`{object}.{name}` must be a whole number from 0 to 4294967295"
+        )),
+    }
+}
+
+/// `{"attributes": 128, "events": 128, "links": 128, "attributesPerEvent": 128,
+/// "attributesPerLink": 128, "attributeValueLength": 1024}`; absent members keep the
+/// defaults of OpenTelemetry (`attributeValueLength`: none).
+fn span_limits(value: Json) -> Result<SpanLimits, String> {
+    let mut members = object(
+        "spanLimits",
+        value,
+        &[
+            "attributes",
+            "events",
+            "links",
+            "attributesPerEvent",
+            "attributesPerLink",
+            "attributeValueLength",
+        ],
+    )?;
+    let defaults = SpanLimits::default();
+    let mut count = |name, default| {
+        Ok::<_, String>(take_count(&mut members, "spanLimits", name)?.unwrap_or(default))
+    };
+    Ok(SpanLimits {
+        max_attributes: count("attributes", defaults.max_attributes)?,
+        max_events: count("events", defaults.max_events)?,
+        max_links: count("links", defaults.max_links)?,
+        max_attributes_per_event: count("attributesPerEvent", defaults.max_attributes_per_event)?,
+        max_attributes_per_link: count("attributesPerLink", defaults.max_attributes_per_link)?,
+        max_attribute_value_length: take_count(&mut members, "spanLimits", "attributeValueLength")?,
+    })
 }
 
 fn strings(name: &str, value: Json) -> Result<Vec<String>, String> {
@@ -108,6 +186,8 @@ fn sampler(value: Json) -> Result<Sampler, String> {
 /// endpoint's password, the headers' values).
 pub(crate) struct Effective<'a> {
     pub(crate) sampler: Sampler,
+    pub(crate) span_limits: SpanLimits,
+    pub(crate) batch: BatchPolicy,
     pub(crate) transform: &'a [String],
     pub(crate) drop_spans: &'a [String],
     pub(crate) export: bool,
@@ -142,6 +222,23 @@ impl Effective<'_> {
         } else {
             b",\"export\":false"
         });
+        let limits = &self.span_limits;
+        let value_length = limits
+            .max_attribute_value_length
+            .map_or_else(|| "null".to_owned(), |length| length.to_string());
+        out.extend_from_slice(
+            format!(
+                ",\"batch\":{{\"size\":{},\"timeoutMs\":{}}},\"spanLimits\":{{\"attributes\":{},\"events\":{},\"links\":{},\"attributesPerEvent\":{},\"attributesPerLink\":{},\"attributeValueLength\":{value_length}}}",
+                self.batch.batch_size,
+                self.batch.batch_timeout.as_millis(),
+                limits.max_attributes,
+                limits.max_events,
+                limits.max_links,
+                limits.max_attributes_per_event,
+                limits.max_attributes_per_link,
+            )
+            .as_bytes(),
+        );
         out.extend_from_slice(b",\"endpoint\":");
         push_string(self.endpoint, &mut out);
         out.extend_from_slice(b",\"headers\":{");
@@ -182,6 +279,23 @@ mod tests {
         assert_eq!(settings.transform.unwrap().len(), 1);
         assert_eq!(settings.drop_spans, Some(vec![]));
         assert_eq!(settings.export, Some(false));
+        let sized = RemoteSettings::parse(
+            br#"{"batch": {"size": 64, "timeoutMs": 200}, "spanLimits": {"attributes": 8, "attributeValueLength": 16}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (sized.batch_size, sized.batch_timeout),
+            (Some(64), Some(Duration::from_millis(200)))
+        );
+        let limits = sized.span_limits.unwrap();
+        assert_eq!(
+            (
+                limits.max_attributes,
+                limits.max_events,
+                limits.max_attribute_value_length
+            ),
+            (8, 128, Some(16))
+        );
         assert_eq!(
             RemoteSettings::parse(br#"{"sampler": {"ratio": 0.5}}"#)
                 .unwrap()
@@ -198,6 +312,11 @@ mod tests {
     fn the_effective_configuration_reads_back_with_secrets_redacted() {
         let effective = Effective {
             sampler: Sampler::TraceIdRatio(0.5),
+            span_limits: SpanLimits::default(),
+            batch: BatchPolicy {
+                batch_size: 512,
+                batch_timeout: Duration::from_secs(5),
+            },
             transform: &["set(name, \"a\")".to_owned()],
             drop_spans: &[],
             export: true,
@@ -216,6 +335,17 @@ mod tests {
         assert!(
             effective.contains(r#""headers":{"x-api-key":"<redacted>"}"#),
             "{effective}"
+        );
+        assert_eq!(
+            members["batch"],
+            json::parse(r#"{"size": 512, "timeoutMs": 5000}"#).unwrap()
+        );
+        let Json::Object(limits) = &members["spanLimits"] else {
+            panic!("{effective}")
+        };
+        assert_eq!(
+            (&limits["attributes"], &limits["attributeValueLength"]),
+            (&Json::Number(128.0), &Json::Null)
         );
         let again = RemoteSettings::parse(
             br#"{"sampler": {"type": "traceidratio", "ratio": 0.5}, "transform": [], "dropSpans": []}"#,
@@ -241,6 +371,18 @@ mod tests {
                 "`transform` must be a list of OTTL strings",
             ),
             (br#"{"export": 1}"#, "`export` must be true or false"),
+            (
+                br#"{"batch": {"size": 1.5}}"#,
+                "`batch.size` must be a whole number",
+            ),
+            (
+                br#"{"batch": {"sise": 1}}"#,
+                "unknown `batch` setting `sise`",
+            ),
+            (
+                br#"{"spanLimits": {"attributes": -1}}"#,
+                "`spanLimits.attributes` must be a whole number",
+            ),
             (br#"[1]"#, "must be a JSON object"),
             (br#"{"#, "invalid JSON"),
             (b"\xff", "not UTF-8"),

@@ -138,10 +138,11 @@ impl Collector {
         config.sampler.start_span(config.span_limits, None, name)
     }
 
-    /// The sampler in force (the configuration's; OpAMP is native only so far).
+    /// The sampler and span limits in force (the configuration's; OpAMP is native only so
+    /// far).
     #[allow(dead_code)] // the `tracing` layer's
-    pub(crate) fn sampler(&self) -> crate::sampling::Sampler {
-        self.inner.config.sampler
+    pub(crate) fn span_start(&self) -> (crate::sampling::Sampler, crate::model::SpanLimits) {
+        (self.inner.config.sampler, self.inner.config.span_limits)
     }
 
     /// Starts a child of `parent` — a local span's [`context`](Span::context) or a remote

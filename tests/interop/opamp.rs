@@ -366,3 +366,55 @@ async fn export_switched_off_and_on_counts_what_it_does_not_send() {
     assert_eq!(collector.stats().exported, 100);
     collector.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_batch_size_and_span_limits_apply_to_the_next_spans() {
+    let Some(server) = server() else { return };
+    let receiver = Receiver::start().await.unwrap();
+    let collector = Collector::new(config(&server, &receiver, "opamp-batch")).unwrap();
+    let agent = push(
+        &server,
+        "opamp-batch",
+        r#"{"batch": {"size": 10, "timeoutMs": 40}, "spanLimits": {"attributes": 2}}"#,
+        "APPLIED",
+    );
+    assert_eq!(
+        effective(&agent)["batch"],
+        serde_json::json!({"size": 10, "timeoutMs": 40})
+    );
+    for i in 0..30 {
+        let span = collector
+            .start_span(format!("limited-{i}"))
+            .with_attribute("a", 1)
+            .with_attribute("b", 2)
+            .with_attribute("c", 3);
+        let _ = collector.collect(span.end());
+    }
+    collector.flush().await.unwrap();
+    let spans = spans_named(&receiver, "limited-", 30).await;
+    assert!(spans
+        .iter()
+        .all(|span| span.attributes.len() == 2 && span.dropped_attributes_count == 1));
+    let requests = receiver.requests();
+    let largest = requests
+        .iter()
+        .map(|request| request.spans().count())
+        .max()
+        .unwrap();
+    assert!(
+        largest <= 10,
+        "a request held {largest} spans with a batch size of 10"
+    );
+    // Out of range: refused, and the batch size stays 10.
+    let agent = push(
+        &server,
+        "opamp-batch",
+        r#"{"batch": {"size": 100000}}"#,
+        "FAILED",
+    );
+    assert!(agent["remoteError"]
+        .as_str()
+        .unwrap()
+        .contains("`batch.size` must be from 1 to the queue's size (2048)"));
+    collector.shutdown().await.unwrap();
+}
