@@ -59,12 +59,13 @@ export class Collector {
     // Each option read once, checked (a bad one throws, naming it): the snapshot below is
     // all the collector is made from.
     const options = readOptions(givenOptions);
-    if (options.rules && !rulesEngine) {
-      throw new Error("otlp-collector: transform and dropSpans need import { Collector } from 'otlp-collector/rules'");
+    if (!rulesEngine && options.rules.some((rules) => rules != null && rules.length !== 0)) {
+      throw new Error("otlp-collector: transform and dropSpans need 'otlp-collector/rules'");
     }
     const [core, intake, memory] = openCollector(options.core);
-    // The rules engine, when rules are given (it throws naming a rule that does not compile).
-    this._rules = options.rules && rulesEngine.start(core, intake, options.rules);
+    // The rules engine, when rules are given (it throws naming a bad one, or one that does
+    // not compile), else null.
+    this._rules = rulesEngine && rulesEngine.start(core, intake, options.rules);
     this._core = core;
     this._intake = intake;
     this._writer = new RecordWriter(intake, memory);

@@ -138,18 +138,6 @@ export function readOptions(options) {
   if (onError !== undefined && onError !== null && typeof onError !== 'function') {
     throw optionError(`option onError must be a function, got ${describe(onError)}`);
   }
-  // OTTL rules: lists of strings, compiled in WebAssembly (which names a bad one) by the
-  // module of `otlp-collector/rules`.
-  const rules = (key) => {
-    const value = given[key];
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value) || !value.every((rule) => typeof rule === 'string')) {
-      throw optionError(`option ${key} must be an array of OTTL strings, got ${describe(value)}`);
-    }
-    return value.slice();
-  };
-  const transform = rules('transform');
-  const dropSpans = rules('dropSpans');
   const json = protocol === 'http/json';
   const gzip = compression === 'gzip';
   return {
@@ -157,6 +145,8 @@ export function readOptions(options) {
     core: { maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip },
     endpoint, headers, resource, json, gzip, maxQueueSize, exportTimeoutMs,
     sampleRatio: ratio ?? 1, onError,
-    rules: transform.length + dropSpans.length > 0 ? [transform, dropSpans] : null,
+    // OTTL rules, as given: the module of `otlp-collector/rules` checks and compiles them
+    // (npm/src/rules.js), so the main entry carries no code for them.
+    rules: [given.transform, given.dropSpans],
   };
 }

@@ -3,13 +3,27 @@
 // feature: src/js_api/rules.rs).
 
 import { useRules } from './collector.js';
+import { describe } from './values.js';
+
+// An option's rules: a list of strings (none when absent).
+function rulesOf(key, value) {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((rule) => typeof rule === 'string')) {
+    throw new Error(`otlp-collector: option ${key} must be an array of OTTL strings, got ${describe(value)}`);
+  }
+  return value.slice();
+}
 
 useRules({
-  // Compiles `[transform, dropSpans]` into the core, or frees what was made and throws the
-  // message naming the rule and column; returns itself, the collector's `_rules`.
+  // Checks and compiles the options' `[transform, dropSpans]` into the core, or frees what
+  // was made and throws naming the option, or the rule and column; returns itself (the
+  // collector's `_rules`), or null when there are no rules.
   start(core, intake, [transform, dropSpans]) {
     try {
-      intake.setRules(transform, dropSpans);
+      const statements = rulesOf('transform', transform);
+      const conditions = rulesOf('dropSpans', dropSpans);
+      if (statements.length + conditions.length === 0) return null;
+      intake.setRules(statements, conditions);
     } catch (error) {
       core.free();
       intake.free();

@@ -76,7 +76,8 @@ test('the package has one entry per platform, types, a README for JavaScript and
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'default']);
   // Only the entries run code on import (they instantiate the module); bundlers may drop
   // the rest when unused.
-  assert.deepEqual(manifest.sideEffects, ['./web/index.js', './node/index.js']);
+  assert.deepEqual(Object.keys(manifest.exports['./rules']), ['types', 'node', 'default']);
+  assert.deepEqual(manifest.sideEffects, ['./web/index.js', './node/index.js', './rules/index.js', './node/rules.js']);
   assert.match(await readFile(path.join(installed, 'LICENSE'), 'utf8'), /Apache License/);
   const readme = await readFile(path.join(installed, 'README.md'), 'utf8');
   assert.match(readme, /npm install otlp-collector/);
@@ -89,13 +90,16 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // entry. The budget is a few hundred bytes above what the package weighs now, so it cannot
 // creep back up unnoticed; raise it only for a feature worth its bytes, and say so in the
 // commit.
-const SIZE_BUDGET_GZIP = 42_600;
+// Raised from 42,600 to 42,750 for the hook that lets `otlp-collector/rules` plug its engine
+// in (124 bytes of JavaScript: the main entry checks that no rule was given) and the core's
+// export switch and health flag that OpAMP sets and reads (51 bytes): 42,515 → 42,690.
+const SIZE_BUDGET_GZIP = 42_750;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
-// + 51 KB (the interpreter's code, not its patterns: see tests/wasm_sizes.py and the
-// README), so this budget only keeps it from growing.
-const RULES_SIZE_BUDGET_GZIP = 94_500;
+// + 51 KB (93,860: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
+// the README), so this budget only keeps it from growing.
+const RULES_SIZE_BUDGET_GZIP = 94_200;
 
 test('the package a page downloads stays within its size budget', async () => {
   for (const [directory, budget] of [['web', SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP]]) {
