@@ -418,3 +418,37 @@ async fn a_remote_batch_size_and_span_limits_apply_to_the_next_spans() {
         .contains("`batch.size` must be from 1 to the queue's size (2048)"));
     collector.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_message_is_followed_by_the_full_state_and_retry_after_is_honoured() {
+    let Some(server) = server() else { return };
+    let receiver = Receiver::start().await.unwrap();
+    let collector = Collector::new(config(&server, &receiver, "opamp-gap")).unwrap();
+    server.wait_for(WAIT, "the agent appears", |agents| {
+        agent(agents, "opamp-gap").is_some_and(|agent| agent["messages"].as_u64() >= Some(2))
+    });
+    server.refuse_next(1, 1);
+    let refused_at = std::time::Instant::now();
+    while server.refused() == 0 {
+        assert!(refused_at.elapsed() < WAIT, "a poll reaches the refusal");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let refused_at = std::time::Instant::now();
+    let agents = server.wait_for(WAIT, "the full state after the lost message", |agents| {
+        agent(agents, "opamp-gap").is_some_and(|agent| agent["fullStates"].as_u64() >= Some(2))
+    });
+    // The poll interval is 100 ms; the server said to wait a second.
+    assert!(
+        refused_at.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        refused_at.elapsed()
+    );
+    let numbers: Vec<u64> =
+        serde_json::from_value(agent(&agents, "opamp-gap").unwrap()["sequenceNums"].clone())
+            .unwrap();
+    assert!(
+        numbers.windows(2).any(|pair| pair[1] == pair[0] + 2),
+        "the lost message left a gap in {numbers:?}"
+    );
+    collector.shutdown().await.unwrap();
+}

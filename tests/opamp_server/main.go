@@ -14,6 +14,8 @@
 //	POST /config            the body becomes the remote configuration (AgentConfigMap entry
 //	                        "", content type from the request's Content-Type)
 //	POST /report-full-state the next answer to every agent carries ReportFullState
+//	POST /refuse?n=N&retry-after=S  the next N messages are refused unread: 503 with
+//	                        Retry-After S seconds (a message lost on the way, for the agent)
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/open-telemetry/opamp-go/protobufs"
@@ -67,6 +70,9 @@ type state struct {
 	config      *protobufs.AgentRemoteConfig
 	configHash  string
 	askAllState bool
+	refuse      int
+	retryAfter  string
+	refused     int
 }
 
 func values(attributes []*protobufs.KeyValue) map[string]value {
@@ -155,6 +161,17 @@ func main() {
 	err := opamp.Start(server.StartSettings{
 		Settings: server.Settings{Callbacks: types.Callbacks{
 			OnConnecting: func(*http.Request) types.ConnectionResponse {
+				s.Lock()
+				defer s.Unlock()
+				if s.refuse > 0 {
+					s.refuse--
+					s.refused++
+					return types.ConnectionResponse{
+						Accept:             false,
+						HTTPStatusCode:     http.StatusServiceUnavailable,
+						HTTPResponseHeader: map[string]string{"Retry-After": s.retryAfter},
+					}
+				}
 				return types.ConnectionResponse{Accept: true, ConnectionCallbacks: types.ConnectionCallbacks{OnMessage: s.onMessage}}
 			},
 		}},
@@ -189,6 +206,22 @@ func main() {
 		s.configHash = hex.EncodeToString(hash[:])
 		s.Unlock()
 		fmt.Fprintln(w, s.configHash)
+	})
+	control.HandleFunc("POST /refuse", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.URL.Query().Get("n"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.Lock()
+		s.refuse = n
+		s.retryAfter = r.URL.Query().Get("retry-after")
+		s.Unlock()
+	})
+	control.HandleFunc("GET /refused", func(w http.ResponseWriter, _ *http.Request) {
+		s.Lock()
+		defer s.Unlock()
+		fmt.Fprintln(w, s.refused)
 	})
 	control.HandleFunc("POST /report-full-state", func(w http.ResponseWriter, _ *http.Request) {
 		s.Lock()

@@ -79,6 +79,25 @@ impl OpampServer {
             .to_owned()
     }
 
+    /// Refuses the next `messages` unread (503 with `Retry-After: retry_after_seconds`), as
+    /// if they were lost on the way.
+    pub fn refuse_next(&self, messages: usize, retry_after_seconds: u64) {
+        self.request(
+            "POST",
+            &format!("/refuse?n={messages}&retry-after={retry_after_seconds}"),
+            "",
+            "",
+        );
+    }
+
+    /// How many messages were refused so far.
+    pub fn refused(&self) -> usize {
+        self.request("GET", "/refused", "", "")
+            .trim()
+            .parse()
+            .unwrap_or(0)
+    }
+
     /// Asks every agent for its full state in the next answer.
     pub fn ask_full_state(&self) {
         self.request("POST", "/report-full-state", "", "");
