@@ -96,13 +96,18 @@ fn run_contenders(
 }
 
 /// The `tracing` workload's comparison (see `tracing_workload.rs`).
-fn compare_tracing(requests: u64, threads: u64) -> Result<(), Box<dyn std::error::Error>> {
+fn compare_tracing(
+    requests: u64,
+    threads: u64,
+    every_child_logs: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let receiver = runtime.block_on(Receiver::start_counting())?;
     let spans = requests * tracing_workload::SPANS_PER_REQUEST;
+    let events = if every_child_logs { "every-child" } else { "first-child" };
     let extra = [
         "--workload".to_owned(),
         "tracing".to_owned(),
@@ -110,10 +115,13 @@ fn compare_tracing(requests: u64, threads: u64) -> Result<(), Box<dyn std::error
         requests.to_string(),
         "--threads".to_owned(),
         threads.to_string(),
+        "--events".to_owned(),
+        events.to_owned(),
     ];
     let rows = run_contenders(&receiver, &tracing_workload::NAMES, &extra, spans)?;
     println!(
-        "{requests} requests (a span with 10 children, 4 fields each, 1 event) from {threads} threads = {spans} spans, HTTP/protobuf to one loopback receiver:\n"
+        "{requests} requests (a span with 10 children, 4 fields each, {}) from {threads} threads = {spans} spans, HTTP/protobuf to one loopback receiver:\n",
+        if every_child_logs { "an event with a field in every child" } else { "1 event" }
     );
     println!(
         "{:<68} {:>10} {:>10} {:>10} {:>12} {:>12}",
@@ -140,12 +148,14 @@ fn compare_tracing(requests: u64, threads: u64) -> Result<(), Box<dyn std::error
     let ns = |index: usize| per_span_ns(&rows[index].0);
     println!();
     println!(
-        "CPU per span on the application's threads: tracing-opentelemetry / otlp-collector {:.2}x (all sampled), {:.2}x (10 %); otlp-collector / bare registry {:.2}x (all sampled), {:.2}x (10 %); spans lost by otlp-collector (all sampled): {}",
+        "CPU per span on the application's threads, like for like (the peer exports the same attributes and events): tracing-opentelemetry / otlp-collector {:.2}x (all sampled), {:.2}x (10 %); with the peer's defaults {:.2}x; otlp-collector / bare registry {:.2}x (all sampled), {:.2}x (10 %); spans lost: otlp-collector {}, the peer like for like {}",
         ns(2) / ns(0),
         ns(3) / ns(1),
-        ns(0) / ns(4),
-        ns(1) / ns(4),
-        spans - rows[0].1.min(spans)
+        ns(4) / ns(0),
+        ns(0) / ns(5),
+        ns(1) / ns(5),
+        spans - rows[0].1.min(spans),
+        spans - rows[2].1.min(spans)
     );
     Ok(())
 }
@@ -158,6 +168,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .windows(2)
         .any(|pair| pair[0] == "--workload" && pair[1] == "tracing");
     let requests = arg(&args, "--requests", 5_000)?;
+    let events = args
+        .iter()
+        .position(|a| a == "--events")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    let every_child_logs = match events {
+        None | Some("first-child") => false,
+        Some("every-child") => true,
+        Some(other) => return Err(format!("--events is first-child or every-child, not {other:?}").into()),
+    };
     if let Some(index) = args.iter().position(|a| a == "--contender") {
         let name = args.get(index + 1).ok_or("--contender needs a name")?;
         let endpoint = args
@@ -166,12 +186,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|i| args.get(i + 1))
             .ok_or("--endpoint needs a URL")?;
         if tracing {
-            return tracing_workload::run(name, endpoint, requests, threads);
+            return tracing_workload::run(name, endpoint, requests, threads, every_child_logs);
         }
         return contenders::run(name, endpoint, spans, threads);
     }
     if tracing {
-        return compare_tracing(requests, threads);
+        return compare_tracing(requests, threads, every_child_logs);
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,8 +1,13 @@
 //! The `tracing` workload: requests instrumented with `tracing` — a request span with 10
-//! child spans, 4 fields each, and one event — exported through otlp-collector's layer,
-//! through tracing-opentelemetry + the OpenTelemetry SDK's batch processor +
-//! opentelemetry-otlp, or recorded by the bare registry (the floor: `tracing` itself).
-//! Both exporters run with the same queue and batch sizes, every span sampled or 10 %.
+//! child spans, 4 fields each, and one event (or, with `--events every-child`, an event with
+//! a field in every child, as services usually log inside spans) — exported through
+//! otlp-collector's layer, through tracing-opentelemetry + the OpenTelemetry SDK's batch
+//! processor + opentelemetry-otlp, or recorded by the bare registry (the floor: `tracing`
+//! itself). Both exporters run with the same queue and batch sizes, every span sampled or
+//! 10 %. Like for like: the peer is configured to export what our layer exports — the
+//! span's fields, events with `level` and `target` — and nothing more (no code location,
+//! thread, busy/idle times, target or level on spans); its defaults, which add those, are a
+//! row of their own.
 
 use std::time::Duration;
 
@@ -21,17 +26,19 @@ pub const SPANS_PER_REQUEST: u64 = 11;
 const QUEUE: usize = 65_536;
 const BATCH: usize = 8_192;
 
-/// The contenders, ours first; then the peer, then the floor.
-pub const NAMES: [&str; 5] = [
+/// The contenders, ours first; then the peer like for like, the peer's defaults, and the
+/// floor.
+pub const NAMES: [&str; 6] = [
     "tracing + otlp-collector layer",
     "tracing + otlp-collector layer, 10 % sampled",
-    "tracing + tracing-opentelemetry + opentelemetry_sdk",
-    "tracing + tracing-opentelemetry + opentelemetry_sdk, 10 % sampled",
+    "tracing + tracing-opentelemetry + sdk, like for like",
+    "tracing + tracing-opentelemetry + sdk, like for like, 10 % sampled",
+    "tracing + tracing-opentelemetry + sdk, its defaults",
     "tracing registry only (no export)",
 ];
 
-/// One request's spans and event.
-fn request(i: u64) {
+/// One request's spans and events: one event in the first child, or one in each.
+fn request(i: u64, every_child_logs: bool) {
     let request = tracing::info_span!(
         "request",
         http.request.method = "GET",
@@ -49,15 +56,20 @@ fn request(i: u64) {
             cached = false
         );
         let _span = span.enter();
-        if child == 0 {
+        if child == 0 || every_child_logs {
             tracing::info!(rows = 3, "query done");
         }
     }
 }
 
 /// Produces `requests` requests from `threads` threads under `subscriber`, then `finish`.
-fn run_with<S>(subscriber: S, requests: u64, threads: u64, finish: impl FnOnce())
-where
+fn run_with<S>(
+    subscriber: S,
+    requests: u64,
+    threads: u64,
+    every_child_logs: bool,
+    finish: impl FnOnce(),
+) where
     S: tracing::Subscriber + Send + Sync + 'static,
 {
     if tracing::subscriber::set_global_default(subscriber).is_err() {
@@ -68,7 +80,7 @@ where
         threads,
         move |count| {
             for i in 0..count / SPANS_PER_REQUEST {
-                request(i);
+                request(i, every_child_logs);
             }
         },
         finish,
@@ -79,6 +91,7 @@ fn run_ours(
     endpoint: &str,
     requests: u64,
     threads: u64,
+    every_child_logs: bool,
     sampler: Sampler,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let collector = Collector::new(
@@ -94,7 +107,7 @@ fn run_ours(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    run_with(subscriber, requests, threads, move || {
+    run_with(subscriber, requests, threads, every_child_logs, move || {
         let _ = runtime.block_on(collector.shutdown());
     });
     Ok(())
@@ -104,7 +117,9 @@ fn run_peer(
     endpoint: &str,
     requests: u64,
     threads: u64,
+    every_child_logs: bool,
     sampler: opentelemetry_sdk::trace::Sampler,
+    like_for_like: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let batch = BatchConfigBuilder::default()
         .with_max_queue_size(QUEUE)
@@ -112,9 +127,18 @@ fn run_peer(
         .with_scheduled_delay(Duration::from_millis(100))
         .build();
     let provider = sdk_provider(endpoint, batch, sampler, "compare-tracing-opentelemetry")?;
-    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("compare"));
+    let mut layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("compare"));
+    if like_for_like {
+        // What our layer exports: the fields, and events with level and target.
+        layer = layer
+            .with_location(false)
+            .with_threads(false)
+            .with_tracked_inactivity(false)
+            .with_target(false)
+            .with_level(false);
+    }
     let subscriber = tracing_subscriber::registry().with(layer);
-    run_with(subscriber, requests, threads, move || {
+    run_with(subscriber, requests, threads, every_child_logs, move || {
         let _ = provider.force_flush();
         let _ = provider.shutdown();
     });
@@ -127,26 +151,20 @@ pub fn run(
     endpoint: &str,
     requests: u64,
     threads: u64,
+    every_child_logs: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use opentelemetry_sdk::trace::Sampler as SdkSampler;
+    let all = || SdkSampler::ParentBased(Box::new(SdkSampler::AlwaysOn));
     let tenth = || SdkSampler::ParentBased(Box::new(SdkSampler::TraceIdRatioBased(0.1)));
+    let (e, r, t, logs) = (endpoint, requests, threads, every_child_logs);
     match NAMES.iter().position(|candidate| *candidate == name) {
-        Some(0) => run_ours(endpoint, requests, threads, Sampler::ParentBasedAlwaysOn),
-        Some(1) => run_ours(
-            endpoint,
-            requests,
-            threads,
-            Sampler::ParentBasedTraceIdRatio(0.1),
-        ),
-        Some(2) => run_peer(
-            endpoint,
-            requests,
-            threads,
-            SdkSampler::ParentBased(Box::new(SdkSampler::AlwaysOn)),
-        ),
-        Some(3) => run_peer(endpoint, requests, threads, tenth()),
-        Some(4) => {
-            run_with(tracing_subscriber::registry(), requests, threads, || {});
+        Some(0) => run_ours(e, r, t, logs, Sampler::ParentBasedAlwaysOn),
+        Some(1) => run_ours(e, r, t, logs, Sampler::ParentBasedTraceIdRatio(0.1)),
+        Some(2) => run_peer(e, r, t, logs, all(), true),
+        Some(3) => run_peer(e, r, t, logs, tenth(), true),
+        Some(4) => run_peer(e, r, t, logs, all(), false),
+        Some(5) => {
+            run_with(tracing_subscriber::registry(), r, t, logs, || {});
             Ok(())
         }
         _ => Err(format!("unknown contender {name:?}").into()),
