@@ -8,7 +8,7 @@ import { describe } from './values.js';
 // An option's rules: a list of strings (none when absent).
 function rulesOf(key, value) {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((rule) => typeof rule === 'string')) {
+  if (!Array.isArray(value) || !value.every((rule) => typeof rule === 'string' && !rule.includes('\0'))) {
     throw new Error(`otlp-collector: option ${key} must be an array of OTTL strings, got ${describe(value)}`);
   }
   return value.slice();
@@ -23,7 +23,7 @@ useRules({
       const statements = rulesOf('transform', transform);
       const conditions = rulesOf('dropSpans', dropSpans);
       if (statements.length + conditions.length === 0) return null;
-      intake.setRules(statements, conditions);
+      intake.setRules(statements.join('\0'), conditions.join('\0'));
     } catch (error) {
       core.free();
       intake.free();

@@ -198,6 +198,7 @@ test('a rule that does not compile throws at construction, naming it and the col
   );
   assert.throws(() => new RulesCollector({ transform: 'delete_key(attributes, "x")' }), /option transform must be an array of OTTL strings/);
   assert.throws(() => new RulesCollector({ dropSpans: [1] }), /option dropSpans must be an array of OTTL strings/);
+  assert.throws(() => new RulesCollector({ transform: ['set(name, "a")\0'] }), /option transform must be an array of OTTL strings/);
 });
 
 test('the main entry has no rules engine and says where it is', () => {

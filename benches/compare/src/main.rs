@@ -107,7 +107,11 @@ fn compare_tracing(
         .build()?;
     let receiver = runtime.block_on(Receiver::start_counting())?;
     let spans = requests * tracing_workload::SPANS_PER_REQUEST;
-    let events = if every_child_logs { "every-child" } else { "first-child" };
+    let events = if every_child_logs {
+        "every-child"
+    } else {
+        "first-child"
+    };
     let extra = [
         "--workload".to_owned(),
         "tracing".to_owned(),
@@ -176,7 +180,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let every_child_logs = match events {
         None | Some("first-child") => false,
         Some("every-child") => true,
-        Some(other) => return Err(format!("--events is first-child or every-child, not {other:?}").into()),
+        Some(other) => {
+            return Err(format!("--events is first-child or every-child, not {other:?}").into())
+        }
     };
     if let Some(index) = args.iter().position(|a| a == "--contender") {
         let name = args.get(index + 1).ok_or("--contender needs a name")?;
