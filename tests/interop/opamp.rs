@@ -162,6 +162,7 @@ async fn a_remote_sampling_ratio_takes_effect_within_one_poll() {
     collector.shutdown().await.unwrap();
 }
 
+#[cfg(feature = "transform")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pushed_transform_statement_redacts_the_next_spans_and_a_bad_configuration_changes_nothing(
 ) {
@@ -449,6 +450,31 @@ async fn a_lost_message_is_followed_by_the_full_state_and_retry_after_is_honoure
     assert!(
         numbers.windows(2).any(|pair| pair[1] == pair[0] + 2),
         "the lost message left a gap in {numbers:?}"
+    );
+    collector.shutdown().await.unwrap();
+}
+
+/// Without the `transform` feature a pushed rule cannot run: the configuration is refused,
+/// naming the feature, and nothing changes.
+#[cfg(not(feature = "transform"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushed_rule_is_failed_naming_the_feature_this_build_leaves_out() {
+    let Some(server) = server() else { return };
+    let receiver = Receiver::start().await.unwrap();
+    let collector = Collector::new(config(&server, &receiver, "opamp-no-rules")).unwrap();
+    let agent = push(
+        &server,
+        "opamp-no-rules",
+        r#"{"sampler": {"ratio": 0.5}, "transform": ["delete_key(attributes, \"user.email\")"]}"#,
+        "FAILED",
+    );
+    assert!(agent["remoteError"]
+        .as_str()
+        .unwrap()
+        .contains("the `transform` cargo feature"));
+    assert_eq!(
+        effective(&agent)["sampler"]["type"],
+        "parentbased_always_on"
     );
     collector.shutdown().await.unwrap();
 }
