@@ -31,6 +31,7 @@ mod context;
 mod fields;
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use tracing::span::{Attributes as SpanAttributes, Id, Record};
@@ -233,23 +234,21 @@ where
         let mut fields = visitor.0;
         let is_error = *metadata.level() == Level::ERROR || fields.error.is_some();
         let message = fields.message.take();
-        let name: std::borrow::Cow<'static, str> = match (&message, is_error) {
+        let (name, description) = if is_error {
             // The semantic conventions' name for a recorded exception.
-            (_, true) => "exception".into(),
-            (Some(message), false) => message.clone().into(),
-            (None, false) => metadata.name().into(),
+            let description = fields.error.take().or(message);
+            let description = description.unwrap_or_else(|| metadata.name().to_owned());
+            (Cow::Borrowed("exception"), Some(description))
+        } else {
+            // The message moves into the name: no copy.
+            (message.map_or(Cow::Borrowed(metadata.name()), Cow::Owned), None)
         };
         let mut recorded = Event::new(name)
             .with_attribute("level", metadata.level().as_str())
             .with_attribute("target", metadata.target());
-        if is_error {
-            let description = fields
-                .error
-                .take()
-                .or(message)
-                .unwrap_or_else(|| metadata.name().to_owned());
-            recorded = recorded.with_attribute("exception.message", description.clone());
-            data.span.set_status(SpanStatus::error(description));
+        if let Some(description) = description {
+            data.span.set_status(SpanStatus::error(description.clone()));
+            recorded = recorded.with_attribute("exception.message", description);
         }
         for (key, value) in fields.attributes {
             recorded = recorded.with_attribute(key, value);
