@@ -42,12 +42,15 @@ build_module() {
         --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
         --log-level=warning --outfile="$package/$directory/otlp_collector.js"
 }
-# The main entry's module, and `otlp-collector/rules`'s: the same with the OTTL transform
-# and drop rules (a page that needs none downloads nothing for them).
+# The main entry's module, and the same with the OTTL transform and drop rules
+# (`otlp-collector/rules`), with the OpAMP agent (`/opamp`), and with both (`/managed`): a
+# page that needs neither downloads nothing for them.
 build_module "" web npm/src/index.js
 build_module rules rules npm/src/rules.js
+build_module opamp opamp npm/src/opamp.js
+build_module rules,opamp managed npm/src/managed.js
 mkdir -p "$package/node"
-cp npm/node/index.js npm/node/rules.js "$package/node/"
+cp npm/node/index.js npm/node/rules.js npm/node/opamp.js npm/node/managed.js "$package/node/"
 # The automatic instrumentations, each a module of its own that costs a page nothing until
 # it is imported (minified; the readable sources are in npm/instrumentation/).
 mkdir -p "$package/instrumentation"
@@ -72,13 +75,13 @@ cp -r "$package" www/pkg
 # What a page downloads: the .wasm, and the module (glue and API) with the entry; each part
 # apart, raw and gzip -9, as tests/e2e/size.mjs checks them against the budget.
 gzipped() { gzip -9c "$1" | wc -c; }
-for directory in web rules; do
+for directory in web rules opamp managed; do
     wasm="$package/$directory/otlp_collector_bg.wasm"
     module="$package/$directory/otlp_collector.js"
     entry="$package/$directory/index.js"
     total=$(( $(gzipped "$wasm") + $(gzipped "$module") + $(gzipped "$entry") ))
     label="package size"
-    [ "$directory" = web ] || label="package size with rules (otlp-collector/rules)"
+    [ "$directory" = web ] || label="package size of otlp-collector/$directory"
     printf '\n%s: .wasm %s bytes (%s gzip) + JS %s bytes (%s gzip) + entry %s bytes (%s gzip) = %s bytes gzip\n' \
         "$label" "$(wc -c < "$wasm")" "$(gzipped "$wasm")" "$(wc -c < "$module")" "$(gzipped "$module")" \
         "$(wc -c < "$entry")" "$(gzipped "$entry")" "$total"

@@ -57,6 +57,8 @@ export interface CollectorOptions {
   transform?: string[];
   /** OTTL conditions: a span matching any is dropped (counted in `stats().filteredOut`) — the Collector's `filter` processor's `traces.span`, e.g. `attributes["url.path"] == "/health"`. Needs `otlp-collector/rules`. */
   dropSpans?: string[];
+  /** An OpAMP server that steers this collector — the sampling ratio, the export switch, batch size and timeout, span limits, and with `otlp-collector/managed` the rules — and hears its description, health and effective configuration. Needs `import { Collector } from 'otlp-collector/opamp'` (or `/managed`). `instanceUid`: 32 hex digits; by default one kept in `localStorage`. */
+  opamp?: { endpoint: string; headers?: Record<string, string>; pollIntervalMs?: number; instanceUid?: string };
 }
 
 /** `startSpan` options. */

@@ -112,8 +112,11 @@ mod js_boundary;
 mod layer;
 mod model;
 mod observe;
-// The browser's OpAMP client is not written yet: the module is native for now.
-#[cfg(not(target_arch = "wasm32"))]
+// In the browser, only the module of `otlp-collector/opamp` uses it (feature `opamp`).
+#[cfg_attr(
+    all(target_arch = "wasm32", not(feature = "opamp")),
+    allow(dead_code, unused_imports)
+)]
 mod opamp;
 mod platform;
 mod propagation;

@@ -5,8 +5,7 @@
 //! - `now_unix_nanos()`: the wall clock, for span times and retry budgets;
 //! - `random_seed()`: entropy for trace and span ids;
 //! - `write_double(value, out)`: a double as the shortest JSON text that reads back the same;
-//! - `read_double(text)`: a number literal of a rule or an OpAMP configuration (in the
-//!   browser only with the `transform` feature);
+//! - `read_double(text)`: a number literal of a rule or an OpAMP configuration;
 //! - with the `transform` feature, `to_lowercase(text)`, `to_uppercase(text)` (Unicode
 //!   letter case);
 //! - `on_export_thread()`: whether the calling thread is one of the collector's own (the
@@ -29,10 +28,8 @@ cfg_if::cfg_if! {
     }
 }
 
-#[cfg(any(feature = "transform", not(target_arch = "wasm32")))]
-pub(crate) use backend::read_double;
 pub use backend::Collector;
-pub(crate) use backend::{now_unix_nanos, random_seed, write_double};
+pub(crate) use backend::{now_unix_nanos, random_seed, read_double, write_double};
 #[cfg(feature = "tracing")]
 pub(crate) use backend::{on_export_thread, LayerCollector};
 #[cfg(feature = "transform")]

@@ -99,7 +99,7 @@ export OTLP_PKG_TARBALL="$(tail -n 1 "$package_output")"
 rm -f "$package_output"
 [ -f "$OTLP_PKG_TARBALL" ] || { echo "npm/build.sh did not print the tarball's path"; exit 1; }
 
-step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel and OpenTelemetry Collector interop (Node, and Chromium across origins), the automatic instrumentations (fetch, XHR, errors, page load, web vitals, interactions, sessions), and the www/ demo"
+step "JavaScript end to end: the tarball in Vite, webpack, a plain page (Chromium) and Node (ESM, CommonJS), the API contract, tsc, rotel and OpenTelemetry Collector interop (Node, and Chromium across origins), OTTL rules against the Collector and OpAMP against an opamp-go server (Node), the automatic instrumentations (fetch, XHR, errors, page load, web vitals, interactions, sessions), and the www/ demo"
 (cd tests/e2e && npm ci --no-audit --no-fund)
 (cd tests/e2e && node --test) 2>&1 | tee -a "$log"
 

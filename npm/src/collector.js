@@ -53,6 +53,13 @@ export function useRules(engine) {
   rulesEngine = engine;
 }
 
+// The OpAMP agent: set by the entry of `otlp-collector/opamp` (npm/src/opamp.js).
+let opampEngine = null;
+
+export function useOpamp(engine) {
+  opampEngine = engine;
+}
+
 /** Collects spans and exports them over OTLP/HTTP; `new Collector(options)` makes one. */
 export class Collector {
   constructor(givenOptions) {
@@ -62,6 +69,8 @@ export class Collector {
     if (!rulesEngine && options.rules.some((rules) => rules != null && rules.length !== 0)) {
       throw new Error("otlp-collector: transform and dropSpans need 'otlp-collector/rules'");
     }
+    if (options.opamp != null && !opampEngine) throw new Error("otlp-collector: opamp needs 'otlp-collector/opamp'");
+    const opamp = options.opamp != null ? opampEngine.read(options.opamp) : null;
     const [core, intake, memory] = openCollector(options.core);
     // The rules engine, when rules are given (it throws naming a bad one, or one that does
     // not compile), else null.
@@ -105,6 +114,12 @@ export class Collector {
       options.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS,
     ]);
     this._exporter.onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
+    this._opamp = opamp && opampEngine.start(this, intake, opamp, options);
+  }
+
+  // The share of new traces kept from now on (an OpAMP server's sampler).
+  _setSampleRatio(ratio) {
+    [this._thresholdHigh, this._thresholdLow] = rejectionThreshold(ratio);
   }
 
   // The resource's `[key, value, …]` pairs, as an attributes block in the scratch buffer.
@@ -247,7 +262,8 @@ export class Collector {
     if (this._freed) return Promise.resolve(false);
     this._drain();
     this._room = 0;
-    this._shutdown = this._exporter.shutdown().then(([dropped, late]) => {
+    const goodbye = this._opamp && this._opamp.stop();
+    this._shutdown = Promise.all([this._exporter.shutdown(), goodbye]).then(([[dropped, late]]) => {
       if (dropped === 0 && late === 0) return true;
       this._reporter.report('export-failed', late > 0
         ? `shutdown timed out after ${SHUTDOWN_TIMEOUT_MS} ms: ${late} spans were dropped`
@@ -288,6 +304,7 @@ export class Collector {
     try {
       this._drain();
       this._freed = true;
+      if (this._opamp) this._opamp.cancel();
       this._exporter.release();
       this._core.free();
       this._intake.free();

@@ -33,11 +33,11 @@ const FORBIDDEN_HEADER_PREFIXES = ['proxy-', 'sec-'];
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
-function optionError(message) {
+export function optionError(message) {
   return new Error(`otlp-collector: ${message}`);
 }
 
-function isObject(value) {
+export function isObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
@@ -45,6 +45,42 @@ function isObject(value) {
  * returns a snapshot of them — each option is read once, here, so a getter cannot answer
  * one thing to the check and another to the collector — with `core`, the settings the
  * WebAssembly core is made from. */
+// `endpoint` (the option `key`) if it is an absolute http(s) URL without credentials.
+export function checkEndpoint(key, endpoint) {
+  let url = null;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // Reported below.
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//.test(endpoint)) {
+    throw optionError(`option ${key} '${redactPasswords(String(endpoint))}' is not a usable URL: it must be an absolute http:// or https:// URL`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw optionError(`option ${key} '${redactPasswords(endpoint)}' holds credentials, which fetch refuses to send from a URL: give them in the headers option instead (e.g. headers: { Authorization: 'Basic …' })`);
+  }
+  return endpoint;
+}
+
+// The [name, value] pairs of the option `key` as headers a page may send, checked.
+export function checkHeaders(key, pairs) {
+  const headers = [];
+  for (const [name, value] of pairs) {
+    if (typeof value !== 'string') throw optionError(`option ${key}.${name} must be a string`);
+    const lower = name.toLowerCase();
+    const problem = !HEADER_NAME.test(name) || lower === '__proto__'
+      ? "names may hold only letters, digits and !#$%&'*+-.^_`|~ (and not __proto__)"
+      : FRAMING_HEADERS.includes(lower)
+        ? 'the exporter sets this header itself (it frames the request body)'
+        : FORBIDDEN_HEADERS.includes(lower) || FORBIDDEN_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))
+          ? 'browsers refuse to send it from a page (a forbidden request header)'
+          : !HEADER_VALUE.test(value) ? 'values may hold only printable ASCII and tabs' : null;
+    if (problem !== null) throw optionError(`option ${key}: header '${name}' is invalid: ${problem}`);
+    headers.push([name, value]);
+  }
+  return headers;
+}
+
 export function readOptions(options) {
   if (options === undefined || options === null) options = {};
   if (!isObject(options)) {
@@ -54,7 +90,7 @@ export function readOptions(options) {
   const given = {};
   for (const key of ['endpoint', 'serviceName', 'protocol', 'compression', 'maxQueueSize', 'batchSize',
     'batchTimeoutMs', 'exportTimeoutMs', 'headers', 'resourceAttributes', 'sampleRatio', 'onError',
-    'transform', 'dropSpans']) {
+    'transform', 'dropSpans', 'opamp']) {
     given[key] = options[key];
   }
   const text = (key, choices) => {
@@ -81,19 +117,7 @@ export function readOptions(options) {
     if (!isObject(value)) throw optionError(`option ${key} must be an object`);
     return Object.entries(value);
   };
-  const endpoint = text('endpoint') ?? DEFAULTS.endpoint;
-  let url = null;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    // Reported below.
-  }
-  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\//.test(endpoint)) {
-    throw optionError(`option endpoint '${redactPasswords(endpoint)}' is not a usable URL: it must be an absolute http:// or https:// URL`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw optionError(`option endpoint '${redactPasswords(endpoint)}' holds credentials, which fetch refuses to send from a URL: give them in the headers option instead (e.g. headers: { Authorization: 'Basic …' })`);
-  }
+  const endpoint = checkEndpoint('endpoint', text('endpoint') ?? DEFAULTS.endpoint);
   const serviceName = text('serviceName');
   const protocol = text('protocol', ['http/protobuf', 'http/json']);
   const compression = text('compression', ['gzip', 'none']);
@@ -107,20 +131,7 @@ export function readOptions(options) {
   if (batchSize > maxQueueSize) {
     throw optionError(`option batchSize (${batchSize}) must not exceed maxQueueSize (${maxQueueSize})`);
   }
-  const headers = [];
-  for (const [name, value] of entries('headers')) {
-    if (typeof value !== 'string') throw optionError(`option headers.${name} must be a string`);
-    const lower = name.toLowerCase();
-    const problem = !HEADER_NAME.test(name) || lower === '__proto__'
-      ? "names may hold only letters, digits and !#$%&'*+-.^_`|~ (and not __proto__)"
-      : FRAMING_HEADERS.includes(lower)
-        ? 'the exporter sets this header itself (it frames the request body)'
-        : FORBIDDEN_HEADERS.includes(lower) || FORBIDDEN_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))
-          ? 'browsers refuse to send it from a page (a forbidden request header)'
-          : !HEADER_VALUE.test(value) ? 'values may hold only printable ASCII and tabs' : null;
-    if (problem !== null) throw optionError(`option headers: header '${name}' is invalid: ${problem}`);
-    headers.push([name, value]);
-  }
+  const headers = checkHeaders('headers', entries('headers'));
   const resource = [];
   if (serviceName !== undefined) resource.push('service.name', serviceName);
   for (const [key, value] of entries('resourceAttributes')) {
@@ -148,5 +159,7 @@ export function readOptions(options) {
     // OTTL rules, as given: the module of `otlp-collector/rules` checks and compiles them
     // (npm/src/rules.js), so the main entry carries no code for them.
     rules: [given.transform, given.dropSpans],
+    // Checked by the module of `otlp-collector/opamp` (npm/src/opamp.js).
+    opamp: given.opamp,
   };
 }

@@ -7,6 +7,8 @@
 //! (`rules.rs`) are in the module of `otlp-collector/rules` only.
 
 mod intake;
+#[cfg(feature = "opamp")]
+mod opamp;
 mod open;
 #[cfg(feature = "transform")]
 mod rules;

@@ -241,7 +241,10 @@ where
             (Cow::Borrowed("exception"), Some(description))
         } else {
             // The message moves into the name: no copy.
-            (message.map_or(Cow::Borrowed(metadata.name()), Cow::Owned), None)
+            (
+                message.map_or(Cow::Borrowed(metadata.name()), Cow::Owned),
+                None,
+            )
         };
         let mut recorded = Event::new(name)
             .with_attribute("level", metadata.level().as_str())

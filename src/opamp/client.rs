@@ -229,7 +229,7 @@ fn settings_of(files: &[(String, Vec<u8>, String)]) -> Result<RemoteSettings, St
     };
     if !(content_type.is_empty() || content_type.starts_with("application/json")) {
         return Err(format!(
-            "the configuration's content type is {content_type:?}: only application/json is read"
+            "the configuration's content type is '{content_type}': only application/json is read"
         ));
     }
     if body.len() > MAX_CONFIG_BYTES {

@@ -2,8 +2,6 @@
 //! object of settings exactly (numbers as doubles, strings with every escape), with a depth
 //! limit, and errors that say where. No dependency, so the browser's module stays small.
 
-use std::collections::BTreeMap;
-
 /// A JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Json {
@@ -12,7 +10,45 @@ pub(crate) enum Json {
     Number(f64),
     String(String),
     Array(Vec<Json>),
-    Object(BTreeMap<String, Json>),
+    Object(Members),
+}
+
+/// An object's members, in the order written; a name given twice is refused. (A list, not
+/// a map: objects here hold a handful of members, and a map's code would weigh more in the
+/// browser's module than all of this reader.)
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Members(Vec<(String, Json)>);
+
+impl Members {
+    /// Takes the member `name` out.
+    pub(crate) fn remove(&mut self, name: &str) -> Option<Json> {
+        let index = self.0.iter().position(|(known, _)| known == name)?;
+        Some(self.0.remove(index).1)
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+}
+
+impl std::ops::Index<&str> for Members {
+    type Output = Json;
+
+    fn index(&self, name: &str) -> &Json {
+        self.0
+            .iter()
+            .find(|(known, _)| known == name)
+            .map_or(&Json::Null, |(_, value)| value)
+    }
+}
+
+impl IntoIterator for Members {
+    type Item = (String, Json);
+    type IntoIter = std::vec::IntoIter<(String, Json)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 /// Deeper nesting is refused (the reader recurses once per level).
@@ -111,7 +147,7 @@ impl Reader<'_> {
 
     fn object(&mut self) -> Result<Json, String> {
         self.at += 1;
-        let mut members = BTreeMap::new();
+        let mut members = Members::default();
         if self.eat(b'}') {
             return Ok(Json::Object(members));
         }
@@ -125,9 +161,10 @@ impl Reader<'_> {
                 return Err(self.error("':' expected"));
             }
             let value = self.value()?;
-            if members.insert(name, value).is_some() {
+            if members.names().any(|known| known == name) {
                 return Err(self.error("a member named twice"));
             }
+            members.0.push((name, value));
             if self.eat(b'}') {
                 return Ok(Json::Object(members));
             }
@@ -267,7 +304,7 @@ mod tests {
             ])
         );
         assert_eq!(members["b"], Json::String("x\"\\/\né😀".into()));
-        assert_eq!(members["c"], Json::Object(BTreeMap::new()));
+        assert_eq!(members["c"], Json::Object(Members::default()));
     }
 
     #[test]

@@ -6,8 +6,7 @@
 //! fields and values of the wrong kind are refused, naming them, so a typo is reported
 //! `FAILED` instead of silently ignored.
 
-use super::json::{self, Json};
-use std::collections::BTreeMap;
+use super::json::{self, Json, Members};
 use std::time::Duration;
 
 use crate::batch::batching::BatchPolicy;
@@ -67,11 +66,11 @@ impl RemoteSettings {
 }
 
 /// `value` as an object whose members are all among `known`.
-fn object(name: &str, value: Json, known: &[&str]) -> Result<BTreeMap<String, Json>, String> {
+fn object(name: &str, value: Json, known: &[&str]) -> Result<Members, String> {
     let Json::Object(members) = value else {
         return Err(format!("`{name}` must be an object"));
     };
-    if let Some(other) = members.keys().find(|key| !known.contains(&key.as_str())) {
+    if let Some(other) = members.names().find(|key| !known.contains(key)) {
         return Err(format!(
             "unknown `{name}` setting `{other}` (known: {})",
             known.join(", ")
@@ -81,11 +80,7 @@ fn object(name: &str, value: Json, known: &[&str]) -> Result<BTreeMap<String, Js
 }
 
 /// A whole number from 0 to 2³²−1, when present.
-fn take_count(
-    members: &mut BTreeMap<String, Json>,
-    object: &str,
-    name: &str,
-) -> Result<Option<u32>, String> {
+fn take_count(members: &mut Members, object: &str, name: &str) -> Result<Option<u32>, String> {
     match members.remove(name) {
         None => Ok(None),
         Some(Json::Number(number))
@@ -150,7 +145,7 @@ fn sampler(value: Json) -> Result<Sampler, String> {
     };
     let ratio = members.remove("ratio");
     let kind = members.remove("type");
-    if let Some(other) = members.keys().next() {
+    if let Some(other) = members.names().next() {
         return Err(format!(
             "unknown sampler setting `{other}` (known: type, ratio)"
         ));

@@ -65,10 +65,10 @@ pub(crate) struct JsSettings {
 /// Everything the collector keeps in WebAssembly.
 pub(crate) struct CoreState {
     pub(crate) pipeline: Pipeline<SpanBuffer>,
-    policy: BatchPolicy,
+    policy: Cell<BatchPolicy>,
     encoder: RefCell<RequestEncoder>,
     retry: RetryPolicy,
-    limits: SpanLimits,
+    limits: Cell<SpanLimits>,
     /// The request timeout JavaScript applies, for the error message.
     export_timeout: Duration,
     /// Exports under way, by the number JavaScript knows them by; freed slots are reused.
@@ -147,10 +147,10 @@ impl CoreState {
     ) -> CoreState {
         CoreState {
             pipeline: Pipeline::new(SpanBuffer::new(max_queue_size), Arc::new(stats), false),
-            policy,
+            policy: Cell::new(policy),
             encoder: RefCell::new(encoder),
             retry,
-            limits,
+            limits: Cell::new(limits),
             export_timeout,
             jobs: RefCell::new(Vec::new()),
             dropped_by_export: Cell::new(0),
@@ -195,7 +195,37 @@ impl CoreState {
 
     /// The limits spans are read with.
     pub(crate) fn limits(&self) -> SpanLimits {
-        self.limits
+        self.limits.get()
+    }
+
+    /// Reads spans with `limits` from now on (a remote configuration).
+    #[allow(dead_code)] // the OpAMP agent's (the module of `otlp-collector/opamp`)
+    pub(crate) fn set_limits(&self, limits: SpanLimits) {
+        self.limits.set(limits);
+    }
+
+    /// How batches are made.
+    #[allow(dead_code)] // the OpAMP agent's
+    pub(crate) fn batch_policy(&self) -> BatchPolicy {
+        self.policy.get()
+    }
+
+    /// Makes batches this way from now on (a remote configuration).
+    #[allow(dead_code)] // the OpAMP agent's
+    pub(crate) fn set_batch_policy(&self, policy: BatchPolicy) {
+        self.policy.set(policy);
+    }
+
+    /// The resource requests carry.
+    #[allow(dead_code)] // the OpAMP agent's description
+    pub(crate) fn resource(&self) -> Resource {
+        self.encoder.borrow().resource.clone()
+    }
+
+    /// The most spans the buffer holds.
+    #[allow(dead_code)] // the OpAMP agent's (a batch never exceeds it)
+    pub(crate) fn max_queue_size(&self) -> usize {
+        self.pipeline.queue.capacity()
     }
 
     /// Sets a resource attribute on every request from now on.
@@ -248,7 +278,7 @@ impl CollectorCore {
     /// timer armed for the oldest span has fired, so a partial batch goes too.
     #[wasm_bindgen(js_name = nextStep)]
     pub fn next_step(&self, timer_fired: bool) -> f64 {
-        let policy = &self.state.policy;
+        let policy = self.state.policy.get();
         let waited = if timer_fired {
             policy.batch_timeout
         } else {
@@ -274,7 +304,7 @@ impl CollectorCore {
         let mut batch = Vec::new();
         state
             .pipeline
-            .take_batch(state.policy.batch_size, &mut batch);
+            .take_batch(state.policy.get().batch_size, &mut batch);
         if batch.is_empty() {
             return -1;
         }

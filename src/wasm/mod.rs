@@ -40,9 +40,6 @@ unsafe impl Send for LayerCollector {}
 unsafe impl Sync for LayerCollector {}
 #[cfg(all(feature = "tracing", target_feature = "atomics"))]
 compile_error!("the tracing layer's browser collector is single-threaded: build without the atomics target feature");
-pub(crate) use number::write_double;
 #[cfg(feature = "transform")]
-pub(crate) use {
-    letter_case::{to_lowercase, to_uppercase},
-    number::read_double,
-};
+pub(crate) use letter_case::{to_lowercase, to_uppercase};
+pub(crate) use number::{read_double, write_double};

@@ -12,7 +12,6 @@ extern "C" {
 
     /// `Number(text)`: the double a decimal text spells, correctly rounded; NaN for text
     /// that spells none.
-    #[cfg(feature = "transform")]
     #[wasm_bindgen(js_name = Number)]
     fn text_to_number(text: &str) -> f64;
 }
@@ -24,7 +23,7 @@ pub(crate) fn write_double(value: f64, out: &mut Vec<u8>) {
 
 /// The double `text` spells (a number literal, checked to be digits, a point and an
 /// exponent), or `None`: `Number(text)`, correctly rounded as Rust's parsing is.
-#[cfg(feature = "transform")]
+#[allow(dead_code)] // rules and the OpAMP agent read numbers (the `transform`, `opamp` features)
 pub(crate) fn read_double(text: &str) -> Option<f64> {
     let value = text_to_number(text);
     (!value.is_nan()).then_some(value)

@@ -77,7 +77,12 @@ test('the package has one entry per platform, types, a README for JavaScript and
   // Only the entries run code on import (they instantiate the module); bundlers may drop
   // the rest when unused.
   assert.deepEqual(Object.keys(manifest.exports['./rules']), ['types', 'node', 'default']);
-  assert.deepEqual(manifest.sideEffects, ['./web/index.js', './node/index.js', './rules/index.js', './node/rules.js']);
+  assert.deepEqual(Object.keys(manifest.exports['./opamp']), ['types', 'node', 'default']);
+  assert.deepEqual(Object.keys(manifest.exports['./managed']), ['types', 'node', 'default']);
+  assert.deepEqual(manifest.sideEffects, [
+    './web/index.js', './node/index.js', './rules/index.js', './node/rules.js',
+    './opamp/index.js', './node/opamp.js', './managed/index.js', './node/managed.js',
+  ]);
   assert.match(await readFile(path.join(installed, 'LICENSE'), 'utf8'), /Apache License/);
   const readme = await readFile(path.join(installed, 'README.md'), 'utf8');
   assert.match(readme, /npm install otlp-collector/);
@@ -90,19 +95,28 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // entry. The budget is a few hundred bytes above what the package weighs now, so it cannot
 // creep back up unnoticed; raise it only for a feature worth its bytes, and say so in the
 // commit.
-// Raised from 42,600 to 42,750 for the hook that lets `otlp-collector/rules` plug its engine
-// in (124 bytes of JavaScript: the main entry checks that no rule was given) and the core's
-// export switch and health flag that OpAMP sets and reads (51 bytes): 42,515 → 42,690.
-const SIZE_BUDGET_GZIP = 42_750;
+// Raised from 42,600 to 42,850 for the hooks that let `otlp-collector/rules` and `/opamp`
+// plug their engines in (the main entry checks that no rule and no `opamp` option was
+// given, and calls the agent at shutdown and free: 289 bytes of JavaScript) and the core's
+// export switch and health flag that OpAMP sets and reads (about 50 bytes): 42,515 → 42,793.
+const SIZE_BUDGET_GZIP = 42_850;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
 // + 51 KB (93,860: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
 // the README), so this budget only keeps it from growing.
 const RULES_SIZE_BUDGET_GZIP = 94_200;
+// `otlp-collector/opamp` (the OpAMP agent) and `/managed` (rules and agent). The issue's
+// target for the agent is the main entry's + 3 KB; today it is + 16.7 KB (59,501), so these
+// budgets only keep them from growing.
+const OPAMP_SIZE_BUDGET_GZIP = 59_800;
+const MANAGED_SIZE_BUDGET_GZIP = 107_900;
 
 test('the package a page downloads stays within its size budget', async () => {
-  for (const [directory, budget] of [['web', SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP]]) {
+  for (const [directory, budget] of [
+    ['web', SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP],
+    ['opamp', OPAMP_SIZE_BUDGET_GZIP], ['managed', MANAGED_SIZE_BUDGET_GZIP],
+  ]) {
     const web = path.join(project, 'node_modules', 'otlp-collector', directory);
     const parts = {};
     for (const file of await readdir(web, { recursive: true })) {

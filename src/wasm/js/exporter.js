@@ -112,6 +112,45 @@ export function retryAfterMs(header, now = Date.now()) {
   return Number.isNaN(at) ? -1 : Math.max(0, at - now);
 }
 
+// POSTs one body to `endpoint` with `headers` (name-value pairs): [status, Retry-After ms,
+// start of an error body as text, the first `limit` bytes of a 2xx body], or
+// [NETWORK_ERROR, -1, message] or [TIMED_OUT]. The OpAMP agent posts its messages with it
+// too (npm/src/opamp.js). One deadline covers the
+// whole request, the response body included: a 2xx whose body stalls counts as delivered
+// (the backend said so), anything else as timed out. Redirects are never followed: they
+// would re-send the spans and headers elsewhere, or turn into a GET; the opaque answer
+// (status 0) is refused by the core.
+export async function postBody(endpoint, headers, timeoutMs, body, keepalive, limit) {
+  const init = { method: 'POST', headers, body, redirect: 'manual', keepalive, [EXPORT_REQUEST]: true };
+  const controller = typeof AbortController === 'function' ? new AbortController() : null;
+  if (controller) init.signal = controller.signal;
+  let timedOut = false;
+  let deadlineTimer;
+  const deadline = new Promise((resolve) => {
+    deadlineTimer = timer(() => {
+      timedOut = true;
+      if (controller) controller.abort();
+      resolve(null);
+    }, timeoutMs);
+  });
+  try {
+    const response = await Promise.race([fetch(endpoint, init), deadline]);
+    if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
+    const [bytes, cut] = await readPrefix(response, limit, deadline);
+    if (response.ok) return [response.status, -1, undefined, cut ? EMPTY : bytes];
+    if (cut) return [TIMED_OUT, -1, undefined, EMPTY];
+    const text = new TextDecoder().decode(bytes.subarray(0, ERROR_TEXT_LIMIT));
+    return [response.status, retryAfterMs(response.headers.get('retry-after')), text, EMPTY];
+  } catch (error) {
+    if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
+    const message = error && typeof error.message === 'string' ? error.message : String(error);
+    const cause = error && error.cause && typeof error.cause.message === 'string' ? `: ${error.cause.message}` : '';
+    return [NETWORK_ERROR, -1, redactPasswords(message + cause), EMPTY];
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+}
+
 export class Exporter {
   // `headers` alternate names and values; `settings` are the export, flush and shutdown
   // timeouts in milliseconds.
@@ -238,41 +277,8 @@ export class Exporter {
     }
   }
 
-  // POSTs one body: [status, Retry-After ms, start of an error body as text, start of a
-  // 2xx body], or [NETWORK_ERROR, -1, message] or [TIMED_OUT]. One deadline covers the
-  // whole request, the response body included: a 2xx whose body stalls counts as delivered
-  // (the backend said so), anything else as timed out. Redirects are never followed: they
-  // would re-send the spans and headers elsewhere, or turn into a GET; the opaque answer
-  // (status 0) is refused by the core.
   async post(body, keepalive) {
-    const init = { method: 'POST', headers: this.headers, body, redirect: 'manual', keepalive, [EXPORT_REQUEST]: true };
-    const controller = typeof AbortController === 'function' ? new AbortController() : null;
-    if (controller) init.signal = controller.signal;
-    let timedOut = false;
-    let deadlineTimer;
-    const deadline = new Promise((resolve) => {
-      deadlineTimer = timer(() => {
-        timedOut = true;
-        if (controller) controller.abort();
-        resolve(null);
-      }, this.timeoutMs);
-    });
-    try {
-      const response = await Promise.race([fetch(this.endpoint, init), deadline]);
-      if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
-      const [bytes, cut] = await readPrefix(response, RESPONSE_BODY_LIMIT, deadline);
-      if (response.ok) return [response.status, -1, undefined, cut ? EMPTY : bytes];
-      if (cut) return [TIMED_OUT, -1, undefined, EMPTY];
-      const text = new TextDecoder().decode(bytes.subarray(0, ERROR_TEXT_LIMIT));
-      return [response.status, retryAfterMs(response.headers.get('retry-after')), text, EMPTY];
-    } catch (error) {
-      if (timedOut) return [TIMED_OUT, -1, undefined, EMPTY];
-      const message = error && typeof error.message === 'string' ? error.message : String(error);
-      const cause = error && error.cause && typeof error.cause.message === 'string' ? `: ${error.cause.message}` : '';
-      return [NETWORK_ERROR, -1, redactPasswords(message + cause), EMPTY];
-    } finally {
-      clearTimeout(deadlineTimer);
-    }
+    return postBody(this.endpoint, this.headers, this.timeoutMs, body, keepalive, RESPONSE_BODY_LIMIT);
   }
 
   // A failed request in words: a network error, a timeout, or an HTTP status.
