@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installPackage, spansOfService, startReceiver } from './harness.mjs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { installPackage, launchChromium, pageRoot, serveStatic, spansOfService, startReceiver } from './harness.mjs';
 import { freePort } from './otelcol.mjs';
 
 const WAIT_MS = 20_000;
@@ -19,6 +20,7 @@ let server;
 let OpampCollector;
 let ManagedCollector;
 let Collector;
+let project;
 
 async function startOpampServer() {
   const binary = process.env.OTLP_OPAMP_SERVER_BIN;
@@ -49,7 +51,7 @@ async function startOpampServer() {
 before(async () => {
   receiver = await startReceiver();
   server = await startOpampServer();
-  const project = await installPackage();
+  project = await installPackage();
   const require = createRequire(path.join(project, 'package.json'));
   ({ Collector } = require('otlp-collector'));
   ({ Collector: OpampCollector } = require('otlp-collector/opamp'));
@@ -162,5 +164,50 @@ test('the main entry has no agent and says where it is; a bad opamp option throw
     [{ endpoint: 'http://x', headers: { cookie: 'a' } }, /option opamp.headers: header 'cookie' is invalid/],
   ]) {
     assert.throws(() => new OpampCollector({ opamp }), message);
+  }
+});
+
+test('Chromium, a page on another origin: the agent polls through CORS, keeps its instance uid across a reload, and takes a remote ratio', async (t) => {
+  if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
+  const root = await pageRoot(project, 'opamp-page');
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "otlp-collector/opamp": "/node_modules/otlp-collector/opamp/index.js" } }</script>
+<script type="module">
+  import { Collector } from 'otlp-collector/opamp';
+  const collector = new Collector({
+    endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: 'js-opamp-page', batchTimeoutMs: 50,
+    opamp: { endpoint: ${JSON.stringify(server.endpoint)}, pollIntervalMs: ${POLL_MS} },
+  });
+  window.collector = collector;
+  window.emit = async (count) => {
+    for (let i = 0; i < count; i++) collector.startSpan('page-sampled').end();
+    return collector.flush();
+  };
+  window.ready = true;
+</script>`);
+  const pageServer = await serveStatic(root);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${pageServer.url}/index.html`);
+    await page.waitForFunction(() => window.ready, null, { timeout: 30_000 });
+    const first = await agentWhen('js-opamp-page', 'the page appears', (agent) => agent.healthy === true);
+    const uids = () => server.agents().then((agents) => Object.keys(agents).filter((uid) => agents[uid].identifying?.['service.name']?.string === 'js-opamp-page'));
+    assert.equal((await uids()).length, 1);
+    assert.equal(first.nonIdentifying['telemetry.sdk.language'].string, 'webjs');
+    await page.reload();
+    await page.waitForFunction(() => window.ready, null, { timeout: 30_000 });
+    await agentWhen('js-opamp-page', 'polls after the reload', (agent) => agent.messages > first.messages + 2);
+    assert.equal((await uids()).length, 1, 'the same agent after a reload (localStorage)');
+    await push('js-opamp-page', '{"sampler": {"ratio": 0}}', 'APPLIED');
+    await new Promise((resolve) => setTimeout(resolve, 3 * POLL_MS));
+    assert.equal(await page.evaluate(() => window.emit(200)), true);
+    const stats = await page.evaluate(() => window.collector.stats());
+    assert.equal(stats.sampledOut, 200, JSON.stringify(stats));
+    assert.notEqual(new URL(pageServer.url).port, new URL(server.endpoint).port, 'the page is cross-origin to the server');
+  } finally {
+    await browser.close();
+    pageServer.stop();
   }
 });

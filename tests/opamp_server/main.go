@@ -177,6 +177,21 @@ func main() {
 		}},
 		ListenEndpoint: *opampAddress,
 		ListenPath:     "/v1/opamp",
+		// Pages on another origin may poll it: the preflight their protobuf POST forces
+		// is answered, and the answer is readable.
+		HTTPMiddleware: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				w.Header().Set("Access-Control-Allow-Headers", "content-type, authorization")
+				w.Header().Set("Access-Control-Allow-Methods", "POST")
+				w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
+				if r.Method == http.MethodOptions {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
 	})
 	if err != nil {
 		log.Fatalf("opamp server: %v", err)
