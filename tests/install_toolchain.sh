@@ -80,22 +80,25 @@ OTLP_OTELCOL_BIN="$collector_dir/otelcol"
 export OTLP_OTELCOL_BIN
 "$OTLP_OTELCOL_BIN" --version
 
+# Builds the small Go program in tests/$1 into the tool cache, keyed by its sources, unless
+# it is there; prints its path.
+go_tool() {
+    local folder="tests/$1"
+    local key
+    key="$(cat "$folder/go.mod" "$folder/go.sum" "$folder/main.go" | sha256sum | cut -c1-12)"
+    local binary="$tools_dir/$1-$key/$1"
+    if [ ! -x "$binary" ]; then
+        mkdir -p "$(dirname "$binary")"
+        (cd "$folder" && go build -trimpath -o "$binary.partial" .) >&2
+        mv "$binary.partial" "$binary"
+    fi
+    printf '%s' "$binary"
+}
+
 install_step "the Collector's sampling decisions (tests/sampling_reference: contrib pkg/sampling $collector_release)"
-reference_key="$(cat tests/sampling_reference/go.mod tests/sampling_reference/go.sum tests/sampling_reference/main.go | sha256sum | cut -c1-12)"
-OTLP_SAMPLING_REFERENCE_BIN="$tools_dir/sampling-reference-$reference_key/sampling_reference"
-if [ ! -x "$OTLP_SAMPLING_REFERENCE_BIN" ]; then
-    mkdir -p "$(dirname "$OTLP_SAMPLING_REFERENCE_BIN")"
-    (cd tests/sampling_reference && go build -trimpath -o "$OTLP_SAMPLING_REFERENCE_BIN.partial" .)
-    mv "$OTLP_SAMPLING_REFERENCE_BIN.partial" "$OTLP_SAMPLING_REFERENCE_BIN"
-fi
+OTLP_SAMPLING_REFERENCE_BIN="$(go_tool sampling_reference)"
 export OTLP_SAMPLING_REFERENCE_BIN
 
 install_step "an OpAMP server (tests/opamp_server: opamp-go's server package)"
-opamp_key="$(cat tests/opamp_server/go.mod tests/opamp_server/go.sum tests/opamp_server/main.go | sha256sum | cut -c1-12)"
-OTLP_OPAMP_SERVER_BIN="$tools_dir/opamp-server-$opamp_key/opamp_server"
-if [ ! -x "$OTLP_OPAMP_SERVER_BIN" ]; then
-    mkdir -p "$(dirname "$OTLP_OPAMP_SERVER_BIN")"
-    (cd tests/opamp_server && go build -trimpath -o "$OTLP_OPAMP_SERVER_BIN.partial" .)
-    mv "$OTLP_OPAMP_SERVER_BIN.partial" "$OTLP_OPAMP_SERVER_BIN"
-fi
+OTLP_OPAMP_SERVER_BIN="$(go_tool opamp_server)"
 export OTLP_OPAMP_SERVER_BIN

@@ -61,26 +61,10 @@ impl Config {
             });
         }
         for destination in self.destinations() {
-            endpoint::check_url(&destination.endpoint).map_err(|reason| {
-                ConfigError::InvalidEndpoint {
-                    url: endpoint::redact_password(&destination.endpoint),
-                    reason,
-                }
-            })?;
-            for (name, value) in &destination.headers {
-                check_header(name, value)?;
-            }
+            check_destination(&destination.endpoint, &destination.headers)?;
         }
         if let Some(opamp) = &self.opamp {
-            endpoint::check_url(&opamp.endpoint).map_err(|reason| {
-                ConfigError::InvalidEndpoint {
-                    url: endpoint::redact_password(&opamp.endpoint),
-                    reason,
-                }
-            })?;
-            for (name, value) in &opamp.headers {
-                check_header(name, value)?;
-            }
+            check_destination(&opamp.endpoint, &opamp.headers)?;
             if opamp.poll_interval.is_zero() {
                 return Err(ConfigError::Zero {
                     field: "opamp_poll_interval",
@@ -89,6 +73,19 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// An endpoint URL and the headers sent to it (an export destination's, or the OpAMP
+/// server's).
+fn check_destination(url: &str, headers: &[(String, String)]) -> Result<(), ConfigError> {
+    endpoint::check_url(url).map_err(|reason| ConfigError::InvalidEndpoint {
+        url: endpoint::redact_password(url),
+        reason,
+    })?;
+    for (name, value) in headers {
+        check_header(name, value)?;
+    }
+    Ok(())
 }
 
 /// Header names are RFC 9110 tokens; values are visible ASCII, space or tab.

@@ -163,14 +163,9 @@ fn push_any_value(value: &Value, out: &mut Vec<u8>) {
             push_base64(bytes, out);
         }
         Value::Array(values) => {
-            out.extend_from_slice(b"{\"arrayValue\":{\"values\":[");
-            for (index, item) in values.iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                push_any_value(item, out);
-            }
-            out.extend_from_slice(b"]}");
+            out.extend_from_slice(b"{\"arrayValue\":{\"values\":");
+            push_list(values, push_any_value, out);
+            out.push(b'}');
         }
         Value::KvList(pairs) => {
             out.extend_from_slice(b"{\"kvlistValue\":{\"values\":");
@@ -339,7 +334,8 @@ fn push_span(span: &Span, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-fn push_list<T>(items: &[T], push_item: fn(&T, &mut Vec<u8>), out: &mut Vec<u8>) {
+/// `[item, …]`, each written by `push_item`.
+pub(crate) fn push_list<T>(items: &[T], push_item: fn(&T, &mut Vec<u8>), out: &mut Vec<u8>) {
     out.push(b'[');
     for (index, item) in items.iter().enumerate() {
         if index > 0 {

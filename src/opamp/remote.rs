@@ -10,7 +10,7 @@ use super::json::{self, Json, Members};
 use std::time::Duration;
 
 use crate::batch::batching::BatchPolicy;
-use crate::encoding::json::push_string;
+use crate::encoding::json::{push_list, push_string};
 use crate::model::SpanLimits;
 use crate::sampling::Sampler;
 
@@ -209,9 +209,13 @@ impl Effective<'_> {
             crate::platform::write_double(ratio, &mut out);
         }
         out.extend_from_slice(b"},\"transform\":");
-        push_list(self.transform, &mut out);
+        push_list(self.transform, |rule, out| push_string(rule, out), &mut out);
         out.extend_from_slice(b",\"dropSpans\":");
-        push_list(self.drop_spans, &mut out);
+        push_list(
+            self.drop_spans,
+            |rule, out| push_string(rule, out),
+            &mut out,
+        );
         out.extend_from_slice(if self.export {
             b",\"export\":true"
         } else {
@@ -247,17 +251,6 @@ impl Effective<'_> {
         out.extend_from_slice(b"}}");
         String::from_utf8(out).unwrap_or_default()
     }
-}
-
-fn push_list(items: &[String], out: &mut Vec<u8>) {
-    out.push(b'[');
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        push_string(item, out);
-    }
-    out.push(b']');
 }
 
 #[cfg(test)]
