@@ -54,6 +54,7 @@ fn effective(agent: &Json) -> Json {
 /// Pushes `body` and waits until the agent reports it `status` (`APPLIED` or `FAILED`).
 fn push(server: &OpampServer, service: &str, body: &str, status: &str) -> Json {
     let hash = server.set_config(body, "application/json");
+    let pushed = std::time::Instant::now();
     let agents = server.wait_for(
         WAIT,
         &format!("{service} reports {status} for {body}"),
@@ -64,6 +65,8 @@ fn push(server: &OpampServer, service: &str, body: &str, status: &str) -> Json {
             })
         },
     );
+    // Poll to applied, for the record (the poll interval is 100 ms): not asserted.
+    eprintln!("{service}: {status} reported {:?} after the push", pushed.elapsed());
     agent(&agents, service).cloned().unwrap_or(Json::Null)
 }
 
@@ -477,4 +480,66 @@ async fn a_pushed_rule_is_failed_naming_the_feature_this_build_leaves_out() {
         "parentbased_always_on"
     );
     collector.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_response_with_retry_info_is_waited_out_and_followed_by_the_full_state() {
+    let Some(server) = server() else { return };
+    let receiver = Receiver::start().await.unwrap();
+    let collector = Collector::new(config(&server, &receiver, "opamp-busy")).unwrap();
+    let before = server.wait_for(WAIT, "the agent appears", |agents| {
+        agent(agents, "opamp-busy").is_some_and(|agent| agent["messages"].as_u64() >= Some(2))
+    });
+    let messages_before = agent(&before, "opamp-busy").unwrap()["messages"]
+        .as_u64()
+        .unwrap();
+    server.unavailable_next(1000);
+    let answered = std::time::Instant::now();
+    server.wait_for(WAIT, "the error answer", |agents| {
+        agent(agents, "opamp-busy")
+            .is_some_and(|agent| agent["messages"].as_u64() > Some(messages_before))
+    });
+    let agents = server.wait_for(WAIT, "the full state after the error", |agents| {
+        agent(agents, "opamp-busy").is_some_and(|agent| agent["fullStates"].as_u64() >= Some(2))
+    });
+    // The poll interval is 100 ms; the server's retry info said a second.
+    assert!(
+        answered.elapsed() >= Duration::from_millis(850),
+        "{:?}",
+        answered.elapsed()
+    );
+    assert!(agent(&agents, "opamp-busy").is_some());
+    collector.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_server_delays_only_its_own_polls() {
+    let Some(server) = server() else { return };
+    let receiver = Receiver::start().await.unwrap();
+    let collector = Collector::new(config(&server, &receiver, "opamp-slow")).unwrap();
+    server.wait_for(WAIT, "the agent appears", |agents| {
+        agent(agents, "opamp-slow").is_some()
+    });
+    server.stall(5_000);
+    tokio::time::sleep(Duration::from_millis(3 * POLL.as_millis() as u64)).await;
+    let started = std::time::Instant::now();
+    for i in 0..300 {
+        let _ = collector.collect(Span::new(format!("while-slow-{i}")).end());
+    }
+    collector.flush().await.unwrap();
+    assert_eq!(spans_named(&receiver, "while-slow-", 300).await.len(), 300);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "spans waited for the server: {:?}",
+        started.elapsed()
+    );
+    // Shutdown waits for the goodbye at most two seconds, not for the slow server.
+    let shutting = std::time::Instant::now();
+    collector.shutdown().await.unwrap();
+    assert!(
+        shutting.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        shutting.elapsed()
+    );
+    server.stall(0);
 }

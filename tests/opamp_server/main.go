@@ -16,6 +16,9 @@
 //	POST /report-full-state the next answer to every agent carries ReportFullState
 //	POST /refuse?n=N&retry-after=S  the next N messages are refused unread: 503 with
 //	                        Retry-After S seconds (a message lost on the way, for the agent)
+//	POST /unavailable?retry-after-ms=M  the next answer is a ServerErrorResponse
+//	                        (Unavailable, RetryInfo M ms) instead of an answer
+//	POST /stall?ms=M        every message is answered M ms late from now on (0: on time)
 package main
 
 import (
@@ -31,6 +34,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/open-telemetry/opamp-go/protobufs"
 	"github.com/open-telemetry/opamp-go/server"
@@ -73,6 +77,8 @@ type state struct {
 	refuse      int
 	retryAfter  string
 	refused     int
+	unavailable uint64 // retry-after nanoseconds of the next error answer; 0: none
+	stall       time.Duration
 }
 
 func values(attributes []*protobufs.KeyValue) map[string]value {
@@ -95,6 +101,10 @@ func values(attributes []*protobufs.KeyValue) map[string]value {
 }
 
 func (s *state) onMessage(_ context.Context, _ types.Connection, message *protobufs.AgentToServer) *protobufs.ServerToAgent {
+	s.Lock()
+	stall := s.stall
+	s.Unlock()
+	time.Sleep(stall)
 	s.Lock()
 	defer s.Unlock()
 	uid := hex.EncodeToString(message.GetInstanceUid())
@@ -140,6 +150,17 @@ func (s *state) onMessage(_ context.Context, _ types.Connection, message *protob
 	}
 	if message.GetAgentDisconnect() != nil {
 		a.Disconnected = true
+	}
+	if s.unavailable > 0 {
+		answer.ErrorResponse = &protobufs.ServerErrorResponse{
+			Type:         protobufs.ServerErrorResponseType_ServerErrorResponseType_Unavailable,
+			ErrorMessage: "the server is busy",
+			Details: &protobufs.ServerErrorResponse_RetryInfo{
+				RetryInfo: &protobufs.RetryInfo{RetryAfterNanoseconds: s.unavailable},
+			},
+		}
+		s.unavailable = 0
+		return answer
 	}
 	if a.askFullState || s.askAllState {
 		answer.Flags |= uint64(protobufs.ServerToAgentFlags_ServerToAgentFlags_ReportFullState)
@@ -231,6 +252,26 @@ func main() {
 		s.Lock()
 		s.refuse = n
 		s.retryAfter = r.URL.Query().Get("retry-after")
+		s.Unlock()
+	})
+	control.HandleFunc("POST /unavailable", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.ParseUint(r.URL.Query().Get("retry-after-ms"), 10, 64)
+		if err != nil || ms == 0 {
+			http.Error(w, "retry-after-ms must be a positive number", http.StatusBadRequest)
+			return
+		}
+		s.Lock()
+		s.unavailable = ms * uint64(time.Millisecond)
+		s.Unlock()
+	})
+	control.HandleFunc("POST /stall", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.ParseUint(r.URL.Query().Get("ms"), 10, 64)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.Lock()
+		s.stall = time.Duration(ms) * time.Millisecond
 		s.Unlock()
 	})
 	control.HandleFunc("GET /refused", func(w http.ResponseWriter, _ *http.Request) {

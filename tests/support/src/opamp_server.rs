@@ -90,6 +90,22 @@ impl OpampServer {
         );
     }
 
+    /// Answers the next message with a `ServerErrorResponse` (Unavailable) whose retry info
+    /// asks for `retry_after_ms`.
+    pub fn unavailable_next(&self, retry_after_ms: u64) {
+        self.request(
+            "POST",
+            &format!("/unavailable?retry-after-ms={retry_after_ms}"),
+            "",
+            "",
+        );
+    }
+
+    /// Answers every message `ms` milliseconds late from now on (0: on time).
+    pub fn stall(&self, ms: u64) {
+        self.request("POST", &format!("/stall?ms={ms}"), "", "");
+    }
+
     /// How many messages were refused so far.
     pub fn refused(&self) -> usize {
         self.request("GET", "/refused", "", "")
