@@ -44,6 +44,7 @@ async function startOpampServer() {
     setConfig: async (body) => (await (await fetch(`${controlUrl}/config`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body,
     })).text()).trim(),
+    askFullState: () => fetch(`${controlUrl}/report-full-state`, { method: 'POST' }),
     stop: () => child.kill(),
   };
 }
@@ -209,5 +210,39 @@ test('Chromium, a page on another origin: the agent polls through CORS, keeps it
   } finally {
     await browser.close();
     pageServer.stop();
+  }
+});
+
+test('the page reports unhealthy while exports fail, naming the error, and healthy again after a success; ReportFullState brings the description again', async (t) => {
+  if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
+  const { createServer } = await import('node:http');
+  // An OTLP backend that refuses the first request (400) and accepts the rest.
+  let requests = 0;
+  const backend = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      requests += 1;
+      response.writeHead(requests === 1 ? 400 : 200, { 'content-type': 'application/x-protobuf' });
+      response.end(requests === 1 ? 'refused for the test' : '');
+    });
+  });
+  await new Promise((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  const service = 'js-opamp-health';
+  const collector = new OpampCollector(options(service, { endpoint: `http://127.0.0.1:${backend.address().port}/v1/traces` }));
+  try {
+    const first = await agentWhen(service, 'healthy at first', (agent) => agent.healthy === true);
+    collector.startSpan('refused').end();
+    await collector.flush();
+    const unhealthy = await agentWhen(service, 'unhealthy', (agent) => agent.healthy === false);
+    assert.match(unhealthy.lastError, /400/);
+    collector.startSpan('accepted').end();
+    assert.equal(await collector.flush(), true);
+    await agentWhen(service, 'healthy again', (agent) => agent.healthy === true);
+    assert.equal(first.fullStates, 1);
+    await server.askFullState();
+    await agentWhen(service, 'a second full state', (agent) => agent.fullStates >= 2);
+  } finally {
+    await collector.shutdown();
+    backend.close();
   }
 });
