@@ -231,6 +231,10 @@ test('the page reports unhealthy while exports fail, naming the error, and healt
   const collector = new OpampCollector(options(service, { endpoint: `http://127.0.0.1:${backend.address().port}/v1/traces` }));
   try {
     const first = await agentWhen(service, 'healthy at first', (agent) => agent.healthy === true);
+    // The server's configuration is every agent's: back to the page's own settings (the
+    // tests before pushed a ratio of 0).
+    await push(service, '{}', 'APPLIED');
+    await new Promise((resolve) => setTimeout(resolve, 3 * POLL_MS));
     collector.startSpan('refused').end();
     await collector.flush();
     const unhealthy = await agentWhen(service, 'unhealthy', (agent) => agent.healthy === false);
