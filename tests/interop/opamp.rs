@@ -66,7 +66,10 @@ fn push(server: &OpampServer, service: &str, body: &str, status: &str) -> Json {
         },
     );
     // Poll to applied, for the record (the poll interval is 100 ms): not asserted.
-    eprintln!("{service}: {status} reported {:?} after the push", pushed.elapsed());
+    eprintln!(
+        "{service}: {status} reported {:?} after the push",
+        pushed.elapsed()
+    );
     agent(&agents, service).cloned().unwrap_or(Json::Null)
 }
 
