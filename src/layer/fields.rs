@@ -131,17 +131,20 @@ fn span_kind(text: &str) -> Option<SpanKind> {
     })
 }
 
-/// An event's fields: the `message` (its name), an `error`, and the rest as attributes.
-#[derive(Default)]
+/// An event's fields: the `message` (its name), an `error`, and the rest as attributes of
+/// the event being built (no list in between).
 pub(super) struct EventFields {
     pub(super) message: Option<String>,
     pub(super) error: Option<String>,
-    pub(super) attributes: Vec<(Key, Value)>,
+    pub(super) event: Event,
 }
 
 impl FieldSink for EventFields {
     fn set(&mut self, field: &Field, value: Value) {
-        self.attributes.push((Cow::Borrowed(field.name()), value));
+        // Limits apply when the event joins its span.
+        self.event
+            .attributes
+            .set(Cow::Borrowed(field.name()), value, u32::MAX, None);
     }
 
     fn text(&mut self, field: &Field, text: String) {

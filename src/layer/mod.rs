@@ -147,6 +147,11 @@ where
         let mut span = sampler.start_span(limits, parent.as_ref(), metadata.name());
         let mut status_message = None;
         if span.is_recording() {
+            // One allocation for the attributes: the callsite knows how many fields it has.
+            let optional = 3 * usize::from(self.options.location)
+                + usize::from(self.options.thread_names)
+                + 2 * usize::from(self.options.timings);
+            span.reserve_attributes(metadata.fields().len() + optional);
             let mut fields = Fields(SpanFields::new(&mut span, &mut status_message));
             attributes.record(&mut fields);
             fields.0.finish();
@@ -229,32 +234,32 @@ where
             return;
         }
         let metadata = event.metadata();
-        let mut visitor = Fields(EventFields::default());
-        event.record(&mut visitor);
-        let mut fields = visitor.0;
-        let is_error = *metadata.level() == Level::ERROR || fields.error.is_some();
-        let message = fields.message.take();
-        let (name, description) = if is_error {
-            // The semantic conventions' name for a recorded exception.
-            let description = fields.error.take().or(message);
-            let description = description.unwrap_or_else(|| metadata.name().to_owned());
-            (Cow::Borrowed("exception"), Some(description))
-        } else {
-            // The message moves into the name: no copy.
-            (
-                message.map_or(Cow::Borrowed(metadata.name()), Cow::Owned),
-                None,
-            )
-        };
-        let mut recorded = Event::new(name)
+        // Room for `level`, `target`, the fields and an `exception.message`: one allocation.
+        let recorded = Event::reserving(metadata.fields().len() + 3)
             .with_attribute("level", metadata.level().as_str())
             .with_attribute("target", metadata.target());
-        if let Some(description) = description {
+        let mut visitor = Fields(EventFields {
+            message: None,
+            error: None,
+            event: recorded,
+        });
+        event.record(&mut visitor);
+        let EventFields {
+            message,
+            error,
+            event: mut recorded,
+        } = visitor.0;
+        if *metadata.level() == Level::ERROR || error.is_some() {
+            // The semantic conventions' name for a recorded exception.
+            let description = error
+                .or(message)
+                .unwrap_or_else(|| metadata.name().to_owned());
+            recorded.name = Cow::Borrowed("exception");
             data.span.set_status(SpanStatus::error(description.clone()));
             recorded = recorded.with_attribute("exception.message", description);
-        }
-        for (key, value) in fields.attributes {
-            recorded = recorded.with_attribute(key, value);
+        } else {
+            // The message moves into the name: no copy.
+            recorded.name = message.map_or(Cow::Borrowed(metadata.name()), Cow::Owned);
         }
         data.span.add_event(recorded);
     }

@@ -61,6 +61,22 @@ enum NewKey<'a> {
 }
 
 impl Attributes {
+    /// An empty list with room for `capacity` entries (one allocation when the count is
+    /// known, as a `tracing` callsite's fields are).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the `tracing` layer's
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Attributes {
+            entries: Vec::with_capacity(capacity),
+            dropped: 0,
+        }
+    }
+
+    /// Makes room for `additional` more entries.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the `tracing` layer's
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
     /// Sets `key`, overwriting an existing entry; a new key beyond `max_count` is dropped
     /// and counted, and so is a value nesting deeper than
     /// [`MAX_VALUE_NESTING`](super::value::MAX_VALUE_NESTING). Values longer than

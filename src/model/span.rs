@@ -109,6 +109,17 @@ impl Event {
         }
     }
 
+    /// An event timestamped now, with room for `attributes` attributes; named later (the
+    /// `tracing` layer learns the name while it visits the fields).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the `tracing` layer's
+    pub(crate) fn reserving(attributes: usize) -> Self {
+        Event {
+            name: Cow::Borrowed(""),
+            time_unix_nano: now_unix_nanos(),
+            attributes: Attributes::with_capacity(attributes),
+        }
+    }
+
     /// Sets the timestamp (ns since the Unix epoch).
     pub fn with_time(mut self, time_unix_nano: u64) -> Self {
         self.time_unix_nano = time_unix_nano;
@@ -409,6 +420,14 @@ impl Span {
             limits.max_attributes,
             limits.max_attribute_value_length,
         );
+    }
+
+    /// Makes room for `additional` more attributes (an unsampled span takes none).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the `tracing` layer's
+    pub(crate) fn reserve_attributes(&mut self, additional: usize) {
+        if self.is_recording() {
+            self.attributes.reserve(additional);
+        }
     }
 
     /// Adds an event; beyond the event limit it is dropped and counted.

@@ -66,11 +66,14 @@ pub const MAX_VALUE_NESTING: usize = 16;
 impl Value {
     /// Whether arrays and key-value lists nest deeper than [`MAX_VALUE_NESTING`] in this
     /// value. Iterative, so a hostile value of any depth cannot overflow the stack here.
+    #[inline]
     pub(crate) fn nests_too_deep(&self) -> bool {
-        // Scalars, nearly every value, cost no allocation on the span's path.
-        if !matches!(self, Value::Array(_) | Value::KvList(_)) {
-            return false;
-        }
+        // Scalars, nearly every value, cost one comparison on the span's path.
+        matches!(self, Value::Array(_) | Value::KvList(_)) && self.nesting_exceeds_limit()
+    }
+
+    /// [`nests_too_deep`](Self::nests_too_deep) for arrays and lists: a walk of the value.
+    fn nesting_exceeds_limit(&self) -> bool {
         let mut pending = vec![(self, 0usize)];
         while let Some((value, depth)) = pending.pop() {
             let children: Box<dyn Iterator<Item = &Value>> = match value {

@@ -105,6 +105,8 @@ impl Collector {
     /// Validates `config` and starts the export thread.
     pub fn new(config: Config) -> Result<Collector, StartError> {
         config.validate()?;
+        // Spans read the calibrated counter from now on (the only wait it costs is here).
+        super::clock::calibrate();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .on_thread_start(mark_export_thread)

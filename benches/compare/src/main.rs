@@ -5,7 +5,9 @@
 //! CPU is reported per span actually delivered: a contender that drops most spans does
 //! little work per span it was given.
 //!
-//! `cargo run --release -p otlp-compare -- [--spans N] [--threads T]`
+//! `cargo run --release -p otlp-compare -- [--spans N] [--threads T] [--rounds R]`
+//!
+//! Each contender runs R times (default 5), interleaved; the tables give medians.
 //!
 //! With `--workload tracing`, the same comparison for services instrumented with `tracing`
 //! (see `tracing_workload.rs`): otlp-collector's layer against tracing-opentelemetry + the
@@ -61,38 +63,71 @@ fn arg(args: &[String], flag: &str, default: u64) -> Result<u64, String> {
     }
 }
 
-/// Runs each contender named in `names` in its own process with `extra` arguments, and
-/// returns its figures with the spans the receiver got from it (waiting up to 3 s for
-/// `expected`).
+/// Runs each contender named in `names` in its own process with `extra` arguments,
+/// `rounds` times interleaved (A B C A B C …, so a slower moment of the machine falls on
+/// all alike), and returns per contender the median of each figure with the fewest spans
+/// the receiver got from one run (waiting up to 3 s for `expected` after each).
 fn run_contenders(
     receiver: &Receiver,
     names: &[&str],
     extra: &[String],
     expected: u64,
+    rounds: u64,
 ) -> Result<Vec<(Run, u64)>, Box<dyn std::error::Error>> {
-    let mut rows = Vec::new();
-    for name in names {
-        let before = receiver.span_count();
-        let output = Command::new(std::env::current_exe()?)
-            .args(["--contender", name, "--endpoint", &receiver.endpoint()])
-            .args(extra)
-            .output()?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let run = stdout
-            .lines()
-            .last()
-            .and_then(|line| parse_run(name, line))
-            .ok_or_else(|| format!("{name} failed: {}", String::from_utf8_lossy(&output.stderr)))?;
-        // Let the receiver finish decoding what is in flight.
-        let settle = Instant::now();
-        let mut received = receiver.span_count() - before;
-        while received < expected && settle.elapsed() < Duration::from_secs(3) {
-            std::thread::sleep(Duration::from_millis(50));
-            received = receiver.span_count() - before;
+    let mut runs: Vec<Vec<(Run, u64)>> = names.iter().map(|_| Vec::new()).collect();
+    for _ in 0..rounds.max(1) {
+        for (name, runs) in names.iter().zip(&mut runs) {
+            let before = receiver.span_count();
+            let output = Command::new(std::env::current_exe()?)
+                .args(["--contender", name, "--endpoint", &receiver.endpoint()])
+                .args(extra)
+                .output()?;
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let run = stdout
+                .lines()
+                .last()
+                .and_then(|line| parse_run(name, line))
+                .ok_or_else(|| {
+                    format!("{name} failed: {}", String::from_utf8_lossy(&output.stderr))
+                })?;
+            // Let the receiver finish decoding what is in flight.
+            let settle = Instant::now();
+            let mut received = receiver.span_count() - before;
+            while received < expected && settle.elapsed() < Duration::from_secs(3) {
+                std::thread::sleep(Duration::from_millis(50));
+                received = receiver.span_count() - before;
+            }
+            runs.push((run, received));
         }
-        rows.push((run, received));
     }
-    Ok(rows)
+    Ok(names
+        .iter()
+        .zip(runs)
+        .map(|(name, runs)| median_run(name, &runs))
+        .collect())
+}
+
+/// Each figure's median over `runs`, and the fewest spans received.
+fn median_run(name: &str, runs: &[(Run, u64)]) -> (Run, u64) {
+    let median = |figure: fn(&Run) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(|(run, _)| figure(run)).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let run = Run {
+        name: name.to_owned(),
+        produce_s: median(|run| run.produce_s),
+        producer_cpu_s: median(|run| run.producer_cpu_s),
+        total_s: median(|run| run.total_s),
+        cpu_s: median(|run| run.cpu_s),
+        peak_rss_mb: median(|run| run.peak_rss_mb),
+    };
+    let received = runs
+        .iter()
+        .map(|(_, received)| *received)
+        .min()
+        .unwrap_or(0);
+    (run, received)
 }
 
 /// The `tracing` workload's comparison (see `tracing_workload.rs`).
@@ -100,6 +135,7 @@ fn compare_tracing(
     requests: u64,
     threads: u64,
     every_child_logs: bool,
+    rounds: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -122,9 +158,9 @@ fn compare_tracing(
         "--events".to_owned(),
         events.to_owned(),
     ];
-    let rows = run_contenders(&receiver, &tracing_workload::NAMES, &extra, spans)?;
+    let rows = run_contenders(&receiver, &tracing_workload::NAMES, &extra, spans, rounds)?;
     println!(
-        "{requests} requests (a span with 10 children, 4 fields each, {}) from {threads} threads = {spans} spans, HTTP/protobuf to one loopback receiver:\n",
+        "{requests} requests (a span with 10 children, 4 fields each, {}) from {threads} threads = {spans} spans, HTTP/protobuf to one loopback receiver; medians of {rounds} interleaved runs:\n",
         if every_child_logs { "an event with a field in every child" } else { "1 event" }
     );
     println!(
@@ -172,6 +208,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .windows(2)
         .any(|pair| pair[0] == "--workload" && pair[1] == "tracing");
     let requests = arg(&args, "--requests", 5_000)?;
+    let rounds = arg(&args, "--rounds", 5)?;
     let events = args
         .iter()
         .position(|a| a == "--events")
@@ -197,7 +234,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return contenders::run(name, endpoint, spans, threads);
     }
     if tracing {
-        return compare_tracing(requests, threads, every_child_logs);
+        return compare_tracing(requests, threads, every_child_logs, rounds);
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -211,9 +248,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "--threads".to_owned(),
         threads.to_string(),
     ];
-    let rows = run_contenders(&receiver, &contenders::NAMES, &extra, spans)?;
+    let rows = run_contenders(&receiver, &contenders::NAMES, &extra, spans, rounds)?;
 
-    println!("{spans} spans with 4 attributes from {threads} threads, HTTP/protobuf to one loopback receiver:\n");
+    println!("{spans} spans with 4 attributes from {threads} threads, HTTP/protobuf to one loopback receiver; medians of {rounds} interleaved runs:\n");
     println!(
         "{:<56} {:>12} {:>14} {:>10} {:>14} {:>12}",
         "contender", "producer ns", "delivered/s", "lost", "CPU s/1M sent", "peak RSS MB"

@@ -1,8 +1,10 @@
 //! Runs the loopback receiver on its own and prints what it decodes, e.g. as the target of
 //! a demo page or of a service pointed at it with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.
 //!
-//! `cargo run -p otlp-test-receiver -- [--port 4318] [--static www]` — with `--static` it
-//! also serves that folder (the demo page) and the demo API on the same origin.
+//! `cargo run -p otlp-test-receiver -- [--port 4318] [--static www] [--count]` — with
+//! `--static` it also serves that folder (the demo page) and the demo API on the same
+//! origin; with `--count` it keeps nothing and prints only how many spans it has decoded
+//! (a sink for benchmarks run by hand).
 
 use std::time::Duration;
 
@@ -13,6 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut port = 4318;
     let mut static_dir = None;
+    let mut count_only = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
@@ -27,16 +30,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     args.next().ok_or("--static needs a folder")?,
                 ));
             }
+            "--count" => count_only = true,
             other => {
-                return Err(
-                    format!("unknown argument {other:?}; usage: [--port N] [--static DIR]").into(),
+                return Err(format!(
+                    "unknown argument {other:?}; usage: [--port N] [--static DIR] [--count]"
                 )
+                .into())
             }
         }
     }
     let serves_page = static_dir.is_some();
     let receiver = Receiver::start_with(ReceiverOptions {
-        keep_requests: true,
+        keep_requests: !count_only,
         port,
         static_dir,
         ..ReceiverOptions::default()
@@ -47,7 +52,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("demo page at http://{}/", receiver.addr());
     }
     let mut shown = 0;
+    let mut counted = 0;
     loop {
+        if count_only {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if receiver.span_count() != counted {
+                counted = receiver.span_count();
+                println!("{counted} spans");
+            }
+            continue;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
         let spans = receiver.spans();
         for span in &spans[shown..] {
