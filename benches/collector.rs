@@ -1,5 +1,6 @@
-//! Criterion benches of the hot paths: building and collecting spans (one and two producer
-//! threads, exporter draining to the loopback receiver), protobuf and JSON encoding per
+//! Criterion benches of the hot paths: building and collecting spans (the producer's own
+//! time, and end-to-end with producers waiting for room; one and two producer threads,
+//! exporter draining to the loopback receiver), protobuf and JSON encoding per
 //! span, and exporting 100k spans end to end.
 //!
 //! `cargo bench --bench collector`
@@ -90,6 +91,56 @@ fn collecting(c: &mut Criterion) {
                     producer.join().expect("producer");
                 }
                 started.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Spans a producer hands over between two drains of the queue in [`producing`].
+const CHUNK: u64 = 16_384;
+
+/// The own API's cost to the application's thread: build + 4 attributes + end + `collect`
+/// (never waiting), per span and per producing thread, with the exporter draining to the
+/// loopback receiver as it does in a service. The queue holds a whole chunk, and is flushed
+/// (untimed) between chunks, so no span is refused — a refusal would cost less than a
+/// delivery and flatter the figure, so the bench stops if one happens.
+fn producing(c: &mut Criterion) {
+    let runtime = runtime();
+    let (collector, _receiver) = collector(&runtime, 2 * CHUNK as usize);
+    let mut group = c.benchmark_group("span: build + end + collect, producer's time");
+    for threads in [1u64, 2] {
+        group.bench_function(format!("{threads} producer threads"), |b| {
+            b.iter_custom(|iterations| {
+                let mut timed = Duration::ZERO;
+                let mut left = iterations;
+                while left > 0 {
+                    let chunk = left.min(CHUNK);
+                    let producers: Vec<_> = (0..threads)
+                        .map(|_| {
+                            let collector = Arc::clone(&collector);
+                            std::thread::spawn(move || {
+                                let started = Instant::now();
+                                for i in 0..chunk / threads {
+                                    let _ = collector.collect(load_span(i));
+                                }
+                                started.elapsed()
+                            })
+                        })
+                        .collect();
+                    // Thread-time per span: the threads' times added up.
+                    for producer in producers {
+                        timed += producer.join().expect("producer");
+                    }
+                    runtime.block_on(collector.flush()).expect("flush");
+                    left -= chunk;
+                }
+                assert_eq!(
+                    collector.stats().dropped_buffer_full,
+                    0,
+                    "a span was refused"
+                );
+                timed
             })
         });
     }
@@ -202,6 +253,7 @@ fn transform_rules(c: &mut Criterion) {
 criterion_group!(
     benches,
     span_building,
+    producing,
     collecting,
     encoding,
     exporting,
