@@ -112,7 +112,6 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         start_time_unix_nano: start,
         end_time_unix_nano: 0,
         attributes: Attributes::default(),
-        events: Vec::new(),
         status: Default::default(),
         extras: None,
     }

@@ -188,6 +188,7 @@ impl Link {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct SpanExtras {
     pub(crate) trace_state: Option<Cow<'static, str>>,
+    pub(crate) events: Vec<Event>,
     pub(crate) dropped_events_count: u32,
     pub(crate) links: Vec<Link>,
     pub(crate) dropped_links_count: u32,
@@ -236,12 +237,9 @@ pub struct Span {
     pub(crate) start_time_unix_nano: u64,
     pub(crate) end_time_unix_nano: u64,
     pub(crate) attributes: Attributes,
-    /// The events kept: not among the extras, as services log inside most spans (one
-    /// allocation per span fewer).
-    pub(crate) events: Vec<Event>,
     pub(crate) status: StatusKind,
-    /// Rarely used parts (trace state, links, scope, an error status, custom limits, the
-    /// count of events dropped), so the span itself stays small.
+    /// Rarely used parts (trace state, events, links, scope, an error status, custom
+    /// limits), so the span itself stays small.
     pub(crate) extras: Option<Box<SpanExtras>>,
 }
 
@@ -289,7 +287,6 @@ impl Span {
             start_time_unix_nano,
             end_time_unix_nano: 0,
             attributes: Attributes::default(),
-            events: Vec::new(),
             status: StatusKind::Unset,
             extras: None,
         };
@@ -439,8 +436,9 @@ impl Span {
             return;
         }
         let limits = self.limits();
-        if self.events.len() >= limits.max_events as usize {
-            let extras = self.extras_mut();
+        let max_events = limits.max_events as usize;
+        let extras = self.extras_mut();
+        if extras.events.len() >= max_events {
             extras.dropped_events_count = extras.dropped_events_count.saturating_add(1);
             return;
         }
@@ -448,7 +446,7 @@ impl Span {
             limits.max_attributes_per_event,
             limits.max_attribute_value_length,
         );
-        self.events.push(event);
+        self.extras_mut().events.push(event);
     }
 
     /// Adds a link; beyond the link limit it is dropped and counted.
@@ -652,7 +650,7 @@ impl Span {
 
     /// The events kept.
     pub fn events(&self) -> &[Event] {
-        &self.events
+        self.extras.as_ref().map_or(&[], |extras| &extras.events)
     }
 
     /// Events refused by the limit.
