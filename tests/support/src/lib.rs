@@ -112,6 +112,9 @@ pub struct ReceiverOptions {
     /// Trace request bodies larger than this (as sent, before decompression) are refused
     /// with 413 Payload Too Large, as a proxy's body limit would.
     pub max_body_bytes: Option<usize>,
+    /// Note, for each span decoded, how long after its end time it arrived (see
+    /// [`Receiver::take_latencies_ns`]): for latency benches.
+    pub record_latency: bool,
 }
 
 impl Default for ReceiverOptions {
@@ -121,6 +124,7 @@ impl Default for ReceiverOptions {
             port: 0,
             static_dir: None,
             max_body_bytes: None,
+            record_latency: false,
         }
     }
 }
@@ -128,6 +132,9 @@ impl Default for ReceiverOptions {
 struct State {
     keep_requests: bool,
     max_body_bytes: Option<usize>,
+    record_latency: bool,
+    /// Per span: wall-clock nanoseconds from its end time to its decoding here.
+    latencies_ns: Mutex<Vec<u64>>,
     static_dir: Option<std::path::PathBuf>,
     /// `traceparent` headers of requests to the demo API.
     api_traceparents: Mutex<Vec<String>>,
@@ -149,6 +156,8 @@ impl Default for State {
         State {
             keep_requests: true,
             max_body_bytes: None,
+            record_latency: false,
+            latencies_ns: Mutex::default(),
             static_dir: None,
             api_traceparents: Mutex::default(),
             requests: Mutex::default(),
@@ -237,6 +246,7 @@ impl Receiver {
         let state = Arc::new(State {
             keep_requests: options.keep_requests,
             max_body_bytes: options.max_body_bytes,
+            record_latency: options.record_latency,
             static_dir: options.static_dir,
             ..State::default()
         });
@@ -325,6 +335,13 @@ impl Receiver {
     /// Bodies the decoder refused, with the reason. Tests assert this stays empty.
     pub fn decode_errors(&self) -> Vec<String> {
         lock(&self.state.decode_errors).clone()
+    }
+
+    /// How long after its end time each span arrived, in nanoseconds, in arrival order
+    /// (taken: the next call returns only later arrivals); empty unless the receiver was
+    /// started with `record_latency`.
+    pub fn take_latencies_ns(&self) -> Vec<u64> {
+        std::mem::take(&mut *lock(&self.state.latencies_ns))
     }
 
     /// Waits until at least `spans` spans were accepted; false if `timeout` passes first.
@@ -543,6 +560,19 @@ async fn handle(
                 .flat_map(|resource| &resource.scope_spans)
                 .map(|scope| scope.spans.len() as u64)
                 .sum::<u64>();
+            if state.record_latency {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |since| since.as_nanos() as u64);
+                lock(&state.latencies_ns).extend(
+                    decoded
+                        .resource_spans
+                        .iter()
+                        .flat_map(|resource| &resource.scope_spans)
+                        .flat_map(|scope| &scope.spans)
+                        .map(|span| now.saturating_sub(span.end_time_unix_nano)),
+                );
+            }
             if state.keep_requests {
                 lock(&state.requests).push(ReceivedRequest {
                     content_type: content_type.clone(),
