@@ -19,15 +19,9 @@ use otlp_collector::{BenchRules, Collector, Config, Resource, Scope, Span, SpanK
 use otlp_test_receiver::Receiver;
 use tokio::runtime::Runtime;
 
-/// The load generator's span: `op` with four attributes.
-fn load_span(i: u64) -> Span {
-    Span::new("op")
-        .with_attribute("i", i as i64)
-        .with_attribute("user.id", "user-1234")
-        .with_attribute("http.method", "GET")
-        .with_attribute("ok", true)
-        .end()
-}
+#[path = "support/load_span.rs"]
+mod load_span;
+use load_span::load_span;
 
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -21,41 +21,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use otlp_collector::{Collector, Config, Span};
-use otlp_test_receiver::usage::{peak_rss_mb, ThreadCpuSampler};
+use otlp_collector::{Collector, Config};
+use otlp_test_receiver::usage::{peak_rss_mb, rss_mb, ThreadCpuSampler};
 use otlp_test_receiver::{Receiver, ReceiverOptions};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// The span every producer sends, as `examples/loadgen.rs` does.
-fn load_span(i: u64) -> Span {
-    Span::new("op")
-        .with_attribute("i", i as i64)
-        .with_attribute("user.id", "user-1234")
-        .with_attribute("http.method", "GET")
-        .with_attribute("ok", true)
-        .end()
-}
+#[path = "support/load_span.rs"]
+mod load_span;
+use load_span::load_span;
 
 fn percentile(sorted: &[u64], fraction: f64) -> u64 {
     sorted[((sorted.len() - 1) as f64 * fraction) as usize]
-}
-
-/// Resident memory now, from `/proc/self/status` (`VmRSS`), in MiB.
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 /// 100,000 spans held in the buffer (a batch as large as the queue and an hour's timeout,

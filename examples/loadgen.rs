@@ -21,7 +21,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use otlp_collector::{Collector, Config, Span};
+use otlp_collector::{Collector, Config};
 use otlp_test_receiver::usage::{cpu_seconds, peak_rss_mb, thread_cpu_seconds, ThreadCpuSampler};
 use otlp_test_receiver::Receiver;
 
@@ -68,15 +68,9 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The span every producer sends: `op` with four attributes.
-fn load_span(i: u64) -> Span {
-    Span::new("op")
-        .with_attribute("i", i as i64)
-        .with_attribute("user.id", "user-1234")
-        .with_attribute("http.method", "GET")
-        .with_attribute("ok", true)
-        .end()
-}
+#[path = "../benches/support/load_span.rs"]
+mod load_span;
+use load_span::load_span;
 
 /// Thread-name prefixes of the collector's export thread (named by the library) and the
 /// receiver's runtime.

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use otlp_test_receiver::Receiver;
 
 mod contenders;
+mod plot;
 mod tracing_workload;
 
 /// What one contender process reports.
@@ -130,18 +131,15 @@ fn median_run(name: &str, runs: &[(Run, u64)]) -> (Run, u64) {
     (run, received)
 }
 
-/// The `tracing` workload's comparison (see `tracing_workload.rs`).
+/// The `tracing` workload's comparison (see `tracing_workload.rs`); returns the CPU per
+/// span on the application's threads of each of `tracing_workload::NAMES`.
 fn compare_tracing(
+    receiver: &Receiver,
     requests: u64,
     threads: u64,
     every_child_logs: bool,
     rounds: u64,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let receiver = runtime.block_on(Receiver::start_counting())?;
+) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
     let spans = requests * tracing_workload::SPANS_PER_REQUEST;
     let events = if every_child_logs {
         "every-child"
@@ -158,7 +156,7 @@ fn compare_tracing(
         "--events".to_owned(),
         events.to_owned(),
     ];
-    let rows = run_contenders(&receiver, &tracing_workload::NAMES, &extra, spans, rounds)?;
+    let rows = run_contenders(receiver, &tracing_workload::NAMES, &extra, spans, rounds)?;
     println!(
         "{requests} requests (a span with 10 children, 4 fields each, {}) from {threads} threads = {spans} spans, HTTP/protobuf to one loopback receiver; medians of {rounds} interleaved runs:\n",
         if every_child_logs { "an event with a field in every child" } else { "1 event" }
@@ -197,58 +195,24 @@ fn compare_tracing(
         spans - rows[0].1.min(spans),
         spans - rows[2].1.min(spans)
     );
-    Ok(())
+    Ok(rows.iter().map(|(run, _)| per_span_ns(run)).collect())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let spans = arg(&args, "--spans", 1_000_000)?;
-    let threads = arg(&args, "--threads", 2)?.max(1);
-    let tracing = args
-        .windows(2)
-        .any(|pair| pair[0] == "--workload" && pair[1] == "tracing");
-    let requests = arg(&args, "--requests", 5_000)?;
-    let rounds = arg(&args, "--rounds", 5)?;
-    let events = args
-        .iter()
-        .position(|a| a == "--events")
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str);
-    let every_child_logs = match events {
-        None | Some("first-child") => false,
-        Some("every-child") => true,
-        Some(other) => {
-            return Err(format!("--events is first-child or every-child, not {other:?}").into())
-        }
-    };
-    if let Some(index) = args.iter().position(|a| a == "--contender") {
-        let name = args.get(index + 1).ok_or("--contender needs a name")?;
-        let endpoint = args
-            .iter()
-            .position(|a| a == "--endpoint")
-            .and_then(|i| args.get(i + 1))
-            .ok_or("--endpoint needs a URL")?;
-        if tracing {
-            return tracing_workload::run(name, endpoint, requests, threads, every_child_logs);
-        }
-        return contenders::run(name, endpoint, spans, threads);
-    }
-    if tracing {
-        return compare_tracing(requests, threads, every_child_logs, rounds);
-    }
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let receiver = runtime.block_on(Receiver::start_counting())?;
+/// The own-API workload's comparison (see `contenders.rs`); returns the delivered spans a
+/// second of each of `contenders::NAMES`.
+fn compare_own_api(
+    receiver: &Receiver,
+    spans: u64,
+    threads: u64,
+    rounds: u64,
+) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
     let extra = [
         "--spans".to_owned(),
         spans.to_string(),
         "--threads".to_owned(),
         threads.to_string(),
     ];
-    let rows = run_contenders(&receiver, &contenders::NAMES, &extra, spans, rounds)?;
+    let rows = run_contenders(receiver, &contenders::NAMES, &extra, spans, rounds)?;
 
     println!("{spans} spans with 4 attributes from {threads} threads, HTTP/protobuf to one loopback receiver; medians of {rounds} interleaved runs:\n");
     println!(
@@ -288,6 +252,146 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 / (lossless.cpu_s / (*lossless_received).max(1) as f64),
             run.name
         );
+    }
+    println!();
+    Ok(rows
+        .iter()
+        .map(|(run, received)| delivered(run, *received))
+        .collect())
+}
+
+/// Runs the `tracing` workload (both event variants, 2 producer threads) and the own-API
+/// workload with 1, 2 and 4 producer threads, and writes the README's figure to `path`.
+fn plot(
+    receiver: &Receiver,
+    path: &str,
+    requests: u64,
+    spans: u64,
+    rounds: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let one_event = compare_tracing(receiver, requests, 2, false, rounds)?;
+    let every_child = compare_tracing(receiver, requests, 2, true, rounds)?;
+    // Rows of tracing_workload::NAMES: 0 ours, 1 ours 10 %, 2 peer like for like, 3 peer
+    // like for like 10 %, 4 peer's defaults, 5 bare registry.
+    // Each series: its row when all are sampled, and at 10 % (none: not run).
+    let bar = |name: &str, all: usize, ten_percent: Option<usize>| {
+        let at = |rows: &[f64], row: Option<usize>| row.map_or(f64::NAN, |row| rows[row]);
+        plot::Series {
+            name: name.to_owned(),
+            values: vec![
+                one_event[all],
+                at(&one_event, ten_percent),
+                every_child[all],
+                at(&every_child, ten_percent),
+            ],
+        }
+    };
+    let producer = plot::Panel {
+        title: "tracing: CPU per span on the application's threads".to_owned(),
+        labels: vec![
+            "1 event/request".to_owned(),
+            "… 10 % sampled".to_owned(),
+            "event in every child".to_owned(),
+            "… 10 % sampled".to_owned(),
+        ],
+        unit: "ns per span (lower is better)".to_owned(),
+        series: vec![
+            bar("otlp-collector layer", 0, Some(1)),
+            bar(
+                "tracing-opentelemetry + SDK, like for like (same attributes and events)",
+                2,
+                Some(3),
+            ),
+            bar("tracing-opentelemetry + SDK, its defaults", 4, None),
+            // The registry samples nothing: the same floor for both columns.
+            bar("bare tracing registry (no export)", 5, Some(5)),
+        ],
+    };
+    let thread_counts = [1u64, 2, 4];
+    let mut delivered: Vec<Vec<f64>> = Vec::new();
+    for threads in thread_counts {
+        delivered.push(compare_own_api(receiver, spans, threads, rounds)?);
+    }
+    // Rows of contenders::NAMES: 0 ours waiting (defaults), 2 ours tuned, 3 SDK defaults,
+    // 4 SDK tuned.
+    let line = |name: &str, row: usize| plot::Series {
+        name: name.to_owned(),
+        values: delivered.iter().map(|rates| rates[row]).collect(),
+    };
+    let throughput = plot::Panel {
+        title: "own API: spans delivered per second".to_owned(),
+        labels: thread_counts
+            .iter()
+            .map(|threads| {
+                format!(
+                    "{threads} producer thread{}",
+                    if *threads == 1 { "" } else { "s" }
+                )
+            })
+            .collect(),
+        unit: "spans/s delivered to the receiver (higher is better)".to_owned(),
+        series: vec![
+            line("otlp-collector, defaults, waits for room (nothing lost)", 0),
+            line("otlp-collector, 32768/2048, 8 requests in flight", 2),
+            line("OpenTelemetry Rust SDK, defaults (drops when full)", 3),
+            line("OpenTelemetry Rust SDK, 65536/8192", 4),
+        ],
+    };
+    let caption = format!(
+        "otlp-compare --plot: medians of {rounds} interleaved runs on this machine ({} cores), each contender in its own process, one loopback receiver; {requests} requests of 11 spans; {spans} spans of 4 attributes.",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    std::fs::write(path, plot::figure(&producer, &throughput, &caption))?;
+    println!("wrote {path}");
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let spans = arg(&args, "--spans", 1_000_000)?;
+    let threads = arg(&args, "--threads", 2)?.max(1);
+    let tracing = args
+        .windows(2)
+        .any(|pair| pair[0] == "--workload" && pair[1] == "tracing");
+    let requests = arg(&args, "--requests", 5_000)?;
+    let rounds = arg(&args, "--rounds", 5)?;
+    let events = args
+        .iter()
+        .position(|a| a == "--events")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    let every_child_logs = match events {
+        None | Some("first-child") => false,
+        Some("every-child") => true,
+        Some(other) => {
+            return Err(format!("--events is first-child or every-child, not {other:?}").into())
+        }
+    };
+    if let Some(index) = args.iter().position(|a| a == "--contender") {
+        let name = args.get(index + 1).ok_or("--contender needs a name")?;
+        let endpoint = args
+            .iter()
+            .position(|a| a == "--endpoint")
+            .and_then(|i| args.get(i + 1))
+            .ok_or("--endpoint needs a URL")?;
+        if tracing {
+            return tracing_workload::run(name, endpoint, requests, threads, every_child_logs);
+        }
+        return contenders::run(name, endpoint, spans, threads);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let receiver = runtime.block_on(Receiver::start_counting())?;
+    if let Some(index) = args.iter().position(|a| a == "--plot") {
+        let path = args.get(index + 1).ok_or("--plot needs a file name")?;
+        return plot(&receiver, path, requests, spans, rounds);
+    }
+    if tracing {
+        compare_tracing(&receiver, requests, threads, every_child_logs, rounds)?;
+    } else {
+        compare_own_api(&receiver, spans, threads, rounds)?;
     }
     Ok(())
 }

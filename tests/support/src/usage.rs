@@ -28,10 +28,20 @@ pub fn current_thread_cpu_seconds() -> f64 {
 /// Peak resident memory in MiB, from `VmHWM` (unlike `ru_maxrss`, it is not inherited
 /// from the process that exec'd us, e.g. `cargo run`); 0 where /proc is missing.
 pub fn peak_rss_mb() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// Resident memory now in MiB (`VmRSS`); 0 where /proc is missing.
+pub fn rss_mb() -> f64 {
+    status_mib("VmRSS:")
+}
+
+/// A `kB` field of `/proc/self/status`, in MiB.
+fn status_mib(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| {
             value
                 .trim()
