@@ -14,6 +14,9 @@
 //! SDK, and the bare `tracing` registry as the floor, every span sampled and 10 %:
 //! `cargo run --release -p otlp-compare -- --workload tracing [--requests N] [--threads T]`
 //!
+//! With `--plot FILE.svg`, both workloads (`tracing` with both event variants on 2
+//! threads, the own API with 1, 2 and 4) and the README's figure written to FILE.
+//!
 //! The receiver's decoding runs here, in the parent: the contenders' CPU and memory figures
 //! are their own.
 
@@ -334,7 +337,7 @@ fn plot(
             line("otlp-collector, defaults, waits for room (nothing lost)", 0),
             line("otlp-collector, 32768/2048, 8 requests in flight", 2),
             line("OpenTelemetry Rust SDK, defaults (drops when full)", 3),
-            line("OpenTelemetry Rust SDK, 65536/8192", 4),
+            line("OpenTelemetry Rust SDK, 65536/8192 (drops when full)", 4),
         ],
     };
     let caption = format!(

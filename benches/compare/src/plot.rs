@@ -99,14 +99,14 @@ fn frame(svg: &mut String, x0: f64, panel: &Panel) -> impl Fn(f64) -> f64 {
     move |value: f64| bottom - PLOT_HEIGHT * (value / top).clamp(0.0, 1.0)
 }
 
-/// 1234567 → "1.2M", 4022 → "4,022", 0.5 → "0.5".
+/// 1234567 → "1.2M", 4022 → "4,022", 818.2 → "818", 0.5 → "0.5".
 fn format_value(value: f64) -> String {
     if value >= 1e6 {
         format!("{:.1}M", value / 1e6)
     } else if value >= 1000.0 {
         let whole = value.round() as u64;
         format!("{},{:03}", whole / 1000, whole % 1000)
-    } else if value.fract() == 0.0 {
+    } else if value >= 100.0 || value.fract() == 0.0 {
         format!("{value:.0}")
     } else {
         format!("{value:.1}")
@@ -156,7 +156,7 @@ fn lines(svg: &mut String, x0: f64, panel: &Panel) {
     let y_of = frame(svg, x0, panel);
     let points = panel.labels.len().max(2) as f64;
     let x_of = |index: usize| {
-        x0 + LEFT + 20.0 + (PANEL_WIDTH - LEFT - RIGHT - 40.0) * index as f64 / (points - 1.0)
+        x0 + LEFT + 50.0 + (PANEL_WIDTH - LEFT - RIGHT - 100.0) * index as f64 / (points - 1.0)
     };
     for (index, label) in panel.labels.iter().enumerate() {
         let _ = writeln!(
@@ -233,6 +233,8 @@ mod tests {
         assert_eq!(format_value(1_113_118.0), "1.1M");
         assert_eq!(format_value(4022.0), "4,022");
         assert_eq!(format_value(307.0), "307");
+        assert_eq!(format_value(818.2), "818");
+        assert_eq!(format_value(0.5), "0.5");
     }
 
     #[test]
