@@ -13,23 +13,33 @@ use crate::observe::stats::StatsCounters;
 /// Exports batches whose spans the caller has already counted as in flight.
 pub(crate) struct BatchExporter<T> {
     pub(crate) transport: T,
-    pub(crate) encoder: RequestEncoder,
+    /// Shared with the blocking thread that encodes the next batch ahead (`lookahead.rs`).
+    pub(crate) encoder: Arc<RequestEncoder>,
     pub(crate) retry: RetryPolicy,
     pub(crate) stats: Arc<StatsCounters>,
     /// Spans this exporter dropped, so a flush can tell what it lost.
     pub(crate) dropped_by_export: u64,
 }
 
+/// Encodes `batch` into a job, recording what it refused as too large; `None` for an empty
+/// batch (everything filtered out), which has nothing to send.
+pub(crate) fn encode_job(
+    encoder: &RequestEncoder,
+    stats: &StatsCounters,
+    batch: Vec<Span>,
+) -> Option<ExportJob> {
+    if batch.is_empty() {
+        return None;
+    }
+    let mut job = ExportJob::new(encoder, batch, usize::MAX, stats);
+    record_problems(&mut job, stats);
+    Some(job)
+}
+
 impl<T: Transport> BatchExporter<T> {
-    /// Encodes and sends `batch` (emptying it), settling each span as exported or dropped
-    /// (see [`ExportJob`]).
-    pub(crate) async fn export(&mut self, batch: &mut Vec<Span>) {
-        if batch.is_empty() {
-            return;
-        }
-        let spans = std::mem::take(batch);
-        let mut job = ExportJob::new(&self.encoder, spans, usize::MAX, &self.stats);
-        record_problems(&mut job, &self.stats);
+    /// Sends `job` until each of its spans is settled as exported or dropped (see
+    /// [`ExportJob`]); gives back its emptied span vector for reuse.
+    pub(crate) async fn send(&mut self, mut job: ExportJob) -> Vec<Span> {
         while let Some(body) = job.body() {
             let answer = self.transport.send(body.clone()).await;
             let next = job.answer(&self.encoder, &self.retry, &self.stats, answer);
@@ -39,7 +49,7 @@ impl<T: Transport> BatchExporter<T> {
             }
         }
         self.dropped_by_export += job.dropped;
-        *batch = job.into_batch();
+        job.into_batch()
     }
 }
 

@@ -13,10 +13,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::batch_exporter::BatchExporter;
 use super::buffer::SpanBuffer;
 use super::fanout::FanoutExporter;
-use super::transport::NativeTransport;
+use super::lookahead::{Ahead, LookaheadExporter};
 use crate::batch::batching::{BatchPolicy, NextStep};
 use crate::batch::pipeline::{Outcome, Pipeline, SpanQueue};
 use crate::model::Span;
@@ -105,18 +104,33 @@ impl Drop for ReleaseOnExit {
 // One per collector, matched once per batch: boxing the larger variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Exporter {
-    Single(BatchExporter<NativeTransport>),
+    Single(LookaheadExporter),
     Fanout(FanoutExporter),
 }
 
 impl Exporter {
-    /// Exports `batch`: sent and settled (one destination), or handed to every
-    /// destination's task (fan-out).
-    async fn export(&mut self, batch: &mut Vec<Span>) {
+    /// Takes the next batch and exports it: sent and settled (one destination, with the
+    /// following batch encoded meanwhile if `ahead` allows), or handed to every
+    /// destination's task (fan-out). `batch` is the fan-out's reused vector.
+    async fn export_next(
+        &mut self,
+        shared: &Arc<Shared>,
+        batch: &mut Vec<Span>,
+        batch_size: usize,
+        ahead: Ahead,
+    ) {
         match self {
-            Exporter::Single(exporter) => exporter.export(batch).await,
-            Exporter::Fanout(exporter) => exporter.export(batch).await,
+            Exporter::Single(exporter) => exporter.export_next(shared, batch_size, ahead).await,
+            Exporter::Fanout(exporter) => {
+                shared.pipeline.take_batch(batch_size, batch);
+                exporter.export(batch).await
+            }
         }
+    }
+
+    /// Whether a batch taken ahead is still to be sent.
+    fn has_next(&self) -> bool {
+        matches!(self, Exporter::Single(exporter) if exporter.has_next())
     }
 
     /// Waits until everything exported so far has been settled.
@@ -128,15 +142,16 @@ impl Exporter {
 
     fn dropped_by_export(&self) -> u64 {
         match self {
-            Exporter::Single(exporter) => exporter.dropped_by_export,
+            Exporter::Single(exporter) => exporter.exporter.dropped_by_export,
             Exporter::Fanout(exporter) => exporter.dropped_by_export(),
         }
     }
 
     /// Stops whatever is still being sent, at a shutdown deadline.
-    fn abandon(&self) {
-        if let Exporter::Fanout(exporter) = self {
-            exporter.abandon();
+    async fn abandon(&mut self) {
+        match self {
+            Exporter::Single(exporter) => exporter.abandon_next().await,
+            Exporter::Fanout(exporter) => exporter.abandon(),
         }
     }
 }
@@ -161,7 +176,7 @@ pub(crate) struct ExportTask {
     pub(crate) exporter: Exporter,
     pub(crate) policy: BatchPolicy,
     pub(crate) shutdown_timeout: Duration,
-    /// Spans taken from the buffer for the batch being exported (reused between batches).
+    /// Spans taken from the buffer for a fan-out's batch (reused between batches).
     pub(crate) batch: Vec<Span>,
 }
 
@@ -184,7 +199,13 @@ impl ExportTask {
             } else {
                 oldest_seen.get_or_insert_with(Instant::now).elapsed()
             };
-            let command = match self.policy.next_step(queued, waited) {
+            // A batch taken ahead goes at once, whatever is queued after it.
+            let step = if self.exporter.has_next() {
+                NextStep::Export
+            } else {
+                self.policy.next_step(queued, waited)
+            };
+            let command = match step {
                 NextStep::Export => {
                     let started = Instant::now();
                     let command = self.export_watching_commands().await;
@@ -236,11 +257,11 @@ impl ExportTask {
     /// bounds the rest of that export by its deadline.
     async fn export_watching_commands(&mut self) -> Option<Command> {
         let final_deadline = deadline_after(self.shutdown_timeout);
-        let export = export_batch(
+        let export = self.exporter.export_next(
             &self.shared,
-            &mut self.exporter,
             &mut self.batch,
             self.policy.batch_size,
+            Ahead::Allowed,
         );
         tokio::pin!(export);
         let command = tokio::select! {
@@ -297,16 +318,25 @@ impl ExportTask {
     /// Exports what was queued when the flush began (not what keeps arriving after).
     async fn flush(&mut self) -> Outcome {
         let dropped_before = self.exporter.dropped_by_export();
-        let mut remaining = self.shared.pipeline.queue.len();
-        while remaining > 0 && self.shared.pipeline.queue.len() > 0 {
-            remaining = remaining.saturating_sub(self.policy.batch_size);
-            export_batch(
-                &self.shared,
-                &mut self.exporter,
-                &mut self.batch,
-                self.policy.batch_size,
-            )
-            .await;
+        let batch_size = self.policy.batch_size;
+        // What the flush owes: the queue as it began (a batch already taken ahead was
+        // queued before that, and goes first).
+        let mut owed = self.shared.pipeline.queue.len();
+        while self.exporter.has_next() || (owed > 0 && self.shared.pipeline.queue.len() > 0) {
+            if !self.exporter.has_next() {
+                owed = owed.saturating_sub(batch_size);
+            }
+            let ahead = if owed > 0 {
+                Ahead::Allowed
+            } else {
+                Ahead::Never
+            };
+            self.exporter
+                .export_next(&self.shared, &mut self.batch, batch_size, ahead)
+                .await;
+            if ahead == Ahead::Allowed && self.exporter.has_next() {
+                owed = owed.saturating_sub(batch_size);
+            }
         }
         self.exporter.settled().await;
         Outcome {
@@ -324,14 +354,16 @@ impl ExportTask {
         let batch = &mut self.batch;
         let batch_size = self.policy.batch_size;
         let drained = tokio::time::timeout_at(deadline, async {
-            while shared.pipeline.queue.len() > 0 {
-                export_batch(shared, exporter, batch, batch_size).await;
+            while exporter.has_next() || shared.pipeline.queue.len() > 0 {
+                exporter
+                    .export_next(shared, batch, batch_size, Ahead::Allowed)
+                    .await;
             }
             exporter.settled().await;
         })
         .await;
         if drained.is_err() {
-            self.exporter.abandon();
+            self.exporter.abandon().await;
         }
         // Whatever is still unsettled — a batch whose export was cut off at the deadline
         // (perhaps before this command was handled), a fan-out request, spans queued by
@@ -344,15 +376,4 @@ impl ExportTask {
             dropped_at_deadline,
         }
     }
-}
-
-/// Takes up to `batch_size` spans from the buffer, marks them in flight and exports them.
-async fn export_batch(
-    shared: &Shared,
-    exporter: &mut Exporter,
-    batch: &mut Vec<Span>,
-    batch_size: usize,
-) {
-    shared.pipeline.take_batch(batch_size, batch);
-    exporter.export(batch).await;
 }

@@ -22,6 +22,7 @@ mod gzip;
 mod http;
 #[cfg(feature = "transform")]
 mod letter_case;
+mod lookahead;
 mod number;
 mod opamp;
 #[cfg(feature = "tls")]

@@ -9,5 +9,6 @@ mod fanout;
 #[cfg(all(feature = "grpc", feature = "gzip"))]
 mod grpc;
 mod hostile_servers;
+mod lookahead;
 #[cfg(feature = "tls")]
 mod tls;
