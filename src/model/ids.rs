@@ -93,6 +93,12 @@ impl TraceId {
     pub(crate) fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
+
+    /// An id as a span record stored it (it was valid when written).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the native span records'
+    pub(crate) fn from_raw(bytes: [u8; 16]) -> Self {
+        TraceId(bytes)
+    }
 }
 
 impl SpanId {
@@ -123,6 +129,12 @@ impl SpanId {
 
     pub(crate) fn as_bytes(&self) -> &[u8; 8] {
         &self.0
+    }
+
+    /// An id as a span record stored it (it was valid when written).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the native span records'
+    pub(crate) fn from_raw(bytes: [u8; 8]) -> Self {
+        SpanId(bytes)
     }
 }
 

@@ -71,6 +71,18 @@ impl Attributes {
         }
     }
 
+    /// A list as it was kept: entries already within the limits, and the refused count.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the native span records'
+    pub(crate) fn from_parts(entries: Vec<KeyValue>, dropped: u32) -> Self {
+        Attributes { entries, dropped }
+    }
+
+    /// The entries, given up (the refused count is read first).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the native span records'
+    pub(crate) fn into_entries(self) -> Vec<KeyValue> {
+        self.entries
+    }
+
     /// Makes room for `additional` more entries.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))] // the `tracing` layer's
     pub(crate) fn reserve(&mut self, additional: usize) {

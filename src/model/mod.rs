@@ -23,5 +23,7 @@ pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
 pub(crate) use span::error_chain;
 pub(crate) use span::otlp_flags;
 pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))] // the native span records'
+pub(crate) use span::{SpanExtras, StatusKind};
 pub use trace_state::{normalize_trace_state, MAX_TRACE_STATE_MEMBERS};
 pub use value::{Key, KeyValue, Value, MAX_VALUE_NESTING};

@@ -131,6 +131,31 @@ impl Scope {
         &self.fields.attributes
     }
 
+    /// The handle as a pointer, for a span record to carry (the scope stays alive until
+    /// [`from_raw`](Self::from_raw) takes it back).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the native span records'
+    pub(crate) fn into_raw(self) -> *const () {
+        Arc::into_raw(self.fields).cast()
+    }
+
+    /// Takes back a handle [`into_raw`](Self::into_raw) gave.
+    ///
+    /// # Safety
+    /// `raw` comes from `into_raw` and is taken back once.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) unsafe fn from_raw(raw: *const ()) -> Scope {
+        // SAFETY: the caller's contract: `raw` is an `Arc<ScopeFields>` given up once.
+        Scope {
+            fields: unsafe { Arc::from_raw(raw.cast::<ScopeFields>()) },
+        }
+    }
+
+    /// How many handles share this scope (the span records' tests check none is leaked).
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub(crate) fn handles(&self) -> usize {
+        Arc::strong_count(&self.fields)
+    }
+
     /// Whether two handles are the same scope (cheap pointer test first).
     pub(crate) fn same_as(&self, other: &Scope) -> bool {
         Arc::ptr_eq(&self.fields, &other.fields) || self.fields == other.fields

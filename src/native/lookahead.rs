@@ -80,11 +80,16 @@ impl LookaheadExporter {
         if ahead == Ahead::Allowed && shared.pipeline.queue.len() >= batch_size {
             self.next = Some(self.encode_ahead(shared, batch_size));
         }
-        if let Some(job) = job {
-            let emptied = self.exporter.send(job).await;
-            if emptied.capacity() > self.spare.capacity() {
-                self.spare = emptied;
+        match job {
+            Some(job) => {
+                let emptied = self.exporter.send(job).await;
+                if emptied.capacity() > self.spare.capacity() {
+                    self.spare = emptied;
+                }
             }
+            // Nothing to send (filtered out, or a producer still handing its records
+            // over): let the runtime run before the caller looks again.
+            None => tokio::task::yield_now().await,
         }
     }
 

@@ -25,6 +25,8 @@ mod letter_case;
 mod lookahead;
 mod number;
 mod opamp;
+mod span_record;
+mod thread_buffers;
 #[cfg(feature = "tls")]
 mod tls;
 #[cfg(not(feature = "tls"))]
