@@ -31,8 +31,20 @@ build_module() {
     # The cdylib crate in npm/wasm links the library (with gzip: our compact encoder, no
     # dependency) into the module; the crate itself stays an ordinary library for native
     # users.
+    # The standard library is rebuilt for size with the module (`-Z build-std`, `rust-src`):
+    # panics abort at once without formatting a message or carrying source locations
+    # (`-C panic=immediate-abort`, `-Z location-detail=none`). The module already aborts on
+    # a panic (profile wasm-release), so only the bytes change: 3.6 KB gzip of the main
+    # entry's 30.6. These flags are unstable: RUSTC_BOOTSTRAP lets the stable toolchain
+    # take them, here only — the crate and native builds never use them. A toolchain that
+    # drops them fails this build loudly (no quiet fallback), and the size budget in
+    # tests/e2e/packages.test.mjs holds the saving. Its own target directory: other flags,
+    # other artifacts.
+    RUSTC_BOOTSTRAP=1 \
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+    CARGO_TARGET_DIR="$target_dir/npm-std" \
     wasm-pack build npm/wasm --profile wasm-release --target web --no-pack --out-name otlp_collector \
-        --out-dir "$built" -- ${features:+--features "$features"} >&2
+        --out-dir "$built" -- -Z build-std=std,panic_abort ${features:+--features "$features"} >&2
     mkdir -p "$package/$directory"
     cp "$built/otlp_collector_bg.wasm" npm/web/index.js "$package/$directory/"
     local exporter=("$built"/snippets/*/src/wasm/js/exporter.js)
@@ -91,6 +103,11 @@ for module in "$package"/instrumentation/*.js; do
     printf 'instrumentation %s: %s bytes (%s gzip)\n' "$(basename "$module" .js)" \
         "$(wc -c < "$module")" "$(gzipped "$module")"
 done
+
+# The README's size table, from the files just built: in the package, and in npm/README.md
+# (commit it when it changed).
+node npm/size-table.mjs "$package" "$package/README.md" npm/README.md
+cp "$package/README.md" www/pkg/README.md
 
 tarball="$(npm pack "$package" --pack-destination "$out" --silent | tail -n 1)"
 printf 'package files:\n' >&2

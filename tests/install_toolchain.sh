@@ -1,6 +1,6 @@
 # Installs, idempotently, what the browser build and tests need. Sourced by
 # tests/run_all.sh and npm/build.sh; every step is skipped when already in place.
-#   - the wasm32-unknown-unknown target
+#   - the wasm32-unknown-unknown target, and rust-src (the package rebuilds std for size)
 #   - wasm-pack 0.15.1
 #   - wasm-bindgen-cli of exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from the npm binaryen package (Debian's breaks wasm-bindgen output)
@@ -21,6 +21,11 @@ install_step() { printf '\n==> [%ss] install: %s\n' "$SECONDS" "$*"; }
 install_step "wasm32-unknown-unknown target"
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
+fi
+
+install_step "rust-src (the package build rebuilds the standard library for size)"
+if ! rustup component list --installed | grep -qx rust-src; then
+    rustup component add rust-src
 fi
 
 install_step "wasm-pack 0.15.1"

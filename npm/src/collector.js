@@ -111,7 +111,7 @@ export class Collector {
     if (options.gzip) headers.push('content-encoding', 'gzip');
     for (const [name, value] of options.headers) headers.push(name, value);
     this._exporter = new Exporter(core, options.endpoint, headers, [
-      options.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS,
+      options.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, options.keepalive ? 1 : 0,
     ]);
     this._exporter.onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
     this._opamp = opamp && opampEngine.start(this, intake, opamp, options);

@@ -90,7 +90,7 @@ export function readOptions(options) {
   const given = {};
   for (const key of ['endpoint', 'serviceName', 'protocol', 'compression', 'maxQueueSize', 'batchSize',
     'batchTimeoutMs', 'exportTimeoutMs', 'headers', 'resourceAttributes', 'sampleRatio', 'onError',
-    'transform', 'dropSpans', 'opamp']) {
+    'transform', 'dropSpans', 'opamp', 'keepalive']) {
     given[key] = options[key];
   }
   const text = (key, choices) => {
@@ -149,13 +149,17 @@ export function readOptions(options) {
   if (onError !== undefined && onError !== null && typeof onError !== 'function') {
     throw optionError(`option onError must be a function, got ${describe(onError)}`);
   }
+  const keepalive = given.keepalive ?? true;
+  if (typeof keepalive !== 'boolean') {
+    throw optionError(`option keepalive must be true or false, got ${describe(keepalive)}`);
+  }
   const json = protocol === 'http/json';
   const gzip = compression === 'gzip';
   return {
     // What the core is made from: openCollector (src/js_api/open.rs) reads each by name.
     core: { maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip },
     endpoint, headers, resource, json, gzip, maxQueueSize, exportTimeoutMs,
-    sampleRatio: ratio ?? 1, onError,
+    sampleRatio: ratio ?? 1, onError, keepalive,
     // OTTL rules, as given: the module of `otlp-collector/rules` checks and compiles them
     // (npm/src/rules.js), so the main entry carries no code for them.
     rules: [given.transform, given.dropSpans],

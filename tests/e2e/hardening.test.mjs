@@ -422,3 +422,45 @@ window.ready = true;
   const xpath = attribute(click, 'target_xpath');
   assert.equal(xpath, `//*[@id='say "hi"']`);
 });
+
+test('keepalive: false sends what a hidden page buffered with ordinary requests, all of it; the default uses keepalive within its budget', async () => {
+  let received = 0;
+  const { result } = await inChromium({
+    name: 'keepalive-off-page',
+    routes: {
+      '/v1/traces': (request, response) => {
+        received++;
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      },
+    },
+    script: `
+// What each export request asked of fetch, by endpoint.
+const sent = { on: [], off: [] };
+const realFetch = window.fetch;
+window.fetch = (url, init) => {
+  const which = String(url).includes('/off/') ? 'off' : 'on';
+  sent[which].push(init.keepalive === true);
+  return realFetch(location.origin + '/v1/traces', init);
+};
+let refused = null;
+try { new Collector({ keepalive: 'no' }); } catch (error) { refused = error.message; }
+const on = new Collector({ endpoint: location.origin + '/on/v1/traces', batchTimeoutMs: 60000 });
+const off = new Collector({ endpoint: location.origin + '/off/v1/traces', batchTimeoutMs: 60000, batchSize: 10, keepalive: false });
+// More than the keepalive budget (60,000 bytes) for the collector without keepalive.
+for (let i = 0; i < 5; i++) on.startSpan('on-' + i).end();
+for (let i = 0; i < 40; i++) off.startSpan('off-' + i).setAttribute('padding', 'p'.repeat(4000)).end();
+await Promise.resolve();
+window.ready = true;
+window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+await Promise.all([on.flush(), off.flush()]);
+window.result = { sent, refused, on: on.stats(), off: off.stats() };
+`,
+  });
+  assert.match(result.refused, /option keepalive must be true or false/);
+  assert.ok(result.sent.on.length > 0 && result.sent.on.every((keepalive) => keepalive), JSON.stringify(result.sent));
+  assert.ok(result.sent.off.length >= 4 && result.sent.off.every((keepalive) => !keepalive), JSON.stringify(result.sent));
+  assert.equal(result.off.exported, 40, JSON.stringify(result.off));
+  assert.equal(result.off.droppedPageUnload, 0, JSON.stringify(result.off));
+  assert.equal(result.on.exported, 5, JSON.stringify(result.on));
+  assert.ok(received >= 5);
+});

@@ -99,20 +99,24 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // plug their engines in (the main entry checks that no rule and no `opamp` option was
 // given, and calls the agent at shutdown and free: 289 bytes of JavaScript) and the core's
 // export switch and health flag that OpAMP sets and reads (about 50 bytes): 42,515 → 42,793.
-const SIZE_BUDGET_GZIP = 42_850;
+// Lowered to 39,600 when the package build began rebuilding the standard library for size
+// (npm/build.sh: panics abort without formatting, no source locations) — the .wasm 30.6 →
+// 27.1 KB — with the `keepalive: false` option (+80 bytes): 42,793 → 39,320.
+const SIZE_BUDGET_GZIP = 39_600;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
-// + 51 KB (93,860: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
+// + 45.0 KB (84,327: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
 // the README), so this budget only keeps it from growing.
-const RULES_SIZE_BUDGET_GZIP = 94_200;
+const RULES_SIZE_BUDGET_GZIP = 84_600;
 // `otlp-collector/opamp` (the OpAMP agent) and `/managed` (rules and agent). The issue's
-// target for the agent is the main entry's + 3 KB; today it is + 16.7 KB (59,501), so these
+// target for the agent is the main entry's + 3 KB; today it is + 15.8 KB (55,145), so these
 // budgets only keep them from growing.
-const OPAMP_SIZE_BUDGET_GZIP = 59_800;
-const MANAGED_SIZE_BUDGET_GZIP = 107_900;
+const OPAMP_SIZE_BUDGET_GZIP = 55_400;
+const MANAGED_SIZE_BUDGET_GZIP = 97_300;
 
-test('the package a page downloads stays within its size budget', async () => {
+test('the package a page downloads stays within its size budget, and its README says what it weighs', async () => {
+  const totals = {};
   for (const [directory, budget] of [
     ['web', SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP],
     ['opamp', OPAMP_SIZE_BUDGET_GZIP], ['managed', MANAGED_SIZE_BUDGET_GZIP],
@@ -126,13 +130,26 @@ test('the package a page downloads stays within its size budget', async () => {
     const total = Object.values(parts).reduce((sum, bytes) => sum + bytes, 0);
     assert.deepEqual(Object.keys(parts).sort(), ['index.js', 'otlp_collector.js', 'otlp_collector_bg.wasm']);
     assert.ok(total <= budget, `${directory}/: ${total} bytes gzip (${JSON.stringify(parts)}) exceed the budget of ${budget}`);
+    totals[directory] = total;
   }
   // Each automatic instrumentation is a module of its own, downloaded only when imported.
   const instrumentation = path.join(project, 'node_modules', 'otlp-collector', 'instrumentation');
   for (const file of (await readdir(instrumentation)).filter((name) => name.endsWith('.js'))) {
     const bytes = gzipSync(await readFile(path.join(instrumentation, file)), { level: 9 }).length;
     assert.ok(bytes <= INSTRUMENTATION_BUDGET_GZIP, `instrumentation/${file}: ${bytes} bytes gzip`);
+    totals[file.replace(/\.js$/, '')] = bytes;
   }
+  // The size table npm/size-table.mjs wrote into the published README: the same figures, in
+  // its order (entries, then each instrumentation), and everything added up.
+  const readme = await readFile(path.join(project, 'node_modules', 'otlp-collector', 'README.md'), 'utf8');
+  const table = readme.split('<!-- sizes -->')[1].split('<!-- /sizes -->')[0];
+  const figures = [...table.matchAll(/\| \*{0,2}([\d,]+)\*{0,2} \|$/gm)].map((match) => Number(match[1].replaceAll(',', '')));
+  const instrumentations = ['fetch', 'xhr', 'http', 'errors', 'document-load', 'web-vitals', 'interactions', 'session'];
+  const everything = instrumentations.reduce((sum, name) => sum + totals[name], totals.web);
+  assert.deepEqual(figures, [
+    totals.web, ...instrumentations.map((name) => totals[name]), everything,
+    totals.rules, totals.opamp, totals.managed,
+  ], table);
 });
 
 test('a Vite app builds with the package and exports from Chromium', async () => {

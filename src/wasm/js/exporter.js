@@ -163,7 +163,11 @@ export class Exporter {
     this.endpointKey = new URL(endpoint).href;
     const endpoints = exportEndpoints();
     endpoints.set(this.endpointKey, (endpoints.get(this.endpointKey) || 0) + 1);
-    [this.timeoutMs, this.flushTimeoutMs, this.shutdownTimeoutMs] = settings;
+    // The fourth setting, 0 for `keepalive: false`: a hidden page sends ordinary requests
+    // (the Rust API passes three, keeping keepalive on).
+    let keepalive;
+    [this.timeoutMs, this.flushTimeoutMs, this.shutdownTimeoutMs, keepalive = 1] = settings;
+    this.keepalive = keepalive !== 0;
     // Told the message of each export error; the last one is kept.
     this.onError = null;
     this.lastError = '';
@@ -362,8 +366,16 @@ export class Exporter {
   }
 
   // Sends what is buffered with keepalive requests within the browsers' budget; what does
-  // not fit stays buffered (hidden) or is dropped and counted (unloading).
+  // not fit stays buffered (hidden) or is dropped and counted (unloading). With keepalive
+  // off, sends it all with ordinary requests.
   sendKeepalive(unloading) {
+    if (!this.keepalive) {
+      // `keepalive: false` (for browsers that refuse keepalive requests needing a CORS
+      // preflight): everything buffered leaves now with ordinary requests, which a page
+      // that is closing may not finish.
+      this.exclusive(() => this.drain(true));
+      return;
+    }
     const budget = Math.max(0, KEEPALIVE_BUDGET - this.keepaliveBytes);
     const requests = Math.max(0, MAX_KEEPALIVE_REQUESTS - this.keepaliveRequests);
     for (const job of this.core.takeKeepalive(budget, requests, unloading)) {
