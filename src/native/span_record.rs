@@ -186,11 +186,14 @@ fn write_optional_text(out: &mut Vec<u8>, text: Option<Cow<'static, str>>) {
 
 fn write_attributes(out: &mut Vec<u8>, attributes: Attributes) {
     out.extend_from_slice(&attributes.dropped_count().to_ne_bytes());
-    let entries = attributes.into_entries();
-    write_count(out, entries.len());
-    for entry in entries {
-        write_text(out, entry.key);
-        write_value(out, entry.value);
+    write_key_values(out, attributes.into_entries());
+}
+
+fn write_key_values(out: &mut Vec<u8>, pairs: Vec<KeyValue>) {
+    write_count(out, pairs.len());
+    for pair in pairs {
+        write_text(out, pair.key);
+        write_value(out, pair.value);
     }
 }
 
@@ -225,11 +228,7 @@ fn write_value(out: &mut Vec<u8>, value: Value) {
         }
         Value::KvList(pairs) => {
             out.push(TAG_KV_LIST);
-            write_count(out, pairs.len());
-            for pair in pairs {
-                write_text(out, pair.key);
-                write_value(out, pair.value);
-            }
+            write_key_values(out, pairs);
         }
         Value::Empty => out.push(TAG_EMPTY),
     }
@@ -357,13 +356,18 @@ impl Reader<'_> {
 
     fn attributes(&mut self) -> Attributes {
         let dropped = self.u32();
-        let entries = (0..self.u32())
+        let entries = self.key_values();
+        Attributes::from_parts(entries, dropped)
+    }
+
+    /// A u32 count, then that many (text key, value) pairs.
+    fn key_values(&mut self) -> Vec<KeyValue> {
+        (0..self.u32())
             .map(|_| KeyValue {
                 key: self.text(),
                 value: self.value(),
             })
-            .collect();
-        Attributes::from_parts(entries, dropped)
+            .collect()
     }
 
     fn value(&mut self) -> Value {
@@ -377,14 +381,7 @@ impl Reader<'_> {
                 Value::Bytes(self.bytes(length).to_vec())
             }
             TAG_ARRAY => Value::Array((0..self.u32()).map(|_| self.value()).collect()),
-            TAG_KV_LIST => Value::KvList(
-                (0..self.u32())
-                    .map(|_| KeyValue {
-                        key: self.text(),
-                        value: self.value(),
-                    })
-                    .collect(),
-            ),
+            TAG_KV_LIST => Value::KvList(self.key_values()),
             _ => Value::Empty,
         }
     }

@@ -28,7 +28,8 @@ extern "C" {
     pub(crate) type Exporter;
 
     /// `headers` alternate names and values; `settings` are the export, flush and shutdown
-    /// timeouts in milliseconds.
+    /// timeouts in milliseconds, and optionally 0 to send a hidden page's spans without
+    /// keepalive (the JavaScript API's `keepalive: false`; left out here: keepalive on).
     #[wasm_bindgen(constructor)]
     fn new(core: CollectorCore, endpoint: &str, headers: Vec<String>, settings: &[f64])
         -> Exporter;
