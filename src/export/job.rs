@@ -269,14 +269,12 @@ impl ExportJob {
         self.problems.drain(..)
     }
 
-    /// The batch's `Vec`, emptied, to reuse for the next one.
+    /// The batch's spans, settled, for the caller to reuse their memory (the `Vec`, and
+    /// natively their attribute lists); none when the batch was shared.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the browser's batches are not reused
-    pub(crate) fn into_batch(self) -> Vec<Span> {
+    pub(crate) fn into_spans(self) -> Vec<Span> {
         match self.batch {
-            JobSpans::Owned(mut batch) => {
-                batch.clear();
-                batch
-            }
+            JobSpans::Owned(batch) => batch,
             JobSpans::Shared(_) => Vec::new(),
         }
     }

@@ -38,7 +38,7 @@ pub(crate) fn encode_job(
 
 impl<T: Transport> BatchExporter<T> {
     /// Sends `job` until each of its spans is settled as exported or dropped (see
-    /// [`ExportJob`]); gives back its emptied span vector for reuse.
+    /// [`ExportJob`]); gives back its spans, for their memory to be reused.
     pub(crate) async fn send(&mut self, mut job: ExportJob) -> Vec<Span> {
         while let Some(body) = job.body() {
             let answer = self.transport.send(body.clone()).await;
@@ -49,7 +49,7 @@ impl<T: Transport> BatchExporter<T> {
             }
         }
         self.dropped_by_export += job.dropped;
-        job.into_batch()
+        job.into_spans()
     }
 }
 

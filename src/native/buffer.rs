@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-use super::span_record::read_span;
+use super::span_record::{read_span, SpareLists};
 use super::thread_buffers::{Records, ThreadBuffers};
 use crate::batch::pipeline::SpanQueue;
 use crate::model::Span;
@@ -30,6 +30,8 @@ pub(crate) struct SpanBuffer {
     handed: Mutex<VecDeque<Records>>,
     /// What the export task is reading (only it locks this).
     reading: Mutex<Reading>,
+    /// Attribute lists of exported spans, emptied, for the records read next.
+    spare_lists: Mutex<SpareLists>,
     /// Queue length at which a producer wakes the exporter; 0 while it is not waiting.
     wake_threshold: AtomicUsize,
     exporter_wake: Notify,
@@ -59,6 +61,7 @@ impl SpanBuffer {
             threads: ThreadBuffers::new(),
             handed: Mutex::new(VecDeque::new()),
             reading: Mutex::new(Reading::default()),
+            spare_lists: Mutex::new(Vec::new()),
             wake_threshold: AtomicUsize::new(0),
             exporter_wake: Notify::new(),
             room_available: Notify::new(),
@@ -122,12 +125,13 @@ impl SpanBuffer {
     fn read(&self, max: Option<usize>, mut keep: impl FnMut(Span)) -> usize {
         let mut reading = lock(&self.reading);
         let Reading { records, read_at } = &mut *reading;
+        let mut spare = std::mem::take(&mut *lock(&self.spare_lists));
         let mut read = 0;
         let mut swept = false;
         while max.is_none_or(|max| read < max) {
             match records.front() {
                 Some(first) if *read_at < first.bytes.len() => {
-                    keep(read_span(&first.bytes, read_at));
+                    keep(read_span(&first.bytes, read_at, &mut spare));
                     read += 1;
                 }
                 Some(_) => {
@@ -149,11 +153,36 @@ impl SpanBuffer {
             }
         }
         drop(reading);
+        lock(&self.spare_lists).append(&mut spare);
         self.queued.fetch_sub(read, Ordering::SeqCst);
         self.room_available.notify_waiters();
         read
     }
 }
+
+impl SpanBuffer {
+    /// Takes the spans of a settled batch, keeping their attribute lists (emptied) for the
+    /// records read next: the export side then allocates no list per span.
+    pub(crate) fn recycle(&self, spans: &mut Vec<Span>) {
+        let room = SPARE_LISTS.saturating_sub(lock(&self.spare_lists).len());
+        let mut lists: SpareLists = spans
+            .drain(..)
+            .take(room)
+            .map(|span| span.attributes.into_entries())
+            .filter(|list| (1..=LARGEST_SPARE_LIST).contains(&list.capacity()))
+            .map(|mut list| {
+                list.clear();
+                list
+            })
+            .collect();
+        lock(&self.spare_lists).append(&mut lists);
+    }
+}
+
+/// Lists kept at most: a few default batches' worth.
+const SPARE_LISTS: usize = 4096;
+/// Larger lists are freed, not kept: a rare span with many attributes should not pin memory.
+const LARGEST_SPARE_LIST: usize = 32;
 
 /// Reads what is left when the collector goes: each record's scope handle is taken back.
 impl Drop for SpanBuffer {
@@ -313,6 +342,32 @@ mod tests {
         assert_eq!(attribute(&refused, "i"), 3);
         assert_eq!(buffer.discard_all(), 3);
         assert!(buffer.push(span(0, 4)).is_ok());
+    }
+
+    #[test]
+    fn attribute_lists_of_exported_spans_are_reused_and_spans_still_come_back_whole() {
+        let buffer = SpanBuffer::new(100);
+        for i in 0..10 {
+            buffer.push(span(0, i)).unwrap();
+        }
+        let mut exported = take_all(&buffer);
+        buffer.recycle(&mut exported);
+        assert!(exported.is_empty());
+        assert_eq!(lock(&buffer.spare_lists).len(), 10);
+        for i in 0..10 {
+            buffer
+                .push(span(1, i).with_attribute("third", "x"))
+                .unwrap();
+        }
+        let again = take_all(&buffer);
+        assert!(lock(&buffer.spare_lists).is_empty());
+        for (i, span) in again.iter().enumerate() {
+            assert_eq!(span.attributes().as_slice().len(), 3);
+            assert_eq!(
+                (attribute(span, "thread"), attribute(span, "i")),
+                (1, i as i64)
+            );
+        }
     }
 
     #[test]

@@ -82,9 +82,10 @@ impl LookaheadExporter {
         }
         match job {
             Some(job) => {
-                let emptied = self.exporter.send(job).await;
-                if emptied.capacity() > self.spare.capacity() {
-                    self.spare = emptied;
+                let mut sent = self.exporter.send(job).await;
+                shared.pipeline.queue.recycle(&mut sent);
+                if sent.capacity() > self.spare.capacity() {
+                    self.spare = sent;
                 }
             }
             // Nothing to send (filtered out, or a producer still handing its records

@@ -234,10 +234,18 @@ fn write_value(out: &mut Vec<u8>, value: Value) {
     }
 }
 
+/// Emptied attribute lists of spans already exported: the lists of the spans read next
+/// are taken from here, so reading allocates none in the steady state.
+pub(crate) type SpareLists = Vec<Vec<KeyValue>>;
+
 /// Reads the record at `*at` in `records` (a buffer only [`write_span`] wrote) and moves
-/// `*at` past it.
-pub(crate) fn read_span(records: &[u8], at: &mut usize) -> Span {
-    let mut reader = Reader { records, at: *at };
+/// `*at` past it, taking its lists from `spare` while there are some.
+pub(crate) fn read_span(records: &[u8], at: &mut usize, spare: &mut SpareLists) -> Span {
+    let mut reader = Reader {
+        records,
+        at: *at,
+        spare,
+    };
     let span = reader.span();
     *at = reader.at;
     span
@@ -248,6 +256,7 @@ pub(crate) fn read_span(records: &[u8], at: &mut usize) -> Span {
 struct Reader<'a> {
     records: &'a [u8],
     at: usize,
+    spare: &'a mut SpareLists,
 }
 
 impl Reader<'_> {
@@ -362,12 +371,15 @@ impl Reader<'_> {
 
     /// A u32 count, then that many (text key, value) pairs.
     fn key_values(&mut self) -> Vec<KeyValue> {
-        (0..self.u32())
-            .map(|_| KeyValue {
-                key: self.text(),
-                value: self.value(),
-            })
-            .collect()
+        let count = self.u32() as usize;
+        let mut pairs = self.spare.pop().unwrap_or_default();
+        pairs.reserve(count);
+        for _ in 0..count {
+            let key = self.text();
+            let value = self.value();
+            pairs.push(KeyValue { key, value });
+        }
+        pairs
     }
 
     fn value(&mut self) -> Value {
@@ -569,8 +581,10 @@ mod tests {
                 write_span(span.clone(), &mut records);
             }
             let mut at = 0;
+            // Spare lists of other spans' sizes: reading must fill them as if new.
+            let mut spare = vec![Vec::new(), Vec::with_capacity(1), Vec::with_capacity(9)];
             for span in &spans {
-                prop_assert_eq!(&read_span(&records, &mut at), span);
+                prop_assert_eq!(&read_span(&records, &mut at, &mut spare), span);
             }
             prop_assert_eq!(at, records.len());
         }
@@ -585,7 +599,9 @@ mod tests {
         }
         assert_eq!(scope.handles(), 4);
         let mut at = 0;
-        let spans: Vec<Span> = (0..3).map(|_| read_span(&records, &mut at)).collect();
+        let spans: Vec<Span> = (0..3)
+            .map(|_| read_span(&records, &mut at, &mut Vec::new()))
+            .collect();
         assert!(spans.iter().all(|span| span.scope() == Some(&scope)));
         drop(spans);
         assert_eq!(scope.handles(), 1);
