@@ -287,8 +287,10 @@ impl Collector {
 
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.
     ///
-    /// Takes no lock and does no I/O. When the buffer is full the span is dropped, counted
-    /// under `dropped_buffer_full`, and `Err(BufferFull)` returned.
+    /// Does no I/O and waits on no other thread: the span is written into this thread's own
+    /// buffer (whose lock only the export task's occasional sweep ever takes) and dropped
+    /// here. When the buffer is full the span is dropped, counted under
+    /// `dropped_buffer_full`, and `Err(BufferFull)` returned.
     pub fn collect(&self, span: Span) -> Result<(), CollectError> {
         self.inner.shared.pipeline.accept(span)
     }
