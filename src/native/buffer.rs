@@ -10,10 +10,11 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
+use super::lock;
 use super::span_record::{read_span, SpareLists};
 use super::thread_buffers::{Records, ThreadBuffers};
 use crate::batch::pipeline::SpanQueue;
@@ -44,13 +45,6 @@ struct Reading {
     records: VecDeque<Records>,
     /// Where the next record of the first `records` starts.
     read_at: usize,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing panics while holding it; the records stay whole records either way.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl SpanBuffer {
@@ -158,9 +152,7 @@ impl SpanBuffer {
         self.room_available.notify_waiters();
         read
     }
-}
 
-impl SpanBuffer {
     /// Takes the spans of a settled batch, keeping their attribute lists (emptied) for the
     /// records read next: the export side then allocates no list per span.
     pub(crate) fn recycle(&self, spans: &mut Vec<Span>) {

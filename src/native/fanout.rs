@@ -14,11 +14,12 @@
 //! the most any destination lost are dropped, with its reason. Each destination's own
 //! [`DestinationStats`] tell the rest.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
+use super::lock;
 use super::transport::{NativeTransport, Transport};
 use crate::config::{redact_password, Config};
 use crate::encoding::{EncodedRequest, RequestEncoder};
@@ -67,10 +68,6 @@ struct TrackerState {
     dropped_by_export: u64,
     /// Set at a shutdown deadline: late answers no longer change any counter.
     abandoned: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Tracker {

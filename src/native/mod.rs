@@ -35,6 +35,15 @@ mod tls;
 mod transport;
 
 pub(crate) use clock::{now_unix_nanos, random_seed};
+
+/// Locks `mutex`, taking it over if a panic poisoned it: nothing the native backend guards
+/// is left half-written by a panic (records stay whole records, counters whole numbers),
+/// and telemetry must not start failing because some code once panicked.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 pub use collector::Collector;
 #[cfg_attr(not(feature = "tracing"), allow(unused_imports))] // only the layer asks
 pub(crate) use export_task::on_export_thread;
