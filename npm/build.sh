@@ -54,15 +54,17 @@ build_module() {
         --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
         --log-level=warning --outfile="$package/$directory/otlp_collector.js"
 }
-# The main entry's module, and the same with the OTTL transform and drop rules
+# The main entry's module (OTLP/protobuf only), the same writing OTLP/JSON too
+# (`otlp-collector/json`), and the same with the OTTL transform and drop rules
 # (`otlp-collector/rules`), with the OpAMP agent (`/opamp`), and with both (`/managed`): a
 # page that needs neither downloads nothing for them.
 build_module "" web npm/src/index.js
+build_module json json npm/src/index.js
 build_module rules rules npm/src/rules.js
 build_module opamp opamp npm/src/opamp.js
 build_module rules,opamp managed npm/src/managed.js
 mkdir -p "$package/node"
-cp npm/node/index.js npm/node/rules.js npm/node/opamp.js npm/node/managed.js "$package/node/"
+cp npm/node/index.js npm/node/json.js npm/node/rules.js npm/node/opamp.js npm/node/managed.js "$package/node/"
 # The automatic instrumentations, each a module of its own that costs a page nothing until
 # it is imported (minified; the readable sources are in npm/instrumentation/).
 mkdir -p "$package/instrumentation"

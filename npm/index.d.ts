@@ -39,6 +39,7 @@ export interface CollectorOptions {
   /** Full URL of the traces endpoint; default `http://localhost:4318/v1/traces`. No `user:password@`: give credentials in `headers`. */
   endpoint?: string;
   serviceName?: string;
+  /** `'http/json'` needs `otlp-collector/json` (or `/rules`, `/opamp`, `/managed`): the main entry writes protobuf only and throws naming the entry. */
   protocol?: 'http/protobuf' | 'http/json';
   compression?: 'gzip' | 'none';
   batchSize?: number;

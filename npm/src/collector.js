@@ -17,7 +17,7 @@
 // its three handles.
 
 import { Exporter } from 'otlp-collector-exporter';
-import { openCollector } from 'otlp-collector-wasm';
+import { openCollector, speaksJson } from 'otlp-collector-wasm';
 import {
   KIND_CODES, OTEL_KIND_CODES, SAMPLED, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN, STATS,
 } from './boundary.js';
@@ -70,6 +70,9 @@ export class Collector {
       throw new Error("otlp-collector: transform and dropSpans need 'otlp-collector/rules'");
     }
     if (options.opamp != null && !opampEngine) throw new Error("otlp-collector: opamp needs 'otlp-collector/opamp'");
+    if (options.json && !speaksJson()) {
+      throw new Error("otlp-collector: protocol 'http/json' needs 'otlp-collector/json' (the main entry writes http/protobuf only)");
+    }
     const opamp = options.opamp != null ? opampEngine.read(options.opamp) : null;
     const [core, intake, memory] = openCollector(options.core);
     // The rules engine, when rules are given (it throws naming a bad one, or one that does

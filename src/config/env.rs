@@ -42,6 +42,7 @@ const SECRET_VARIABLES: [&str; 2] = [
 
 /// Why a value this build cannot serve is refused.
 const FEATURE_GRPC: &str = "gRPC needs otlp-collector's `grpc` cargo feature";
+const FEATURE_JSON: &str = "OTLP/JSON needs otlp-collector's `json` cargo feature";
 const FEATURE_GZIP: &str = "gzip needs otlp-collector's `gzip` cargo feature";
 
 /// A set, non-empty variable: its name and trimmed value.
@@ -119,7 +120,8 @@ pub(crate) fn apply(mut config: Config, source: &dyn ConfigSource) -> Result<Con
     if let Some(protocol) = exporter_variable(source, "PROTOCOL") {
         config = config.with_protocol(match protocol.value.as_str() {
             "http/protobuf" => Protocol::HttpProtobuf,
-            "http/json" => Protocol::HttpJson,
+            "http/json" if cfg!(feature = "json") => Protocol::HttpJson,
+            "http/json" => return Err(protocol.invalid(FEATURE_JSON)),
             "grpc" if cfg!(feature = "grpc") => Protocol::Grpc,
             "grpc" => return Err(protocol.invalid(FEATURE_GRPC)),
             _ => return Err(protocol.invalid("expected http/protobuf, http/json or grpc")),
@@ -360,12 +362,17 @@ mod tests {
     }
 
     #[test]
-    fn grpc_and_gzip_are_read_when_built_in_and_refused_naming_the_feature_otherwise() {
+    fn grpc_json_and_gzip_are_read_when_built_in_and_refused_naming_the_feature_otherwise() {
         let grpc = config_from(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        let json = config_from(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")]);
         let gzip = config_from(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")]);
         assert_eq!(grpc.is_ok(), cfg!(feature = "grpc"), "{grpc:?}");
+        assert_eq!(json.is_ok(), cfg!(feature = "json"), "{json:?}");
+        if let Ok(json) = &json {
+            assert_eq!(json.protocol(), Protocol::HttpJson);
+        }
         assert_eq!(gzip.is_ok(), cfg!(feature = "gzip"), "{gzip:?}");
-        for refused in [grpc.err(), gzip.err()].into_iter().flatten() {
+        for refused in [grpc.err(), json.err(), gzip.err()].into_iter().flatten() {
             let message = refused.to_string();
             assert!(message.contains("cargo feature"), "{message}");
         }
@@ -376,6 +383,16 @@ mod tests {
         if let Err(error) = in_code {
             assert!(
                 error.to_string().contains("features = [\"gzip\"]"),
+                "{error}"
+            );
+        }
+        let in_code = Config::default()
+            .with_protocol(Protocol::HttpJson)
+            .validate();
+        assert_eq!(in_code.is_ok(), cfg!(feature = "json"), "{in_code:?}");
+        if let Err(error) = in_code {
+            assert!(
+                error.to_string().contains("features = [\"json\"]"),
                 "{error}"
             );
         }
@@ -404,7 +421,7 @@ mod tests {
             ),
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=b"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
-            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
             ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
             ("OTEL_BSP_SCHEDULE_DELAY", "200"),
             ("OTEL_BSP_MAX_QUEUE_SIZE", "4096"),
@@ -421,7 +438,7 @@ mod tests {
             ]
         );
         assert_eq!(config.export_timeout(), Duration::from_millis(2500));
-        assert_eq!(config.protocol(), Protocol::HttpJson);
+        assert_eq!(config.protocol(), Protocol::HttpProtobuf);
         assert_eq!(config.compression(), Compression::None);
         assert_eq!(config.batch_timeout(), Duration::from_millis(200));
         assert_eq!(config.max_queue_size(), 4096);

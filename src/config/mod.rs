@@ -457,6 +457,9 @@ impl Config {
         if self.protocol == Protocol::Grpc && !cfg!(feature = "grpc") {
             return Some(("protocol grpc", "grpc"));
         }
+        if self.protocol == Protocol::HttpJson && !cfg!(feature = "json") {
+            return Some(("protocol http/json", "json"));
+        }
         if self.compression == Compression::Gzip && !cfg!(feature = "gzip") {
             return Some(("compression gzip", "gzip"));
         }

@@ -261,7 +261,8 @@ mod tests {
                     .end()
             })
             .collect();
-        for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let json = cfg!(feature = "json").then_some(Protocol::HttpJson);
+        for protocol in [Protocol::HttpProtobuf].into_iter().chain(json) {
             let mut body = Vec::new();
             encode(
                 protocol,

@@ -3,6 +3,7 @@
 //!
 //! # Examples
 //! ```
+//! # #[cfg(feature = "json")] {
 //! use otlp_collector::encoding::{encode, Protocol};
 //! use otlp_collector::{Resource, Scope, Span};
 //!
@@ -10,12 +11,15 @@
 //! let mut body = Vec::new();
 //! encode(Protocol::HttpJson, &Resource::new("web"), &Scope::default(), &spans, &mut body);
 //! assert!(body.starts_with(b"{\"resourceSpans\""));
+//! # }
 //! ```
 
 // The browser's gzip; natively flate2 is used and this is compiled for its tests only.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod compact_gzip;
 mod compression;
+// Its text helpers serve the OpAMP agent too; the request writer needs the `json` feature.
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
 pub(crate) mod json;
 pub(crate) mod protobuf;
 mod request;
@@ -61,9 +65,11 @@ impl Protocol {
         }
     }
 
-    /// Whether bodies are OTLP/JSON (and responses too).
+    /// Whether bodies are OTLP/JSON (and responses too). Never without the `json`
+    /// feature (configurations asking for it are refused): the JSON code is then left out
+    /// of the build, which is what the feature is for.
     pub(crate) fn is_json(self) -> bool {
-        self == Protocol::HttpJson
+        cfg!(feature = "json") && self == Protocol::HttpJson
     }
 }
 
@@ -98,9 +104,10 @@ pub fn encode(
     out: &mut Vec<u8>,
 ) {
     let groups = group_by_scope(default_scope, spans);
-    match protocol {
-        Protocol::HttpProtobuf | Protocol::Grpc => protobuf::write_request(resource, &groups, out),
-        Protocol::HttpJson => json::write_request(resource, &groups, out),
+    if protocol.is_json() {
+        json::write_request(resource, &groups, out);
+    } else {
+        protobuf::write_request(resource, &groups, out);
     }
 }
 

@@ -59,3 +59,12 @@ pub fn open_collector(settings: &CoreSettings) -> Array {
         &wasm_bindgen::memory(),
     )
 }
+
+/// Whether this module writes OTLP/JSON: the `json` feature, which the package's main
+/// module leaves out (`otlp-collector/json` and the larger entries have it). JavaScript
+/// asks before it opens a collector with `protocol: 'http/json'`, and refuses naming the
+/// entry.
+#[wasm_bindgen(js_name = speaksJson, skip_typescript)]
+pub fn speaks_json() -> bool {
+    cfg!(feature = "json")
+}

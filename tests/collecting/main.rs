@@ -15,3 +15,12 @@ mod rules;
 mod sampling;
 mod scoped;
 mod span_values;
+
+/// The OTLP/HTTP encodings this build has: protobuf always, JSON with the `json` feature.
+fn http_protocols() -> Vec<otlp_collector::Protocol> {
+    let json = cfg!(feature = "json").then_some(otlp_collector::Protocol::HttpJson);
+    [otlp_collector::Protocol::HttpProtobuf]
+        .into_iter()
+        .chain(json)
+        .collect()
+}

@@ -11,11 +11,15 @@ import { installPackage, startReceiver } from './harness.mjs';
 
 let receiver;
 let Collector;
+// `otlp-collector/json`: the main entry writes OTLP/protobuf only.
+let JsonCollector;
 
 before(async () => {
   receiver = await startReceiver();
   const project = await installPackage();
-  ({ Collector } = createRequire(path.join(project, 'package.json'))('otlp-collector'));
+  const require = createRequire(path.join(project, 'package.json'));
+  ({ Collector } = require('otlp-collector'));
+  ({ Collector: JsonCollector } = require('otlp-collector/json'));
 });
 
 after(() => receiver?.stop());
@@ -150,7 +154,7 @@ test('a refused export resolves flush to false, reported, never rejected', async
 
 test('OpenTelemetry-style spans: times, exceptions, links, names, context and tracestate', async () => {
   const prefix = `otel-style-${Date.now()}`;
-  const collector = new Collector({ endpoint: `${receiver.url}/v1/traces`, protocol: 'http/json' });
+  const collector = new JsonCollector({ endpoint: `${receiver.url}/v1/traces`, protocol: 'http/json' });
   const start = Date.now() - 5000;
   const parent = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=abc' };
   const span = collector.startSpan(`${prefix}-draft`, { kind: 1, parent, startTime: new Date(start) });
@@ -338,6 +342,8 @@ test('bad options throw errors naming the option; no options take every default'
   const cases = [
     ['not an object', 'options must be an object'],
     [{ protocol: 'grpc/xml' }, 'protocol'],
+    // The main entry leaves the JSON encoder out (its module says so: speaksJson).
+    [{ protocol: 'http/json' }, "'otlp-collector/json'"],
     [{ compression: 'brotli' }, 'compression'],
     [{ batchSize: -1 }, 'batchSize'],
     [{ batchTimeoutMs: 1.5 }, 'batchTimeoutMs'],
@@ -357,7 +363,7 @@ test('bad options throw errors naming the option; no options take every default'
 });
 
 test('the JavaScript API records and exports spans: kinds, parents, attributes, events, status', async () => {
-  const collector = new Collector({
+  const collector = new JsonCollector({
     endpoint: `${receiver.url}/v1/traces`, serviceName: 'js-api', protocol: 'http/json',
   });
   const prefix = unique('js-api');

@@ -24,7 +24,9 @@ before(async () => {
   through = await startReceiver();
   otelcol = await startOtelcol('tests/collector/forward.yaml', { OTELCOL_FORWARD_TO: `${through.url}/v1/traces` });
   project = await installPackage();
-  ({ Collector } = createRequire(path.join(project, 'package.json'))('otlp-collector'));
+  const require = createRequire(path.join(project, 'package.json'));
+  // The JSON cases use `otlp-collector/json`: the main entry writes OTLP/protobuf only.
+  ({ Collector } = require('otlp-collector/json'));
 });
 
 after(() => {
@@ -143,7 +145,7 @@ test('Chromium, a page on another origin: the preflight protobuf forces passes t
   const runs = [['browser-protobuf', 'http/protobuf', otelcol.httpUrl], ['browser-protobuf', 'http/protobuf', `${direct.url}/v1/traces`],
     ['browser-json', 'http/json', otelcol.httpUrl], ['browser-json', 'http/json', `${direct.url}/v1/traces`]];
   await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<script type="importmap">{ "imports": { "otlp-collector": "/node_modules/otlp-collector/web/index.js" } }</script>
+<script type="importmap">{ "imports": { "otlp-collector": "/node_modules/otlp-collector/json/index.js" } }</script>
 <script type="module">
   import { Collector } from 'otlp-collector';
   const results = [];

@@ -76,11 +76,13 @@ test('the package has one entry per platform, types, a README for JavaScript and
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'default']);
   // Only the entries run code on import (they instantiate the module); bundlers may drop
   // the rest when unused.
+  assert.deepEqual(Object.keys(manifest.exports['./json']), ['types', 'node', 'default']);
   assert.deepEqual(Object.keys(manifest.exports['./rules']), ['types', 'node', 'default']);
   assert.deepEqual(Object.keys(manifest.exports['./opamp']), ['types', 'node', 'default']);
   assert.deepEqual(Object.keys(manifest.exports['./managed']), ['types', 'node', 'default']);
   assert.deepEqual(manifest.sideEffects, [
-    './web/index.js', './node/index.js', './rules/index.js', './node/rules.js',
+    './web/index.js', './node/index.js', './json/index.js', './node/json.js',
+    './rules/index.js', './node/rules.js',
     './opamp/index.js', './node/opamp.js', './managed/index.js', './node/managed.js',
   ]);
   assert.match(await readFile(path.join(installed, 'LICENSE'), 'utf8'), /Apache License/);
@@ -102,8 +104,13 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // Lowered to 39,600 when the package build began rebuilding the standard library for size
 // (npm/build.sh: panics abort without formatting, no source locations) — the .wasm 30.6 →
 // 27.1 KB — with the `keepalive: false` option (+80 bytes): 42,793 → 39,320.
-const SIZE_BUDGET_GZIP = 39_600;
+// Lowered to 36,200 when the main entry left the OTLP/JSON encoder to `otlp-collector/json`
+// (the .wasm 27.1 → 23.7 KB): 39,320 → 35,898.
+const SIZE_BUDGET_GZIP = 36_200;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
+// `otlp-collector/json`: the main module writing OTLP/JSON as well (the main entry leaves
+// the JSON encoder out): 39,395.
+const JSON_SIZE_BUDGET_GZIP = 39_700;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
 // + 45.0 KB (84,327: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
@@ -118,7 +125,7 @@ const MANAGED_SIZE_BUDGET_GZIP = 97_300;
 test('the package a page downloads stays within its size budget, and its README says what it weighs', async () => {
   const totals = {};
   for (const [directory, budget] of [
-    ['web', SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP],
+    ['web', SIZE_BUDGET_GZIP], ['json', JSON_SIZE_BUDGET_GZIP], ['rules', RULES_SIZE_BUDGET_GZIP],
     ['opamp', OPAMP_SIZE_BUDGET_GZIP], ['managed', MANAGED_SIZE_BUDGET_GZIP],
   ]) {
     const web = path.join(project, 'node_modules', 'otlp-collector', directory);
@@ -148,7 +155,7 @@ test('the package a page downloads stays within its size budget, and its README 
   const everything = instrumentations.reduce((sum, name) => sum + totals[name], totals.web);
   assert.deepEqual(figures, [
     totals.web, ...instrumentations.map((name) => totals[name]), everything,
-    totals.rules, totals.opamp, totals.managed,
+    totals.json, totals.rules, totals.opamp, totals.managed,
   ], table);
 });
 

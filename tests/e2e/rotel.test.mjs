@@ -36,7 +36,9 @@ before(async () => {
   assert.ok(process.env.OTLP_ROTEL_BIN, 'OTLP_ROTEL_BIN is not set: run through tests/run_all.sh');
   receiver = await startReceiver();
   const project = await installPackage();
-  ({ Collector } = createRequire(path.join(project, 'package.json'))('otlp-collector'));
+  const require = createRequire(path.join(project, 'package.json'));
+  // The JSON cases use `otlp-collector/json`: the main entry writes OTLP/protobuf only.
+  ({ Collector } = require('otlp-collector/json'));
   const http = await freePort();
   const grpc = await freePort();
   rotel = spawn(process.env.OTLP_ROTEL_BIN, [
