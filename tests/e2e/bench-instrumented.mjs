@@ -7,32 +7,11 @@
 // spans the receiver got from each. Needs OTLP_PKG_TARBALL (tests/run_all.sh):
 //   node tests/e2e/bench-instrumented.mjs
 import path from 'node:path';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { bundle, launchChromium, profileBusy, repoRoot, startReceiver } from './harness.mjs';
+import { launchChromium, profileBusy, repoRoot, startReceiver } from './harness.mjs';
+import { preparePages } from './compare/instrumented-pages.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const output = path.join(repoRoot, 'www', 'compare-instrumented');
-await rm(output, { recursive: true, force: true });
-await bundle({
-  entry: path.join(import.meta.dirname, 'compare', 'instrumented.js'),
-  outputDir: output,
-  publicPath: '/compare-instrumented/',
-  filename: 'page.js',
-});
-await mkdir(output, { recursive: true });
-await writeFile(path.join(output, 'item.json'), JSON.stringify({ id: 1, name: 'item', price: 9.99 }));
-const images = [];
-for (let i = 0; i < 50; i++) {
-  await writeFile(path.join(output, `image-${i}.svg`),
-    `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#${(i * 5).toString(16).padStart(3, '0')}"/></svg>`);
-  images.push(`<img src="image-${i}.svg" alt="">`);
-}
-for (const lib of ['none', 'otlp-collector', 'otel-js']) {
-  await writeFile(path.join(output, `${lib}.html`), `<!doctype html><meta charset="utf-8"><title>${lib}</title>
-${images.join('')}
-<script>window.benchPage = { lib: ${JSON.stringify(lib)} };</script>
-<script src="/compare-instrumented/page.js"></script>`);
-}
+await preparePages(path.join(repoRoot, 'www', 'compare-instrumented'));
 
 // Milliseconds the page's thread was busy from navigation to the last export.
 async function busyMillis(browser, receiver, lib) {

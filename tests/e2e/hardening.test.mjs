@@ -253,6 +253,8 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
     assert.equal(server.seen.filter((request) => request.path === '/api/users')[1].headers.traceparent, own);
     // 11: signed-URL secrets are redacted from url.full.
     await fetch(`${server.url}/signed?AWSAccessKeyId=AKIA&Signature=abc&sig=def&X-Goog-Signature=ghi&keep=1&token=t0k`);
+    // …and so are they when the name is escaped (the fast path for plain URLs must not skip it).
+    await fetch(`${server.url}/escaped?Sig%6Eature=abc&keep=2`);
     // 14: headers fetch refuses: the application sees the same TypeError, and the span ends.
     const refused = await fetch(`${server.url}/api`, { headers: { 'bad header': 'x' } }).then(() => 'answered', (error) => error.name);
     assert.equal(refused, 'TypeError');
@@ -268,9 +270,11 @@ test('8, 10, 11, 12, 14, 15: the fetch instrumentation keeps inherited init memb
     const signed = spans.find((span) => String(attribute(span, 'url.full')).includes('/signed'));
     assert.equal(attribute(signed, 'url.full'),
       `${server.url}/signed?AWSAccessKeyId=REDACTED&Signature=REDACTED&sig=REDACTED&X-Goog-Signature=REDACTED&keep=1&token=REDACTED`);
+    const escaped = spans.find((span) => String(attribute(span, 'url.full')).includes('/escaped'));
+    assert.equal(attribute(escaped, 'url.full'), `${server.url}/escaped?Sig%6Eature=REDACTED&keep=2`);
     const failed = spans.filter((span) => attribute(span, 'error.type') === 'TypeError');
     assert.equal(failed.length, 1, 'the refused request\'s span ended with its error');
-    assert.equal(spans.length, 7, spans.map((span) => attribute(span, 'url.full')).join('\n'));
+    assert.equal(spans.length, 8, spans.map((span) => attribute(span, 'url.full')).join('\n'));
   } finally {
     globalThis.fetch = instrumented;
     stop();
