@@ -50,7 +50,12 @@ build_module() {
     local exporter=("$built"/snippets/*/src/wasm/js/exporter.js)
     [ "${#exporter[@]}" -eq 1 ] && [ -f "${exporter[0]}" ] ||
         { echo "npm/build.sh: expected one exporter.js in $built/snippets, found: ${exporter[*]}" >&2; exit 1; }
+    # Properties named with one leading underscore are the API's private state: esbuild
+    # shortens them (one bundle, so consistently; the glue's `__wbg_*` and the module's
+    # exports have two and keep their names). `_sampleTrace` keeps its name for the test
+    # that checks it against the shared sampling vectors.
     esbuild "$entry" --bundle --format=esm --minify --legal-comments=none \
+        --mangle-props='^_[^_]' --reserve-props='^_sampleTrace$' \
         --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
         --log-level=warning --outfile="$package/$directory/otlp_collector.js"
 }

@@ -70,9 +70,9 @@ pub(crate) const STATS: [&str; 16] = [
     "ruleErrors",
 ];
 
-/// The core's settings, as `readOptions` names them in its snapshot's `core` and
-/// `openCollector` (`js_api/open.rs`) reads them.
-#[allow(dead_code)] // names for the test; open.rs spells them in its getters
+/// The core's settings, in the order `readOptions` lists them in its snapshot's `core` and
+/// `openCollector` (`js_api/open.rs`) takes them as arguments.
+#[allow(dead_code)] // names for the test; open.rs spells them as its parameters
 pub(crate) const SETTINGS: [&str; 6] = [
     "maxQueueSize",
     "batchSize",
@@ -170,6 +170,18 @@ mod tests {
             .collect()
     }
 
+    /// `snake_case` as `camelCase`.
+    fn camel_case(snake: &str) -> String {
+        let mut words = snake.split('_');
+        let mut camel = words.next().unwrap_or_default().to_owned();
+        for word in words {
+            let mut letters = word.chars();
+            camel.extend(letters.next().map(|first| first.to_ascii_uppercase()));
+            camel.push_str(letters.as_str());
+        }
+        camel
+    }
+
     /// `key: value` of a JavaScript object constant (values as written).
     fn js_field<'a>(file: (&str, &'a str), object: &str, key: &str) -> &'a str {
         let text = js_const(file, object);
@@ -220,23 +232,25 @@ mod tests {
             STATS,
             "the order of the stats"
         );
-        // The names the constructor passes: the settings `readOptions` puts in `core` and
-        // the getters `openCollector` reads them with; the handles it returns.
+        // The settings the constructor passes: `readOptions` puts them in `core` in this
+        // order, and `openCollector` takes them as its arguments in the same order (its
+        // parameters, in camel case); the handles it returns.
         assert_eq!(
-            js_names_after(OPTIONS, "core: {"),
+            js_names_after(OPTIONS, "core: ["),
             SETTINGS,
             "the settings readOptions hands openCollector"
         );
-        let getters = OPEN_RS.matches("this: &CoreSettings").count();
-        assert_eq!(getters, SETTINGS.len(), "open.rs reads every setting");
-        for name in SETTINGS {
-            let getter = format!("js_name = {name})]");
-            let plain = format!("fn {name}(this: &CoreSettings)");
-            assert!(
-                OPEN_RS.contains(&getter) || OPEN_RS.contains(&plain),
-                "open.rs reads no setting {name}"
-            );
-        }
+        let parameters = OPEN_RS
+            .split_once("pub fn open_collector(")
+            .and_then(|(_, rest)| rest.split_once(") ->"))
+            .expect("open.rs has `pub fn open_collector(…) ->`")
+            .0;
+        let parameters: Vec<String> = parameters
+            .split(',')
+            .filter_map(|parameter| parameter.split_once(':'))
+            .map(|(name, _)| camel_case(name.trim()))
+            .collect();
+        assert_eq!(parameters, SETTINGS, "openCollector's arguments");
         assert_eq!(
             js_names_after(COLLECTOR, "const ["),
             OPENED,

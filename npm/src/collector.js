@@ -74,7 +74,7 @@ export class Collector {
       throw new Error("otlp-collector: protocol 'http/json' needs 'otlp-collector/json' (the main entry writes http/protobuf only)");
     }
     const opamp = options.opamp != null ? opampEngine.read(options.opamp) : null;
-    const [core, intake, memory] = openCollector(options.core);
+    const [core, intake, memory] = openCollector(...options.core);
     // The rules engine, when rules are given (it throws naming a bad one, or one that does
     // not compile), else null.
     this._rules = rulesEngine && rulesEngine.start(core, intake, options.rules);
@@ -99,11 +99,11 @@ export class Collector {
     // a double cannot hold 56), and every condition added with `sampleIf` (the session
     // sampling adds one).
     [this._thresholdHigh, this._thresholdLow] = rejectionThreshold(options.sampleRatio);
-    this._sampleConditions = [];
     this._shutdown = null;
     this._freed = false;
-    // Called with each span as it starts (`onSpanStart`).
-    this._startHooks = [];
+    // The callbacks added with `sampleIf` (conditions) and `onSpanStart` (called with each
+    // span as it starts), by the method's name.
+    this._hooks = { sampleIf: [], onSpanStart: [] };
     this._drainQueued = false;
     this._queuedDrain = () => {
       this._drainQueued = false;
@@ -149,7 +149,7 @@ export class Collector {
     }
     if (span !== undefined) {
       // Each hook on its own: one that throws must not keep the others from the span.
-      for (const hook of this._startHooks) {
+      for (const hook of this._hooks.onSpanStart) {
         try {
           hook(span);
         } catch (error) {
@@ -166,20 +166,21 @@ export class Collector {
    * record nothing and cost next to nothing; children follow their parent's decision.
    */
   sampleIf(condition) {
-    return this._register('_sampleConditions', condition, 'sampleIf');
+    return this._register('sampleIf', condition);
   }
 
-  // Adds `callback` to the list in property `list` (replaced, never changed in place, so a
-  // loop over it is unaffected); returns a function that removes it. A non-function is
-  // refused, counted and reported.
-  _register(list, callback, method) {
+  // Adds `callback` to the hooks of `method` (the list is replaced, never changed in place,
+  // so a loop over it is unaffected); returns a function that removes it. A non-function
+  // is refused, counted and reported.
+  _register(method, callback) {
     if (typeof callback !== 'function') {
       this._refused(`${method} takes a function, got ${describe(callback)}`);
       return () => {};
     }
-    this[list] = [...this[list], callback];
+    const hooks = this._hooks;
+    hooks[method] = [...hooks[method], callback];
     return () => {
-      this[list] = this[list].filter((kept) => kept !== callback);
+      hooks[method] = hooks[method].filter((kept) => kept !== callback);
     };
   }
 
@@ -189,7 +190,7 @@ export class Collector {
   _sampleTrace(t2, t3) {
     const high = t2 & 0xffffff;
     if (high < this._thresholdHigh || (high === this._thresholdHigh && t3 < this._thresholdLow)) return false;
-    for (const condition of this._sampleConditions) {
+    for (const condition of this._hooks.sampleIf) {
       try {
         if (!condition()) return false;
       } catch (error) {
@@ -205,7 +206,7 @@ export class Collector {
    * that stops it.
    */
   onSpanStart(callback) {
-    return this._register('_startHooks', callback, 'onSpanStart');
+    return this._register('onSpanStart', callback);
   }
 
   _startSpan(name, options) {

@@ -156,8 +156,9 @@ export function readOptions(options) {
   const json = protocol === 'http/json';
   const gzip = compression === 'gzip';
   return {
-    // What the core is made from: openCollector (src/js_api/open.rs) reads each by name.
-    core: { maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip },
+    // What the core is made from: openCollector's arguments (src/js_api/open.rs), in this
+    // order (js_boundary::SETTINGS names them).
+    core: [maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip],
     endpoint, headers, resource, json, gzip, maxQueueSize, exportTimeoutMs,
     sampleRatio: ratio ?? 1, onError, keepalive,
     // OTTL rules, as given: the module of `otlp-collector/rules` checks and compiles them

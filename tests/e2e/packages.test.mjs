@@ -105,22 +105,24 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // (npm/build.sh: panics abort without formatting, no source locations) — the .wasm 30.6 →
 // 27.1 KB — with the `keepalive: false` option (+80 bytes): 42,793 → 39,320.
 // Lowered to 36,200 when the main entry left the OTLP/JSON encoder to `otlp-collector/json`
-// (the .wasm 27.1 → 23.7 KB): 39,320 → 35,898.
-const SIZE_BUDGET_GZIP = 36_200;
+// (the .wasm 27.1 → 23.7 KB): 39,320 → 35,898; to 35,500 when openCollector took its
+// settings as arguments (no getter imports) and esbuild began shortening the API's private
+// property names: 35,282.
+const SIZE_BUDGET_GZIP = 35_500;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/json`: the main module writing OTLP/JSON as well (the main entry leaves
-// the JSON encoder out): 39,395.
-const JSON_SIZE_BUDGET_GZIP = 39_700;
+// the JSON encoder out): 38,767.
+const JSON_SIZE_BUDGET_GZIP = 39_000;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
 // + 45.0 KB (84,327: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
 // the README), so this budget only keeps it from growing.
-const RULES_SIZE_BUDGET_GZIP = 84_600;
+const RULES_SIZE_BUDGET_GZIP = 84_100;
 // `otlp-collector/opamp` (the OpAMP agent) and `/managed` (rules and agent). The issue's
 // target for the agent is the main entry's + 3 KB; today it is + 15.8 KB (55,145), so these
 // budgets only keep them from growing.
-const OPAMP_SIZE_BUDGET_GZIP = 55_400;
-const MANAGED_SIZE_BUDGET_GZIP = 97_300;
+const OPAMP_SIZE_BUDGET_GZIP = 54_900;
+const MANAGED_SIZE_BUDGET_GZIP = 96_700;
 
 test('the package a page downloads stays within its size budget, and its README says what it weighs', async () => {
   const totals = {};
