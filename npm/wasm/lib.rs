@@ -7,8 +7,12 @@
 #[cfg(target_arch = "wasm32")]
 use otlp_collector as _;
 
-/// Talc instead of the standard library's dlmalloc: a fraction of its size in the module,
-/// and faster at the many small allocations span records make.
+// Natively it is compiled for its tests only.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod size_classes;
+
+/// Our size-class allocator instead of the standard library's dlmalloc: a fraction of its
+/// size in the module (see size_classes.rs).
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOCATOR: size_classes::ModuleAllocator = size_classes::ModuleAllocator::new();
