@@ -91,13 +91,9 @@ async fn every_span_crosses_rotel_exactly_once_with_its_resource() {
         ("grpc-gzip", Protocol::Grpc, Compression::Gzip),
     ];
     const SPANS: usize = 2_000;
-    let built_in = |protocol: Protocol, compression: Compression| {
-        (protocol != Protocol::Grpc || cfg!(feature = "grpc"))
-            && (compression != Compression::Gzip || cfg!(feature = "gzip"))
-    };
     for (name, protocol, compression) in cases
         .into_iter()
-        .filter(|(_, protocol, compression)| built_in(*protocol, *compression))
+        .filter(|(_, protocol, compression)| crate::built_in(*protocol, *compression))
     {
         let endpoint = match protocol {
             Protocol::Grpc => format!("http://{}", rotel.grpc),
