@@ -119,7 +119,8 @@ impl<M: Memory> SizeClasses<M> {
     ) -> *mut u8 {
         // SAFETY: the caller's promise (a valid size for the alignment).
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        if class_of(new_layout).is_some() && class_of(new_layout) == class_of(layout) {
+        let class = class_of(new_layout);
+        if class.is_some() && class == class_of(layout) {
             return block;
         }
         let moved = self.alloc(new_layout);
