@@ -105,7 +105,8 @@ mod config;
 pub mod encoding;
 mod error;
 mod export;
-#[cfg(target_arch = "wasm32")]
+// Natively, only the span record's reader and encoder are compiled, for their tests.
+#[cfg(any(target_arch = "wasm32", test))]
 mod js_api;
 mod js_boundary;
 #[cfg(feature = "tracing")]

@@ -15,17 +15,32 @@ use crate::transform::Shaping;
 
 /// The bounded queue a backend keeps spans in between `collect` and export.
 pub(crate) trait SpanQueue {
+    /// What it holds: span values natively; in the browser core, spans encoded as they were
+    /// collected.
+    type Item: Queued;
     /// Adds a span, or gives it back if the queue is full.
     #[allow(clippy::result_large_err)] // the span moves either way; boxing would cost
-    fn push(&self, span: Span) -> Result<(), Span>;
+    fn push(&self, span: Self::Item) -> Result<(), Self::Item>;
     /// Spans waiting.
     fn len(&self) -> usize;
     /// The most spans it holds.
     fn capacity(&self) -> usize;
     /// Moves up to `max` spans into `batch`.
-    fn take_batch(&self, max: usize, batch: &mut Vec<Span>);
+    fn take_batch(&self, max: usize, batch: &mut Vec<Self::Item>);
     /// Removes every span; returns how many.
     fn discard_all(&self) -> usize;
+}
+
+/// A queue's item as the transform rules meet it when a batch is taken.
+pub(crate) trait Queued: Sized {
+    /// Runs the rules on `batch`; returns how many spans a drop rule removed.
+    fn shape(batch: &mut Vec<Self>, shaping: &Shaping, stats: &StatsCounters) -> u64;
+}
+
+impl Queued for Span {
+    fn shape(batch: &mut Vec<Span>, shaping: &Shaping, stats: &StatsCounters) -> u64 {
+        shaping.shape(batch, stats)
+    }
 }
 
 /// A backend's queue with the collector's counters and its closed flag.
@@ -68,7 +83,11 @@ impl<Q: SpanQueue> Pipeline<Q> {
     /// Counts `span` as collected and queues it (ending it if it is not ended), or counts
     /// why it was refused. An unsampled span is counted apart (`sampled_out`) and dropped;
     /// a disabled pipeline drops every span uncounted.
-    pub(crate) fn accept(&self, span: Span) -> Result<(), CollectError> {
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the browser core encodes first
+    pub(crate) fn accept(&self, span: Span) -> Result<(), CollectError>
+    where
+        Q: SpanQueue<Item = Span>,
+    {
         if self.disabled {
             return Ok(());
         }
@@ -76,11 +95,17 @@ impl<Q: SpanQueue> Pipeline<Q> {
             self.stats.record_sampled_out();
             return Ok(());
         }
+        self.admit(ended(span))
+    }
+
+    /// Counts a span that is recording and ended as collected and queues it, or counts why
+    /// it was refused: the part of [`accept`](Self::accept) for every kind of item.
+    pub(crate) fn admit(&self, span: Q::Item) -> Result<(), CollectError> {
         self.stats.record_collected();
         if self.is_closed() {
             return Err(self.refuse_closed());
         }
-        match self.queue.push(ended(span)) {
+        match self.queue.push(span) {
             Ok(()) => Ok(()),
             Err(_) => {
                 self.stats.record_dropped(DropReason::BufferFull, 1);
@@ -101,14 +126,14 @@ impl<Q: SpanQueue> Pipeline<Q> {
     /// one step for [`stats`](Self::stats): a reader never sees a batch in neither place.
     /// Then the transform rules run on the batch (outside the counters' lock); the spans a
     /// drop rule removes leave the flight as `filtered_out`.
-    pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
+    pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Q::Item>) {
         batch.clear();
         self.stats.take_in_flight_from(|| {
             self.queue.take_batch(max, batch);
             batch.len() as u64
         });
         let filtered = if self.exporting.load(Ordering::Relaxed) {
-            self.shaping.shape(batch, &self.stats)
+            Q::Item::shape(batch, &self.shaping, &self.stats)
         } else {
             let switched_off = batch.len() as u64;
             batch.clear();
@@ -200,6 +225,8 @@ mod tests {
     struct TestQueue(RefCell<VecDeque<Span>>, usize);
 
     impl SpanQueue for TestQueue {
+        type Item = Span;
+
         fn push(&self, span: Span) -> Result<(), Span> {
             let mut queue = self.0.borrow_mut();
             if queue.len() == self.1 {

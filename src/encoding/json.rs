@@ -4,7 +4,7 @@
 //! A small writer instead of serde_json keeps the browser package light and lets us
 //! write straight from the span model.
 
-use super::ScopeGroup;
+use super::{BatchSpan, ScopeGroup};
 use crate::model::{
     otlp_flags, push_hex, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value,
 };
@@ -279,7 +279,8 @@ fn push_status(status: &SpanStatus, first: &mut bool, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-fn push_span(span: &Span, out: &mut Vec<u8>) {
+/// One `Span` object.
+pub(crate) fn write_span(span: &Span, out: &mut Vec<u8>) {
     let mut first = true;
     out.push(b'{');
     push_key("traceId", &mut first, out);
@@ -347,7 +348,11 @@ pub(crate) fn push_list<T>(items: &[T], push_item: fn(&T, &mut Vec<u8>), out: &m
 }
 
 /// Appends an `ExportTraceServiceRequest` as OTLP/JSON.
-pub(crate) fn write_request(resource: &Resource, groups: &[ScopeGroup<'_>], out: &mut Vec<u8>) {
+pub(crate) fn write_request<T: BatchSpan>(
+    resource: &Resource,
+    groups: &[ScopeGroup<'_, T>],
+    out: &mut Vec<u8>,
+) {
     out.extend_from_slice(b"{\"resourceSpans\":[{\"resource\":{\"attributes\":");
     push_key_values(resource.attributes(), out);
     out.extend_from_slice(b"},\"scopeSpans\":[");
@@ -362,7 +367,7 @@ pub(crate) fn write_request(resource: &Resource, groups: &[ScopeGroup<'_>], out:
             if span_index > 0 {
                 out.push(b',');
             }
-            push_span(span, out);
+            span.write_json(out);
         }
         out.extend_from_slice(b"]}");
     }

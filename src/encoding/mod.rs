@@ -18,6 +18,9 @@
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod compact_gzip;
 mod compression;
+// The browser core's queue; natively compiled for its tests only.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod encoded;
 // Its text helpers serve the OpAMP agent too; the request writer needs the `json` feature.
 #[cfg_attr(not(feature = "json"), allow(dead_code))]
 pub(crate) mod json;
@@ -28,6 +31,8 @@ mod request;
 pub(crate) use compact_gzip::compact_gzip;
 pub use compression::Compression;
 pub(crate) use compression::Gzip;
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
+pub(crate) use encoded::EncodedSpan;
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))] // fan-out is native-only
 pub(crate) use request::{EncodedRequest, RequestEncoder};
 
@@ -73,15 +78,43 @@ impl Protocol {
     }
 }
 
+/// What a request is encoded from: span values, or (in the browser core) spans each encoded
+/// when it was collected ([`EncodedSpan`]). The request around them is written once for both.
+pub(crate) trait BatchSpan {
+    /// Its instrumentation scope, when not the collector's.
+    fn scope(&self) -> Option<&Scope>;
+    /// Appends its `Span` message's fields (protobuf).
+    fn write_protobuf(&self, out: &mut Vec<u8>);
+    /// Appends its `Span` object (OTLP/JSON).
+    fn write_json(&self, out: &mut Vec<u8>);
+}
+
+impl BatchSpan for Span {
+    fn scope(&self) -> Option<&Scope> {
+        Span::scope(self)
+    }
+
+    fn write_protobuf(&self, out: &mut Vec<u8>) {
+        protobuf::write_span(self, out);
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_span(self, out);
+    }
+}
+
 /// Spans that share an instrumentation scope, in the order they arrived.
-pub(crate) struct ScopeGroup<'a> {
+pub(crate) struct ScopeGroup<'a, T> {
     pub(crate) scope: &'a Scope,
-    pub(crate) spans: Vec<&'a Span>,
+    pub(crate) spans: Vec<&'a T>,
 }
 
 /// Groups spans by scope; spans without one fall under `default_scope`.
-fn group_by_scope<'a>(default_scope: &'a Scope, spans: &'a [Span]) -> Vec<ScopeGroup<'a>> {
-    let mut groups: Vec<ScopeGroup<'a>> = Vec::new();
+fn group_by_scope<'a, T: BatchSpan>(
+    default_scope: &'a Scope,
+    spans: &'a [T],
+) -> Vec<ScopeGroup<'a, T>> {
+    let mut groups: Vec<ScopeGroup<'a, T>> = Vec::new();
     for span in spans {
         let scope = span.scope().unwrap_or(default_scope);
         match groups.iter_mut().find(|group| group.scope.same_as(scope)) {
@@ -101,6 +134,17 @@ pub fn encode(
     resource: &Resource,
     default_scope: &Scope,
     spans: &[Span],
+    out: &mut Vec<u8>,
+) {
+    encode_batch(protocol, resource, default_scope, spans, out);
+}
+
+/// [`encode`] for any [`BatchSpan`].
+pub(crate) fn encode_batch<T: BatchSpan>(
+    protocol: Protocol,
+    resource: &Resource,
+    default_scope: &Scope,
+    spans: &[T],
     out: &mut Vec<u8>,
 ) {
     let groups = group_by_scope(default_scope, spans);
@@ -132,7 +176,7 @@ mod tests {
         ];
         let groups = group_by_scope(&default_scope, &spans);
         assert_eq!(groups.len(), 2);
-        let names = |group: &ScopeGroup<'_>| {
+        let names = |group: &ScopeGroup<'_, Span>| {
             group
                 .spans
                 .iter()

@@ -8,7 +8,7 @@
 
 use prost::encoding::{encoded_len_varint, WireType};
 
-use super::ScopeGroup;
+use super::{BatchSpan, ScopeGroup};
 use crate::model::{otlp_flags, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value};
 
 /// Appends `value` as a protobuf varint.
@@ -94,7 +94,7 @@ pub(crate) fn put_optional_fixed64(tag: u32, value: u64, out: &mut Vec<u8>) {
 }
 
 #[inline]
-fn put_optional_fixed32(tag: u32, value: u32, out: &mut Vec<u8>) {
+pub(crate) fn put_optional_fixed32(tag: u32, value: u32, out: &mut Vec<u8>) {
     if value != 0 {
         put_key(tag, WireType::ThirtyTwoBit, out);
         out.extend_from_slice(&value.to_le_bytes());
@@ -345,7 +345,7 @@ impl FixedFields {
 }
 
 /// The fields of one `Span` message, in field order.
-fn write_span(span: &Span, out: &mut Vec<u8>) {
+pub(crate) fn write_span(span: &Span, out: &mut Vec<u8>) {
     let mut ids = FixedFields::new();
     ids.id(1, span.trace_id.as_bytes());
     ids.id(2, span.span_id.as_bytes());
@@ -389,7 +389,11 @@ pub(crate) fn span_len(span: &Span) -> usize {
 
 /// Appends an `ExportTraceServiceRequest` holding one `ResourceSpans` with a `ScopeSpans`
 /// per scope group.
-pub(crate) fn write_request(resource: &Resource, groups: &[ScopeGroup<'_>], out: &mut Vec<u8>) {
+pub(crate) fn write_request<T: BatchSpan>(
+    resource: &Resource,
+    groups: &[ScopeGroup<'_, T>],
+    out: &mut Vec<u8>,
+) {
     // ResourceSpans { resource = 1; repeated ScopeSpans scope_spans = 2 }
     put_nested(1, 3, out, |out| {
         // Resource { repeated KeyValue attributes = 1 }
@@ -401,7 +405,7 @@ pub(crate) fn write_request(resource: &Resource, groups: &[ScopeGroup<'_>], out:
             put_nested(2, 3, out, |out| {
                 put_nested(1, 1, out, |out| write_scope(group.scope, out));
                 for span in &group.spans {
-                    put_nested(2, 2, out, |out| write_span(span, out));
+                    put_nested(2, 2, out, |out| span.write_protobuf(out));
                 }
             });
         }

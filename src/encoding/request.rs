@@ -11,8 +11,8 @@
 
 use bytes::Bytes;
 
-use super::{encode, Gzip, Protocol};
-use crate::model::{Resource, Scope, Span};
+use super::{encode_batch, BatchSpan, Gzip, Protocol};
+use crate::model::{Resource, Scope};
 
 /// One HTTP request body, ready to send (and resend) without copying.
 #[derive(Clone, Debug)]
@@ -44,13 +44,17 @@ pub(crate) struct RequestEncoder {
 
 impl RequestEncoder {
     /// Encodes `spans`, splitting so that no body exceeds `max_request_bytes`.
-    pub(crate) fn encode_batch(&self, spans: &[Span]) -> EncodedBatch {
+    pub(crate) fn encode_batch<T: BatchSpan>(&self, spans: &[T]) -> EncodedBatch {
         self.encode_batch_within(spans, self.max_request_bytes)
     }
 
     /// Encodes `spans`, splitting so that no body exceeds `limit` bytes on the wire, nor
     /// `max_request_bytes` before compression.
-    pub(crate) fn encode_batch_within(&self, spans: &[Span], limit: usize) -> EncodedBatch {
+    pub(crate) fn encode_batch_within<T: BatchSpan>(
+        &self,
+        spans: &[T],
+        limit: usize,
+    ) -> EncodedBatch {
         let mut batch = EncodedBatch::default();
         if !spans.is_empty() {
             self.encode_into(spans, 0, limit, &mut batch);
@@ -59,9 +63,9 @@ impl RequestEncoder {
     }
 
     /// Encodes `spans`, which start at index `first_span` of the caller's slice.
-    fn encode_into(
+    fn encode_into<T: BatchSpan>(
         &self,
-        spans: &[Span],
+        spans: &[T],
         first_span: usize,
         limit: usize,
         batch: &mut EncodedBatch,
@@ -69,7 +73,7 @@ impl RequestEncoder {
         // Room for typical spans up front, so the body is not regrown a dozen times.
         let typical_span_bytes = if self.protocol.is_json() { 600 } else { 200 };
         let mut body = Vec::with_capacity(spans.len() * typical_span_bytes + 256);
-        encode(self.protocol, &self.resource, &self.scope, spans, &mut body);
+        encode_batch(self.protocol, &self.resource, &self.scope, spans, &mut body);
         let within_receiver_limit = body.len() <= self.max_request_bytes;
         let body = match self.gzip {
             Some(gzip) if within_receiver_limit => gzip(&body),
@@ -94,6 +98,7 @@ impl RequestEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Span;
 
     fn encoder(max_request_bytes: usize) -> RequestEncoder {
         RequestEncoder {

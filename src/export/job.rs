@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{settle_request, settle_too_large, ExportProblem, PartialSuccess, SendError};
-use crate::encoding::{EncodedRequest, RequestEncoder};
+use crate::encoding::{BatchSpan, EncodedRequest, RequestEncoder};
 use crate::export::retry::RetryPolicy;
 use crate::model::Span;
 use crate::observe::stats::{DropReason, StatsCounters};
@@ -70,13 +70,13 @@ impl RetryState {
 
 /// The spans a job's requests were encoded from, which a 413 split encodes again: the job's
 /// own batch, or the batch a fan-out shares between its destinations.
-enum JobSpans {
-    Owned(Vec<Span>),
-    Shared(Arc<Vec<Span>>),
+enum JobSpans<T> {
+    Owned(Vec<T>),
+    Shared(Arc<Vec<T>>),
 }
 
-impl JobSpans {
-    fn as_slice(&self) -> &[Span] {
+impl<T> JobSpans<T> {
+    fn as_slice(&self) -> &[T] {
         match self {
             JobSpans::Owned(spans) => spans,
             JobSpans::Shared(spans) => spans,
@@ -84,9 +84,10 @@ impl JobSpans {
     }
 }
 
-/// A batch whose spans the caller has counted as in flight, until each is settled.
-pub(crate) struct ExportJob {
-    batch: JobSpans,
+/// A batch whose spans the caller has counted as in flight, until each is settled: span
+/// values natively, spans encoded as they were collected in the browser core.
+pub(crate) struct ExportJob<T = Span> {
+    batch: JobSpans<T>,
     /// Requests still to send, the next one last.
     pending: Vec<EncodedRequest>,
     retry: RetryState,
@@ -101,12 +102,12 @@ pub(crate) struct ExportJob {
     problems: Vec<ExportProblem>,
 }
 
-impl ExportJob {
+impl<T: BatchSpan> ExportJob<T> {
     /// Encodes `batch` into requests of at most `limit` bytes (and the encoder's limit);
     /// spans too large to send even alone are dropped and counted now.
     pub(crate) fn new(
         encoder: &RequestEncoder,
-        batch: Vec<Span>,
+        batch: Vec<T>,
         limit: usize,
         stats: &StatsCounters,
     ) -> Self {
@@ -133,7 +134,7 @@ impl ExportJob {
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // browsers have one destination
     pub(crate) fn of_shared_request(
         request: EncodedRequest,
-        spans: Arc<Vec<Span>>,
+        spans: Arc<Vec<T>>,
         retries_also: Arc<StatsCounters>,
     ) -> Self {
         ExportJob {
@@ -149,7 +150,7 @@ impl ExportJob {
 
     /// A job of one request already encoded, whose spans are `batch`.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the browser's keepalive requests
-    pub(crate) fn of_request(mut request: EncodedRequest, batch: Vec<Span>) -> Self {
+    pub(crate) fn of_request(mut request: EncodedRequest, batch: Vec<T>) -> Self {
         request.first_span = 0;
         ExportJob {
             batch: JobSpans::Owned(batch),
@@ -272,7 +273,7 @@ impl ExportJob {
     /// The batch's spans, settled, for the caller to reuse their memory (the `Vec`, and
     /// natively their attribute lists); none when the batch was shared.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the browser's batches are not reused
-    pub(crate) fn into_spans(self) -> Vec<Span> {
+    pub(crate) fn into_spans(self) -> Vec<T> {
         match self.batch {
             JobSpans::Owned(batch) => batch,
             JobSpans::Shared(_) => Vec::new(),

@@ -1,14 +1,16 @@
 //! Where the JavaScript API's spans enter the core: the scratch buffer the record writer
 //! (`npm/src/record-writer.js`) appends span records to, the symbol table of the names it
-//! sends once, and `drain`, which reads the records into spans for the core's pipeline. The core itself (`src/wasm/`) knows
-//! nothing of records.
+//! sends once, and `drain`, which encodes the records into the core's queue
+//! (`record_protobuf.rs`), or reads them into spans where the rules or OTLP/JSON need them.
+//! The core itself (`src/wasm/`) knows nothing of records.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::span_record::{read_attributes, read_span, split_records};
+use super::record_protobuf::encode_record;
+use super::span_record::{read_attributes, read_span, split_records, RecordError};
 use super::symbols;
 use crate::error::CollectError;
 use crate::js_boundary::{REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN};
@@ -23,6 +25,8 @@ pub struct Intake {
     pub(super) core: Rc<CoreState>,
     /// Where the record writer appends span records until [`Intake::drain`].
     scratch: RefCell<Vec<u8>>,
+    /// Where a record is encoded before it is queued.
+    encoded: RefCell<Vec<u8>>,
 }
 
 impl Intake {
@@ -30,7 +34,21 @@ impl Intake {
         Intake {
             core,
             scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
+            encoded: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Collects one span record: encoded straight into OTLP/protobuf when the core can take
+    /// it so, else read into a span (for the rules or OTLP/JSON).
+    fn collect(&self, record: &[u8]) -> Result<Result<(), CollectError>, RecordError> {
+        let state = &self.core;
+        if !state.encodes_records() {
+            return Ok(state.accept(read_span(record, state.limits())?));
+        }
+        let mut encoded = self.encoded.borrow_mut();
+        encoded.clear();
+        let sampled = encode_record(record, state.limits(), &mut encoded)?;
+        Ok(state.admit_encoded(&encoded, sampled))
     }
 }
 
@@ -68,19 +86,16 @@ impl Intake {
     /// is counted as dropped. Returns what was refused, as bits `npm/src/collector.js` turns into
     /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
     pub fn drain(&self, length: usize) -> u32 {
-        let state = &self.core;
         let scratch = self.scratch.borrow();
         let Some(records) = scratch.get(..length) else {
             return REFUSED_BAD_RECORD;
         };
         let mut refused = 0;
         for record in split_records(records) {
-            refused |= match record.and_then(|record| read_span(record, state.limits())) {
-                Ok(span) => match state.pipeline.accept(span) {
-                    Ok(()) => 0,
-                    Err(CollectError::BufferFull { .. }) => REFUSED_BUFFER_FULL,
-                    Err(CollectError::ShutDown) => REFUSED_SHUT_DOWN,
-                },
+            refused |= match record.and_then(|record| self.collect(record)) {
+                Ok(Ok(())) => 0,
+                Ok(Err(CollectError::BufferFull { .. })) => REFUSED_BUFFER_FULL,
+                Ok(Err(CollectError::ShutDown)) => REFUSED_SHUT_DOWN,
                 Err(_) => REFUSED_BAD_RECORD,
             };
         }

@@ -6,11 +6,18 @@
 //! `npm/src/`; the backend (`src/wasm/`) never imports from here. The OTTL rules
 //! (`rules.rs`) are in the module of `otlp-collector/rules` only.
 
+#[cfg(target_arch = "wasm32")]
 mod intake;
-#[cfg(feature = "opamp")]
+#[cfg(all(target_arch = "wasm32", feature = "opamp"))]
 mod opamp;
+#[cfg(target_arch = "wasm32")]
 mod open;
-#[cfg(feature = "transform")]
+// The record's reader and encoder are compiled natively too, for their tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod record_protobuf;
+#[cfg(all(target_arch = "wasm32", feature = "transform"))]
 mod rules;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod span_record;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod symbols;

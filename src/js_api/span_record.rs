@@ -127,7 +127,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
     }
     for _ in 0..reader.u32()? {
         let key = reader.symbol()?;
-        let value = reader.value(true)?;
+        let value = Value::from(reader.value(true)?);
         span.set_attribute(key, value);
     }
     span.attributes.record_dropped(reader.u32()?);
@@ -135,7 +135,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         let mut event = Event::new(reader.symbol()?).with_time(unix_nanos(reader.f64()?));
         for _ in 0..reader.u32()? {
             let key = reader.symbol()?;
-            event = event.with_attribute(key, reader.value(true)?);
+            event = event.with_attribute(key, Value::from(reader.value(true)?));
         }
         span.add_event(event);
     }
@@ -153,7 +153,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         });
         for _ in 0..reader.u32()? {
             let key = reader.symbol()?;
-            link = link.with_attribute(key, reader.value(true)?);
+            link = link.with_attribute(key, Value::from(reader.value(true)?));
         }
         span.add_link(link);
     }
@@ -168,12 +168,12 @@ pub(crate) fn read_attributes(
     let mut attributes = Vec::new();
     for _ in 0..reader.u32()? {
         let key = reader.symbol()?;
-        attributes.push((key, reader.value(true)?));
+        attributes.push((key, Value::from(reader.value(true)?)));
     }
     Ok(attributes)
 }
 
-fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
+pub(super) fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
     let at = reader.at;
     Ok(match reader.u8()? {
         1 => SpanKind::Internal,
@@ -185,29 +185,73 @@ fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
     })
 }
 
-fn unknown(what: &'static str, value: u8, at: usize) -> RecordError {
+pub(super) fn unknown(what: &'static str, value: u8, at: usize) -> RecordError {
     RecordError::Unknown { what, value, at }
 }
 
 /// Milliseconds since the epoch (with a fraction) as nanoseconds; the whole milliseconds
 /// and the fraction are converted apart, so no precision is lost to the large product.
-fn unix_nanos(millis: f64) -> u64 {
+pub(super) fn unix_nanos(millis: f64) -> u64 {
     let whole = millis.floor();
     (whole as u64)
         .saturating_mul(1_000_000)
         .saturating_add(((millis - whole) * 1_000_000.0) as u64)
 }
 
-struct Reader<'a> {
+/// An attribute value as the record holds it, borrowed.
+#[derive(Clone, Copy)]
+pub(super) enum RecordValue<'a> {
+    Text(&'a str),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    /// `count` values, already checked, in `items`.
+    Array {
+        count: u32,
+        items: &'a [u8],
+    },
+}
+
+impl<'a> RecordValue<'a> {
+    /// The values of an array (none for a scalar).
+    pub(super) fn items(self) -> impl Iterator<Item = RecordValue<'a>> {
+        let (count, items) = match self {
+            RecordValue::Array { count, items } => (count, items),
+            _ => (0, &[][..]),
+        };
+        let mut reader = Reader::new(items);
+        // Checked when the record was read: these cannot fail.
+        (0..count).map_while(move |_| reader.value(false).ok())
+    }
+}
+
+impl From<RecordValue<'_>> for Value {
+    fn from(value: RecordValue<'_>) -> Value {
+        match value {
+            RecordValue::Text(text) => Value::from(text.to_owned()),
+            RecordValue::Bool(flag) => Value::Bool(flag),
+            RecordValue::Int(int) => Value::Int(int),
+            RecordValue::Double(double) => Value::Double(double),
+            RecordValue::Array { .. } => Value::Array(value.items().map(Value::from).collect()),
+        }
+    }
+}
+
+/// Reads a record's fields in order, each checked against what is left of the record.
+pub(super) struct Reader<'a> {
     record: &'a [u8],
-    at: usize,
+    pub(super) at: usize,
 }
 
 // The small readers are inlined by force: the package is built for size, and a call per
 // byte read made reading records cost more than everything else collect does.
 impl<'a> Reader<'a> {
+    pub(super) fn new(record: &'a [u8]) -> Self {
+        Reader { record, at: 0 }
+    }
+
     #[inline(always)]
-    fn bytes(&mut self, count: usize) -> Result<&'a [u8], RecordError> {
+    pub(super) fn bytes(&mut self, count: usize) -> Result<&'a [u8], RecordError> {
         let bytes = self
             .record
             .get(self.at..)
@@ -218,7 +262,7 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
         let array = *self
             .record
             .get(self.at..)
@@ -229,7 +273,7 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn u8(&mut self) -> Result<u8, RecordError> {
+    pub(super) fn u8(&mut self) -> Result<u8, RecordError> {
         let byte = *self
             .record
             .get(self.at)
@@ -239,56 +283,89 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn u32(&mut self) -> Result<u32, RecordError> {
+    pub(super) fn u32(&mut self) -> Result<u32, RecordError> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
     #[inline(always)]
-    fn f64(&mut self) -> Result<f64, RecordError> {
+    pub(super) fn f64(&mut self) -> Result<f64, RecordError> {
         Ok(f64::from_le_bytes(self.array()?))
     }
 
     fn string(&mut self) -> Result<String, RecordError> {
+        self.str().map(str::to_owned)
+    }
+
+    /// A string, borrowed from the record.
+    pub(super) fn str(&mut self) -> Result<&'a str, RecordError> {
         let length = self.u32()? as usize;
         self.text(length)
     }
 
-    fn text(&mut self, length: usize) -> Result<String, RecordError> {
+    fn text(&mut self, length: usize) -> Result<&'a str, RecordError> {
         let at = self.at;
-        let text =
-            std::str::from_utf8(self.bytes(length)?).map_err(|_| RecordError::NotUtf8(at))?;
-        Ok(text.to_owned())
+        std::str::from_utf8(self.bytes(length)?).map_err(|_| RecordError::NotUtf8(at))
     }
 
-    /// A name or key: interned (no allocation) or as text.
-    fn symbol(&mut self) -> Result<Cow<'static, str>, RecordError> {
+    /// The bytes read since `start`.
+    pub(super) fn since(&self, start: usize) -> &'a [u8] {
+        self.record.get(start..self.at).unwrap_or_default()
+    }
+
+    /// An id that must not be all zeros.
+    pub(super) fn id<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
+        let id = self.array::<N>()?;
+        if id == [0; N] {
+            return Err(RecordError::ZeroId);
+        }
+        Ok(id)
+    }
+
+    /// A name or key: interned (`Ok`), or as text in the record (`Err`).
+    fn name(&mut self) -> Result<Result<&'static str, &'a str>, RecordError> {
         let at = self.at;
         let header = self.u32()?;
         if header & 1 == 0 {
-            return Ok(Cow::Owned(self.text((header >> 1) as usize)?));
+            return Ok(Err(self.text((header >> 1) as usize)?));
         }
         let id = header >> 1;
         symbol(id)
-            .map(Cow::Borrowed)
+            .map(Ok)
             .ok_or(RecordError::UnknownSymbol { id, at })
     }
 
-    /// A value; arrays only at the top (`may_be_array`), as OTLP's attribute values nest
-    /// no deeper here.
-    fn value(&mut self, may_be_array: bool) -> Result<Value, RecordError> {
+    /// A name or key: interned (no allocation) or copied from the record.
+    fn symbol(&mut self) -> Result<Cow<'static, str>, RecordError> {
+        Ok(match self.name()? {
+            Ok(interned) => Cow::Borrowed(interned),
+            Err(text) => Cow::Owned(text.to_owned()),
+        })
+    }
+
+    /// A name or key, borrowed.
+    pub(super) fn symbol_str(&mut self) -> Result<&'a str, RecordError> {
+        Ok(self.name()?.unwrap_or_else(|text| text))
+    }
+
+    /// A value; arrays only at the top (`may_be_array`), as the record writer writes them
+    /// (OTLP's attribute values nest no deeper here).
+    pub(super) fn value(&mut self, may_be_array: bool) -> Result<RecordValue<'a>, RecordError> {
         let at = self.at;
         Ok(match self.u8()? {
-            TAG_STRING => Value::from(self.string()?),
-            TAG_BOOL => Value::Bool(self.u8()? != 0),
-            TAG_INT => Value::Int(self.f64()? as i64),
-            TAG_DOUBLE => Value::Double(self.f64()?),
+            TAG_STRING => RecordValue::Text(self.str()?),
+            TAG_BOOL => RecordValue::Bool(self.u8()? != 0),
+            TAG_INT => RecordValue::Int(self.f64()? as i64),
+            TAG_DOUBLE => RecordValue::Double(self.f64()?),
             TAG_ARRAY if may_be_array => {
                 let count = self.u32()?;
-                let mut items = Vec::new();
+                let start = self.at;
                 for _ in 0..count {
-                    items.push(self.value(false)?);
+                    self.value(false)?;
                 }
-                Value::Array(items)
+                RecordValue::Array {
+                    count,
+                    items: self.since(start),
+                }
             }
             tag => return Err(unknown("value tag", tag, at)),
         })

@@ -26,4 +26,6 @@ pub use span::{now_unix_nanos, Event, Link, Span, SpanKind, SpanStatus};
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))] // the native span records'
 pub(crate) use span::{SpanExtras, StatusKind};
 pub use trace_state::{normalize_trace_state, MAX_TRACE_STATE_MEMBERS};
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))] // the browser intake's
+pub(crate) use value::truncated;
 pub use value::{Key, KeyValue, Value, MAX_VALUE_NESTING};

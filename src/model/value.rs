@@ -124,23 +124,28 @@ impl Value {
 
 /// Cuts `text` to at most `max_chars` Unicode scalar values, on a character boundary.
 fn truncate_text(text: &mut Cow<'static, str>, max_chars: usize) -> bool {
-    // A string of n bytes has at most n characters: most strings skip the scan.
-    if text.len() <= max_chars {
+    let cut = truncated(text, max_chars).len();
+    if cut == text.len() {
         return false;
     }
+    match text {
+        Cow::Borrowed(literal) => *text = Cow::Borrowed(truncated(literal, max_chars)),
+        Cow::Owned(owned) => owned.truncate(cut),
+    }
+    true
+}
+
+/// The first `max_chars` Unicode scalar values of `text` (all of it when shorter).
+pub(crate) fn truncated(text: &str, max_chars: usize) -> &str {
+    // A string of n bytes has at most n characters: most strings skip the scan.
+    if text.len() <= max_chars {
+        return text;
+    }
     match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => {
-            match text {
-                // `get` rather than indexing: `cut` is a boundary, and the browser build
-                // carries no code for the panic an index would bring.
-                Cow::Borrowed(literal) => {
-                    *text = Cow::Borrowed(literal.get(..cut).unwrap_or(literal))
-                }
-                Cow::Owned(owned) => owned.truncate(cut),
-            }
-            true
-        }
-        None => false,
+        // `get` rather than indexing: `cut` is a boundary, and the browser build carries no
+        // code for the panic an index would bring.
+        Some((cut, _)) => text.get(..cut).unwrap_or(text),
+        None => text,
     }
 }
 

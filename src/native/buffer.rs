@@ -184,6 +184,8 @@ impl Drop for SpanBuffer {
 }
 
 impl SpanQueue for SpanBuffer {
+    type Item = Span;
+
     /// Writes a span into this thread's records, or gives it back if the buffer is full.
     /// Threads writing at once may pass the capacity by one span each.
     fn push(&self, span: Span) -> Result<(), Span> {

@@ -24,6 +24,13 @@ impl Shaping {
     #[allow(dead_code)] // remote configuration swaps rules
     pub(crate) fn replace(&self, _rules: SpanRules) {}
 
+    /// There are none.
+    #[allow(dead_code)] // the browser core's question
+    #[inline]
+    pub(crate) fn has_rules(&self) -> bool {
+        false
+    }
+
     /// Removes nothing.
     pub(crate) fn shape(&self, _batch: &mut Vec<Span>, _stats: &StatsCounters) -> u64 {
         0

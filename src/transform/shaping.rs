@@ -51,6 +51,16 @@ impl Shaping {
         *self.rules.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(rules);
     }
 
+    /// Whether there is any rule to run.
+    #[allow(dead_code)] // the browser core's question
+    pub(crate) fn has_rules(&self) -> bool {
+        !self
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
     /// Runs the rules on every span of `batch` and removes those a drop condition matched;
     /// returns how many it removed. Failures are counted and reported per the error mode.
     pub(crate) fn shape(&self, batch: &mut Vec<Span>, stats: &StatsCounters) -> u64 {

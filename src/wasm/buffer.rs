@@ -1,13 +1,16 @@
 //! The span buffer on wasm32: one thread, so a plain bounded queue — no atomics, no locks.
+//! It holds spans encoded as they were collected (see `encoding/encoded.rs`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use crate::batch::pipeline::SpanQueue;
-use crate::model::Span;
+use crate::batch::pipeline::{Queued, SpanQueue};
+use crate::encoding::EncodedSpan;
+use crate::observe::stats::StatsCounters;
+use crate::transform::Shaping;
 
 pub(crate) struct SpanBuffer {
-    queue: RefCell<VecDeque<Span>>,
+    queue: RefCell<VecDeque<EncodedSpan>>,
     capacity: usize,
 }
 
@@ -20,7 +23,11 @@ impl SpanBuffer {
     }
 
     /// Moves spans from the front into `batch` while `fits` accepts them.
-    pub(crate) fn take_while(&self, mut fits: impl FnMut(&Span) -> bool, batch: &mut Vec<Span>) {
+    pub(crate) fn take_while(
+        &self,
+        mut fits: impl FnMut(&EncodedSpan) -> bool,
+        batch: &mut Vec<EncodedSpan>,
+    ) {
         let mut queue = self.queue.borrow_mut();
         while let Some(span) = queue.front() {
             if !fits(span) {
@@ -32,7 +39,7 @@ impl SpanBuffer {
 
     /// Puts spans taken out but not sent back at the front, oldest first, so they leave
     /// with the next export. Capacity was theirs a moment ago, so none is refused.
-    pub(crate) fn put_back(&self, spans: Vec<Span>) {
+    pub(crate) fn put_back(&self, spans: Vec<EncodedSpan>) {
         let mut queue = self.queue.borrow_mut();
         for span in spans.into_iter().rev() {
             queue.push_front(span);
@@ -41,7 +48,9 @@ impl SpanBuffer {
 }
 
 impl SpanQueue for SpanBuffer {
-    fn push(&self, span: Span) -> Result<(), Span> {
+    type Item = EncodedSpan;
+
+    fn push(&self, span: EncodedSpan) -> Result<(), EncodedSpan> {
         let mut queue = self.queue.borrow_mut();
         if queue.len() >= self.capacity {
             return Err(span);
@@ -58,7 +67,7 @@ impl SpanQueue for SpanBuffer {
         self.capacity
     }
 
-    fn take_batch(&self, max: usize, batch: &mut Vec<Span>) {
+    fn take_batch(&self, max: usize, batch: &mut Vec<EncodedSpan>) {
         let mut queue = self.queue.borrow_mut();
         let count = max.min(queue.len());
         batch.extend(queue.drain(..count));
@@ -69,5 +78,13 @@ impl SpanQueue for SpanBuffer {
         let count = queue.len();
         queue.clear();
         count
+    }
+}
+
+impl Queued for EncodedSpan {
+    /// Nothing left to do: the browser core runs the rules on each span before encoding it
+    /// (`CoreState::accept`).
+    fn shape(_: &mut Vec<EncodedSpan>, _: &Shaping, _: &StatsCounters) -> u64 {
+        0
     }
 }

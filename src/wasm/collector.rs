@@ -159,7 +159,7 @@ impl Collector {
     /// Hands a span to the collector without waiting. A span not yet ended is ended now.
     /// When the buffer is full the span is dropped, counted, and `Err(BufferFull)` returned.
     pub fn collect(&self, span: Span) -> Result<(), CollectError> {
-        self.inner.core.pipeline.accept(span)?;
+        self.inner.core.accept(span)?;
         self.inner.exporter.schedule();
         Ok(())
     }

@@ -17,17 +17,16 @@ use wasm_bindgen::prelude::*;
 
 use super::buffer::SpanBuffer;
 use crate::batch::batching::{BatchPolicy, NextStep};
-use crate::batch::pipeline::{Pipeline, SpanQueue};
+use crate::batch::pipeline::{ended, Pipeline, SpanQueue};
 use crate::config::{Config, DEFAULT_MAX_REQUEST_BYTES};
-use crate::encoding::{
-    compact_gzip, protobuf_span_len, Compression, Gzip, Protocol, RequestEncoder,
-};
+use crate::encoding::{compact_gzip, Compression, EncodedSpan, Gzip, Protocol, RequestEncoder};
+use crate::error::CollectError;
 use crate::export::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::export::{
     settle_too_large, ExportJob, ExportProblem, NextSend, PartialSuccess, SendError,
 };
 use crate::js_boundary::{stats_in_order, NETWORK_ERROR, TIMED_OUT};
-use crate::model::{Key, Resource, Scope, SpanLimits, Value};
+use crate::model::{Key, Resource, Scope, Span, SpanLimits, Value};
 use crate::observe::stats::{DropReason, Stats, StatsCounters};
 use crate::transform::Shaping;
 
@@ -46,7 +45,7 @@ const KEEPALIVE_RETRY: RetryPolicy = RetryPolicy {
 
 /// A request under way, with the retry policy it follows.
 struct Job {
-    export: ExportJob,
+    export: ExportJob<EncodedSpan>,
     retry: RetryPolicy,
 }
 
@@ -79,6 +78,8 @@ pub(crate) struct CoreState {
     problems: RefCell<VecDeque<ExportProblem>>,
     /// The partial success message of the problem JavaScript is wording.
     problem_text: RefCell<Option<String>>,
+    /// Where spans built in Rust are encoded before they are queued.
+    scratch: RefCell<Vec<u8>>,
 }
 
 impl CoreState {
@@ -156,6 +157,7 @@ impl CoreState {
             dropped_by_export: Cell::new(0),
             problems: RefCell::new(VecDeque::new()),
             problem_text: RefCell::new(None),
+            scratch: RefCell::new(Vec::new()),
         }
     }
 
@@ -191,6 +193,55 @@ impl CoreState {
 
     pub(crate) fn stats(&self) -> Stats {
         self.pipeline.stats()
+    }
+
+    /// Collects a span built in Rust (the Rust API's, or a JavaScript record read into one
+    /// for the rules or OTLP/JSON): the rules run on it alone, then it is encoded and
+    /// queued. Counted as `accept` counts natively; a span a drop rule removes is counted as
+    /// collected and `filtered_out`.
+    pub(crate) fn accept(&self, span: Span) -> Result<(), CollectError> {
+        let (pipeline, stats) = (&self.pipeline, &self.pipeline.stats);
+        if pipeline.disabled {
+            return Ok(());
+        }
+        if !span.is_recording() {
+            stats.record_sampled_out();
+            return Ok(());
+        }
+        let mut one = vec![ended(span)];
+        if pipeline.shaping.has_rules() && pipeline.shaping.shape(&mut one, stats) > 0 {
+            stats.record_collected();
+            stats.take_in_flight(1);
+            stats.settle_filtered(1);
+            return Ok(());
+        }
+        let protocol = self.encoder.borrow().protocol;
+        let encoded = one
+            .first()
+            .map(|span| EncodedSpan::of(span, protocol, &mut self.scratch.borrow_mut()));
+        encoded.map_or(Ok(()), |encoded| pipeline.admit(encoded))
+    }
+
+    /// Whether spans are encoded straight from JavaScript's records: in the package's main
+    /// module, which then carries neither the span model nor its encoder. The modules with
+    /// OTLP/JSON or the rules carry the model for them anyway, and read records into spans
+    /// (one path each keeps them from carrying both).
+    pub(crate) fn encodes_records(&self) -> bool {
+        !cfg!(any(feature = "transform", feature = "json"))
+    }
+
+    /// Collects a span already encoded from a record (see [`encodes_records`](Self::encodes_records)); `sampled`
+    /// is its trace flags' sampled bit.
+    pub(crate) fn admit_encoded(&self, span: &[u8], sampled: bool) -> Result<(), CollectError> {
+        let pipeline = &self.pipeline;
+        if pipeline.disabled {
+            return Ok(());
+        }
+        if !sampled {
+            pipeline.stats.record_sampled_out();
+            return Ok(());
+        }
+        pipeline.admit(EncodedSpan::from_bytes(span))
     }
 
     /// The limits spans are read with.
@@ -326,17 +377,16 @@ impl CollectorCore {
         let state = &self.state;
         let (queue, stats) = (&state.pipeline.queue, &state.pipeline.stats);
         let encoder = state.encoder.borrow();
-        // Estimate the body size from the protobuf size to take only what should fit:
-        // JSON is about three times larger, gzip typically shrinks OTLP four times or
-        // more. The encoder then enforces the budget exactly, in bytes on the wire.
-        let expansion = if encoder.protocol.is_json() { 3 } else { 1 };
+        // Estimate the body size from the spans' encoded sizes to take only what should
+        // fit: gzip typically shrinks OTLP four times or more. The encoder then enforces
+        // the budget exactly, in bytes on the wire.
         let shrinkage = if encoder.gzip.is_some() { 4 } else { 1 };
         let mut estimate = 0;
         let mut batch = Vec::new();
         stats.take_in_flight_from(|| {
             queue.take_while(
                 |span| {
-                    estimate += protobuf_span_len(span) * expansion + 16;
+                    estimate += span.len() + 16;
                     estimate / shrinkage <= budget
                 },
                 &mut batch,

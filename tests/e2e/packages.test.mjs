@@ -108,7 +108,7 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // (the .wasm 27.1 → 23.7 KB): 39,320 → 35,898; to 35,500 when openCollector took its
 // settings as arguments (no getter imports) and esbuild began shortening the API's private
 // property names: 35,282; to 35,150 when our size-class allocator replaced talc: 34,917.
-const SIZE_BUDGET_GZIP = 35_150;
+const SIZE_BUDGET_GZIP = 33_900;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/json`: the main module writing OTLP/JSON as well (the main entry leaves
 // the JSON encoder out): 38,767.
