@@ -1,11 +1,12 @@
 //! Spans encoded one by one as they are collected, in the request's encoding: what the
-//! browser core queues instead of span values. A request is then written around their bytes
-//! (`encode_batch`), so the span model is needed only where spans are built in Rust, and the
-//! npm package's main module, which encodes JavaScript's span records directly
-//! (`js_api/record_protobuf.rs`), carries none of it.
+//! browser core queues instead of span values, with its resource and scope encoded once. A
+//! request is then written around their bytes (`encode_batch`), so the span model is needed
+//! only where spans are built in Rust, and the npm package's main module, which encodes
+//! JavaScript's span records and resource directly (`js_api/record_protobuf.rs`), carries
+//! none of it.
 
-use super::{json, protobuf, BatchSpan, Protocol};
-use crate::model::{Scope, Span};
+use super::{BatchSpan, Protocol};
+use crate::model::{Resource, Scope, Span};
 
 /// One span's `Span` message fields (protobuf) or `Span` object (OTLP/JSON), as the
 /// collector's protocol encodes it.
@@ -13,7 +14,33 @@ use crate::model::{Scope, Span};
 pub(crate) struct EncodedSpan {
     bytes: Box<[u8]>,
     /// The span's own scope, when not the collector's.
-    scope: Option<Scope>,
+    scope: Option<EncodedFields>,
+}
+
+/// A resource's `Resource` fields or `attributes` array, or a scope's
+/// `InstrumentationScope` fields or object, encoded once in the collector's protocol.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct EncodedFields(Box<[u8]>);
+
+impl EncodedFields {
+    /// Bytes already encoded in the collector's protocol.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> EncodedFields {
+        EncodedFields(bytes.into())
+    }
+
+    /// `resource`, encoded for `protocol`.
+    pub(crate) fn of_resource(resource: &Resource, protocol: Protocol) -> EncodedFields {
+        let mut bytes = Vec::new();
+        Span::write_resource(resource, protocol, &mut bytes);
+        EncodedFields(bytes.into())
+    }
+
+    /// `scope`, encoded for `protocol`.
+    pub(crate) fn of_scope(scope: &Scope, protocol: Protocol) -> EncodedFields {
+        let mut bytes = Vec::new();
+        Span::write_scope(scope, protocol, &mut bytes);
+        EncodedFields(bytes.into())
+    }
 }
 
 impl EncodedSpan {
@@ -28,14 +55,12 @@ impl EncodedSpan {
     /// `span` encoded for `protocol`; `scratch` is reused between spans.
     pub(crate) fn of(span: &Span, protocol: Protocol, scratch: &mut Vec<u8>) -> EncodedSpan {
         scratch.clear();
-        if protocol.is_json() {
-            json::write_span(span, scratch);
-        } else {
-            protobuf::write_span(span, scratch);
-        }
+        span.write_span(protocol, scratch);
         EncodedSpan {
             bytes: scratch.as_slice().into(),
-            scope: span.scope().cloned(),
+            scope: span
+                .scope()
+                .map(|scope| EncodedFields::of_scope(scope, protocol)),
         }
     }
 
@@ -46,15 +71,26 @@ impl EncodedSpan {
 }
 
 impl BatchSpan for EncodedSpan {
-    fn scope(&self) -> Option<&Scope> {
+    type Resource = EncodedFields;
+    type Scope = EncodedFields;
+
+    fn scope(&self) -> Option<&EncodedFields> {
         self.scope.as_ref()
     }
 
-    fn write_protobuf(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.bytes);
+    fn same_scope(a: &EncodedFields, b: &EncodedFields) -> bool {
+        a == b
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn write_resource(resource: &EncodedFields, _: Protocol, out: &mut Vec<u8>) {
+        out.extend_from_slice(&resource.0);
+    }
+
+    fn write_scope(scope: &EncodedFields, _: Protocol, out: &mut Vec<u8>) {
+        out.extend_from_slice(&scope.0);
+    }
+
+    fn write_span(&self, _: Protocol, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.bytes);
     }
 }
@@ -94,6 +130,10 @@ mod tests {
                 .collect();
             let (mut expected, mut actual) = (Vec::new(), Vec::new());
             encode(protocol, &resource, &scope, &spans, &mut expected);
+            let (resource, scope) = (
+                EncodedFields::of_resource(&resource, protocol),
+                EncodedFields::of_scope(&scope, protocol),
+            );
             encode_batch(protocol, &resource, &scope, &encoded, &mut actual);
             assert_eq!(actual, expected, "{protocol:?}");
         }

@@ -4,10 +4,8 @@
 //! A small writer instead of serde_json keeps the browser package light and lets us
 //! write straight from the span model.
 
-use super::{BatchSpan, ScopeGroup};
-use crate::model::{
-    otlp_flags, push_hex, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value,
-};
+use super::{BatchSpan, Protocol, ScopeGroup};
+use crate::model::{otlp_flags, push_hex, Event, KeyValue, Link, Scope, Span, SpanStatus, Value};
 
 /// Appends `text` as a JSON string literal.
 pub(crate) fn push_string(text: &str, out: &mut Vec<u8>) {
@@ -177,7 +175,7 @@ fn push_any_value(value: &Value, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-fn push_key_values(pairs: &[KeyValue], out: &mut Vec<u8>) {
+pub(crate) fn push_key_values(pairs: &[KeyValue], out: &mut Vec<u8>) {
     out.push(b'[');
     for (index, pair) in pairs.iter().enumerate() {
         if index > 0 {
@@ -208,7 +206,7 @@ fn push_count(key: &str, count: u32, first: &mut bool, out: &mut Vec<u8>) {
     }
 }
 
-fn push_scope(scope: &Scope, out: &mut Vec<u8>) {
+pub(crate) fn push_scope(scope: &Scope, out: &mut Vec<u8>) {
     let mut first = true;
     out.push(b'{');
     push_key("name", &mut first, out);
@@ -349,25 +347,26 @@ pub(crate) fn push_list<T>(items: &[T], push_item: fn(&T, &mut Vec<u8>), out: &m
 
 /// Appends an `ExportTraceServiceRequest` as OTLP/JSON.
 pub(crate) fn write_request<T: BatchSpan>(
-    resource: &Resource,
+    resource: &T::Resource,
     groups: &[ScopeGroup<'_, T>],
     out: &mut Vec<u8>,
 ) {
+    let protocol = Protocol::HttpJson;
     out.extend_from_slice(b"{\"resourceSpans\":[{\"resource\":{\"attributes\":");
-    push_key_values(resource.attributes(), out);
+    T::write_resource(resource, protocol, out);
     out.extend_from_slice(b"},\"scopeSpans\":[");
     for (index, group) in groups.iter().enumerate() {
         if index > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"scope\":");
-        push_scope(group.scope, out);
+        T::write_scope(group.scope, protocol, out);
         out.extend_from_slice(b",\"spans\":[");
         for (span_index, span) in group.spans.iter().enumerate() {
             if span_index > 0 {
                 out.push(b',');
             }
-            span.write_json(out);
+            span.write_span(protocol, out);
         }
         out.extend_from_slice(b"]}");
     }

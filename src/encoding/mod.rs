@@ -32,7 +32,7 @@ pub(crate) use compact_gzip::compact_gzip;
 pub use compression::Compression;
 pub(crate) use compression::Gzip;
 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
-pub(crate) use encoded::EncodedSpan;
+pub(crate) use encoded::{EncodedFields, EncodedSpan};
 #[cfg_attr(target_arch = "wasm32", allow(unused_imports))] // fan-out is native-only
 pub(crate) use request::{EncodedRequest, RequestEncoder};
 
@@ -78,46 +78,81 @@ impl Protocol {
     }
 }
 
-/// What a request is encoded from: span values, or (in the browser core) spans each encoded
-/// when it was collected ([`EncodedSpan`]). The request around them is written once for both.
-pub(crate) trait BatchSpan {
-    /// Its instrumentation scope, when not the collector's.
-    fn scope(&self) -> Option<&Scope>;
-    /// Appends its `Span` message's fields (protobuf).
-    fn write_protobuf(&self, out: &mut Vec<u8>);
-    /// Appends its `Span` object (OTLP/JSON).
-    fn write_json(&self, out: &mut Vec<u8>);
+/// What a request is encoded from: span values with the model's resource and scopes, or
+/// (in the browser core) spans, resource and scopes each encoded once ([`EncodedSpan`]).
+/// The request around them is written once for both.
+pub(crate) trait BatchSpan: Sized {
+    /// The request's resource.
+    type Resource;
+    /// An instrumentation scope.
+    type Scope;
+    /// Its scope, when not the collector's.
+    fn scope(&self) -> Option<&Self::Scope>;
+    /// Whether two scopes are the same (spans of one scope share a `ScopeSpans`).
+    fn same_scope(a: &Self::Scope, b: &Self::Scope) -> bool;
+    /// Appends the resource's `Resource` fields (protobuf) or `attributes` array (JSON).
+    fn write_resource(resource: &Self::Resource, protocol: Protocol, out: &mut Vec<u8>);
+    /// Appends a scope's `InstrumentationScope` fields (protobuf) or object (JSON).
+    fn write_scope(scope: &Self::Scope, protocol: Protocol, out: &mut Vec<u8>);
+    /// Appends its `Span` message's fields (protobuf) or object (JSON).
+    fn write_span(&self, protocol: Protocol, out: &mut Vec<u8>);
 }
 
 impl BatchSpan for Span {
+    type Resource = Resource;
+    type Scope = Scope;
+
     fn scope(&self) -> Option<&Scope> {
         Span::scope(self)
     }
 
-    fn write_protobuf(&self, out: &mut Vec<u8>) {
-        protobuf::write_span(self, out);
+    fn same_scope(a: &Scope, b: &Scope) -> bool {
+        a.same_as(b)
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_span(self, out);
+    fn write_resource(resource: &Resource, protocol: Protocol, out: &mut Vec<u8>) {
+        if protocol.is_json() {
+            json::push_key_values(resource.attributes(), out);
+        } else {
+            protobuf::write_key_values(1, resource.attributes(), out);
+        }
+    }
+
+    fn write_scope(scope: &Scope, protocol: Protocol, out: &mut Vec<u8>) {
+        if protocol.is_json() {
+            json::push_scope(scope, out);
+        } else {
+            protobuf::write_scope(scope, out);
+        }
+    }
+
+    fn write_span(&self, protocol: Protocol, out: &mut Vec<u8>) {
+        if protocol.is_json() {
+            json::write_span(self, out);
+        } else {
+            protobuf::write_span(self, out);
+        }
     }
 }
 
 /// Spans that share an instrumentation scope, in the order they arrived.
-pub(crate) struct ScopeGroup<'a, T> {
-    pub(crate) scope: &'a Scope,
+pub(crate) struct ScopeGroup<'a, T: BatchSpan> {
+    pub(crate) scope: &'a T::Scope,
     pub(crate) spans: Vec<&'a T>,
 }
 
 /// Groups spans by scope; spans without one fall under `default_scope`.
 fn group_by_scope<'a, T: BatchSpan>(
-    default_scope: &'a Scope,
+    default_scope: &'a T::Scope,
     spans: &'a [T],
 ) -> Vec<ScopeGroup<'a, T>> {
     let mut groups: Vec<ScopeGroup<'a, T>> = Vec::new();
     for span in spans {
         let scope = span.scope().unwrap_or(default_scope);
-        match groups.iter_mut().find(|group| group.scope.same_as(scope)) {
+        match groups
+            .iter_mut()
+            .find(|group| T::same_scope(group.scope, scope))
+        {
             Some(group) => group.spans.push(span),
             None => groups.push(ScopeGroup {
                 scope,
@@ -142,8 +177,8 @@ pub fn encode(
 /// [`encode`] for any [`BatchSpan`].
 pub(crate) fn encode_batch<T: BatchSpan>(
     protocol: Protocol,
-    resource: &Resource,
-    default_scope: &Scope,
+    resource: &T::Resource,
+    default_scope: &T::Scope,
     spans: &[T],
     out: &mut Vec<u8>,
 ) {

@@ -8,8 +8,8 @@
 
 use prost::encoding::{encoded_len_varint, WireType};
 
-use super::{BatchSpan, ScopeGroup};
-use crate::model::{otlp_flags, Event, KeyValue, Link, Resource, Scope, Span, SpanStatus, Value};
+use super::{BatchSpan, Protocol, ScopeGroup};
+use crate::model::{otlp_flags, Event, KeyValue, Link, Scope, Span, SpanStatus, Value};
 
 /// Appends `value` as a protobuf varint.
 #[inline]
@@ -245,7 +245,7 @@ impl SliceWriter<'_> {
 }
 
 /// `InstrumentationScope { name = 1; version = 2; attributes = 3 }`.
-fn write_scope(scope: &Scope, out: &mut Vec<u8>) {
+pub(crate) fn write_scope(scope: &Scope, out: &mut Vec<u8>) {
     put_optional_bytes(1, scope.name().as_bytes(), out);
     put_optional_bytes(2, scope.version().unwrap_or_default().as_bytes(), out);
     write_key_values(3, scope.attributes(), out);
@@ -390,22 +390,21 @@ pub(crate) fn span_len(span: &Span) -> usize {
 /// Appends an `ExportTraceServiceRequest` holding one `ResourceSpans` with a `ScopeSpans`
 /// per scope group.
 pub(crate) fn write_request<T: BatchSpan>(
-    resource: &Resource,
+    resource: &T::Resource,
     groups: &[ScopeGroup<'_, T>],
     out: &mut Vec<u8>,
 ) {
+    let protocol = Protocol::HttpProtobuf;
     // ResourceSpans { resource = 1; repeated ScopeSpans scope_spans = 2 }
     put_nested(1, 3, out, |out| {
         // Resource { repeated KeyValue attributes = 1 }
-        put_nested(1, 1, out, |out| {
-            write_key_values(1, resource.attributes(), out)
-        });
+        put_nested(1, 1, out, |out| T::write_resource(resource, protocol, out));
         for group in groups {
             // ScopeSpans { scope = 1; repeated Span spans = 2 }
             put_nested(2, 3, out, |out| {
-                put_nested(1, 1, out, |out| write_scope(group.scope, out));
+                put_nested(1, 1, out, |out| T::write_scope(group.scope, protocol, out));
                 for span in &group.spans {
-                    put_nested(2, 2, out, |out| span.write_protobuf(out));
+                    put_nested(2, 2, out, |out| span.write_span(protocol, out));
                 }
             });
         }

@@ -31,26 +31,30 @@ pub(crate) struct EncodedBatch {
     pub(crate) too_large: usize,
 }
 
-/// Everything needed to turn spans into request bodies.
+/// Everything needed to turn spans into request bodies. `R` and `S` are the resource and scope as the spans' [`BatchSpan`] writes them: the
+/// model's, or (in the browser core) encoded once.
 #[derive(Clone, Debug)]
-pub(crate) struct RequestEncoder {
+pub(crate) struct RequestEncoder<R = Resource, S = Scope> {
     pub(crate) protocol: Protocol,
     /// Compresses bodies when the configuration asks for gzip.
     pub(crate) gzip: Option<Gzip>,
-    pub(crate) resource: Resource,
-    pub(crate) scope: Scope,
+    pub(crate) resource: R,
+    pub(crate) scope: S,
     pub(crate) max_request_bytes: usize,
 }
 
-impl RequestEncoder {
+impl<R, S> RequestEncoder<R, S> {
     /// Encodes `spans`, splitting so that no body exceeds `max_request_bytes`.
-    pub(crate) fn encode_batch<T: BatchSpan>(&self, spans: &[T]) -> EncodedBatch {
+    pub(crate) fn encode_batch<T: BatchSpan<Resource = R, Scope = S>>(
+        &self,
+        spans: &[T],
+    ) -> EncodedBatch {
         self.encode_batch_within(spans, self.max_request_bytes)
     }
 
     /// Encodes `spans`, splitting so that no body exceeds `limit` bytes on the wire, nor
     /// `max_request_bytes` before compression.
-    pub(crate) fn encode_batch_within<T: BatchSpan>(
+    pub(crate) fn encode_batch_within<T: BatchSpan<Resource = R, Scope = S>>(
         &self,
         spans: &[T],
         limit: usize,
@@ -63,7 +67,7 @@ impl RequestEncoder {
     }
 
     /// Encodes `spans`, which start at index `first_span` of the caller's slice.
-    fn encode_into<T: BatchSpan>(
+    fn encode_into<T: BatchSpan<Resource = R, Scope = S>>(
         &self,
         spans: &[T],
         first_span: usize,

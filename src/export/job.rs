@@ -106,7 +106,7 @@ impl<T: BatchSpan> ExportJob<T> {
     /// Encodes `batch` into requests of at most `limit` bytes (and the encoder's limit);
     /// spans too large to send even alone are dropped and counted now.
     pub(crate) fn new(
-        encoder: &RequestEncoder,
+        encoder: &RequestEncoder<T::Resource, T::Scope>,
         batch: Vec<T>,
         limit: usize,
         stats: &StatsCounters,
@@ -173,7 +173,7 @@ impl<T: BatchSpan> ExportJob<T> {
     /// two halves sent one after the other, down to single spans.
     pub(crate) fn answer(
         &mut self,
-        encoder: &RequestEncoder,
+        encoder: &RequestEncoder<T::Resource, T::Scope>,
         policy: &RetryPolicy,
         stats: &StatsCounters,
         answer: Result<PartialSuccess, SendError>,
@@ -225,7 +225,12 @@ impl<T: BatchSpan> ExportJob<T> {
     }
 
     /// Queues the two halves of a request the backend refused as too large.
-    fn split(&mut self, encoder: &RequestEncoder, request: EncodedRequest, stats: &StatsCounters) {
+    fn split(
+        &mut self,
+        encoder: &RequestEncoder<T::Resource, T::Scope>,
+        request: EncodedRequest,
+        stats: &StatsCounters,
+    ) {
         let end = request.first_span + request.span_count;
         let spans = self
             .batch

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::record_protobuf::encode_record;
+use super::record_protobuf::{encode_record, encode_resource};
 use super::span_record::{read_attributes, read_span, split_records, RecordError};
 use super::symbols;
 use crate::error::CollectError;
@@ -42,7 +42,7 @@ impl Intake {
     /// it so, else read into a span (for the rules or OTLP/JSON).
     fn collect(&self, record: &[u8]) -> Result<Result<(), CollectError>, RecordError> {
         let state = &self.core;
-        if !state.encodes_records() {
+        if !CoreState::encodes_records() {
             return Ok(state.accept(read_span(record, state.limits())?));
         }
         let mut encoded = self.encoded.borrow_mut();
@@ -107,8 +107,17 @@ impl Intake {
     #[wasm_bindgen(js_name = setResource)]
     pub fn set_resource(&self, length: usize) -> bool {
         let scratch = self.scratch.borrow();
-        let attributes = scratch.get(..length).map(read_attributes);
-        let Some(Ok(attributes)) = attributes else {
+        let Some(block) = scratch.get(..length) else {
+            return false;
+        };
+        if CoreState::encodes_records() {
+            let Ok(resource) = encode_resource(block) else {
+                return false;
+            };
+            self.core.set_encoded_head(&resource, None);
+            return true;
+        }
+        let Ok(attributes) = read_attributes(block) else {
             return false;
         };
         for (key, value) in attributes {

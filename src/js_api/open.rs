@@ -12,6 +12,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use super::intake::Intake;
+use super::record_protobuf::{encode_default_scope, encode_resource};
 use crate::platform::{CollectorCore, CoreState, JsSettings};
 
 /// `openCollector(maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip)` →
@@ -36,6 +37,12 @@ pub fn open_collector(
         json,
         gzip,
     }));
+    if CoreState::encodes_records() {
+        // The resource until JavaScript sets its own, and the scope, as records are encoded.
+        let no_attributes = 0u32.to_le_bytes();
+        let resource = encode_resource(&no_attributes).unwrap_or_default();
+        state.set_encoded_head(&resource, Some(&encode_default_scope()));
+    }
     let intake = Intake::new(Rc::clone(&state));
     Array::of3(
         &CollectorCore::new(state).into(),

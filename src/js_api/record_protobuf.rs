@@ -15,7 +15,9 @@ use crate::encoding::protobuf::{
 use crate::js_boundary::{
     LOCAL_PARENT, NO_PARENT, REMOTE_PARENT, STATUS_ERROR, STATUS_OK, STATUS_UNSET,
 };
-use crate::model::{otlp_flags, truncated, SpanLimits, SAMPLED_FLAG};
+use crate::model::{
+    otlp_flags, truncated, SpanLimits, DEFAULT_SCOPE, SAMPLED_FLAG, SERVICE_NAME, UNKNOWN_SERVICE,
+};
 
 /// Attributes with unique keys, in the order first set, as `Attributes::set` keeps them.
 type Entries<'a> = Vec<(&'a str, RecordValue<'a>)>;
@@ -74,6 +76,7 @@ pub(crate) fn encode_record(
     for index in 0..reader.u32()? {
         let name = reader.symbol_str()?;
         let time = unix_nanos(reader.f64()?);
+        entries.clear();
         let dropped = read_attributes(&mut reader, u32::MAX, &mut entries)?;
         if index >= limits.max_events {
             dropped_events = dropped_events.saturating_add(1);
@@ -95,6 +98,7 @@ pub(crate) fn encode_record(
         let span_id = reader.id::<8>()?;
         let flags = reader.u8()?;
         let trace_state = reader.str()?;
+        entries.clear();
         let dropped = read_attributes(&mut reader, u32::MAX, &mut entries)?;
         if index >= limits.max_links {
             dropped_links = dropped_links.saturating_add(1);
@@ -122,14 +126,32 @@ pub(crate) fn encode_record(
     Ok(trace_flags & SAMPLED_FLAG != 0)
 }
 
-/// Reads an attributes block into `entries` (cleared first): a key set again replaces its
-/// value, a new key beyond `max_count` is refused. Returns how many were refused.
+/// The `Resource` message fields of the resource an attributes block (the JavaScript
+/// API's `service.name` and `resourceAttributes`) sets, as `Resource::default()` with each
+/// attribute set in turn would encode: `service.name` is `unknown_service` unless given.
+pub(crate) fn encode_resource(block: &[u8]) -> Result<Vec<u8>, RecordError> {
+    let mut entries = vec![(SERVICE_NAME, RecordValue::Text(UNKNOWN_SERVICE))];
+    read_attributes(&mut Reader::new(block), u32::MAX, &mut entries)?;
+    let mut out = Vec::new();
+    write_attributes(1, &entries, usize::MAX, None, &mut out);
+    Ok(out)
+}
+
+/// The `InstrumentationScope` message fields of the scope of spans that name none.
+pub(crate) fn encode_default_scope() -> Vec<u8> {
+    let mut out = Vec::new();
+    put_optional_bytes(1, DEFAULT_SCOPE.0.as_bytes(), &mut out);
+    put_optional_bytes(2, DEFAULT_SCOPE.1.as_bytes(), &mut out);
+    out
+}
+
+/// Reads an attributes block into `entries`: a key set again replaces its value, a new key
+/// beyond `max_count` is refused. Returns how many were refused.
 fn read_attributes<'a>(
     reader: &mut Reader<'a>,
     max_count: u32,
     entries: &mut Entries<'a>,
 ) -> Result<u32, RecordError> {
-    entries.clear();
     let mut refused = 0u32;
     for _ in 0..reader.u32()? {
         let key = reader.symbol_str()?;
@@ -195,11 +217,13 @@ fn write_value(value: RecordValue<'_>, max_length: Option<u32>, out: &mut Vec<u8
 mod tests {
     use proptest::prelude::*;
 
-    use super::super::span_record::read_span;
+    use super::super::span_record::{read_attributes as read_span_attributes, read_span};
     use super::super::symbols;
     use super::*;
     use crate::encoding::protobuf::write_span;
+    use crate::encoding::{EncodedFields, Protocol};
     use crate::js_boundary::{TAG_ARRAY, TAG_BOOL, TAG_DOUBLE, TAG_INT, TAG_STRING};
+    use crate::model::{Resource, Scope};
 
     #[derive(Clone, Debug)]
     enum TestValue {
@@ -426,6 +450,22 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
+        /// The resource encoded from an attributes block is the model's resource with the
+        /// same attributes set, encoded.
+        #[test]
+        fn resources_encode_as_the_model_resource(attributes in attributes()) {
+            let interned = interned();
+            let mut writer = Writer { bytes: Vec::new(), interned: &interned };
+            writer.attributes(&attributes);
+            let mut resource = Resource::default();
+            for (key, value) in read_span_attributes(&writer.bytes).unwrap() {
+                resource.set_attribute(key, value);
+            }
+            let expected = EncodedFields::of_resource(&resource, Protocol::HttpProtobuf);
+            let actual = EncodedFields::from_bytes(&encode_resource(&writer.bytes).unwrap());
+            prop_assert_eq!(actual, expected);
+        }
+
         /// The record encoded directly is the span read from it and encoded, byte for
         /// byte, whatever the limits, and both tell whether it is sampled; a record cut
         /// short is refused by both.
@@ -454,5 +494,13 @@ mod tests {
             prop_assert!(read_span(short, limits).is_err());
             prop_assert!(encode_record(short, limits, &mut Vec::new()).is_err());
         }
+    }
+
+    #[test]
+    fn the_default_scope_encodes_as_the_model_scope() {
+        assert_eq!(
+            EncodedFields::from_bytes(&encode_default_scope()),
+            EncodedFields::of_scope(&Scope::default(), Protocol::HttpProtobuf)
+        );
     }
 }

@@ -15,6 +15,8 @@ pub(crate) use ids::{push_hex, random_u64};
 pub use ids::{IdError, SpanId, TraceId};
 pub use limits::{Attributes, SpanLimits};
 pub use resource::{Resource, Scope, UNKNOWN_SERVICE};
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))] // the browser intake's
+pub(crate) use resource::{DEFAULT_SCOPE, SERVICE_NAME};
 // Natively the transports use it; in browsers only the `tracing` layer does.
 #[cfg_attr(
     all(target_arch = "wasm32", not(feature = "tracing")),

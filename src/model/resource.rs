@@ -9,7 +9,7 @@ use super::value::{Key, KeyValue, Value};
 /// The service name OpenTelemetry uses when none is configured.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
 
-const SERVICE_NAME: &str = "service.name";
+pub(crate) const SERVICE_NAME: &str = "service.name";
 
 /// The entity producing telemetry. Always carries `service.name`.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,9 +162,12 @@ impl Scope {
     }
 }
 
+/// The scope of spans that name none: this library.
+pub(crate) const DEFAULT_SCOPE: (&str, &str) = (env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+
 impl Default for Scope {
     fn default() -> Self {
-        Scope::new(env!("CARGO_PKG_NAME")).with_version(env!("CARGO_PKG_VERSION"))
+        Scope::new(DEFAULT_SCOPE.0).with_version(DEFAULT_SCOPE.1)
     }
 }
 

@@ -19,7 +19,9 @@ use super::buffer::SpanBuffer;
 use crate::batch::batching::{BatchPolicy, NextStep};
 use crate::batch::pipeline::{ended, Pipeline, SpanQueue};
 use crate::config::{Config, DEFAULT_MAX_REQUEST_BYTES};
-use crate::encoding::{compact_gzip, Compression, EncodedSpan, Gzip, Protocol, RequestEncoder};
+use crate::encoding::{
+    compact_gzip, Compression, EncodedFields, EncodedSpan, Gzip, Protocol, RequestEncoder,
+};
 use crate::error::CollectError;
 use crate::export::retry::{classify_status, RetryPolicy, StatusClass};
 use crate::export::{
@@ -65,7 +67,11 @@ pub(crate) struct JsSettings {
 pub(crate) struct CoreState {
     pub(crate) pipeline: Pipeline<SpanBuffer>,
     policy: Cell<BatchPolicy>,
-    encoder: RefCell<RequestEncoder>,
+    /// The request encoder, with the resource and scope encoded once.
+    encoder: RefCell<RequestEncoder<EncodedFields, EncodedFields>>,
+    /// The resource as the Rust API, the rules and the OpAMP agent know it (the package's
+    /// main module sets only its encoding).
+    resource: RefCell<Resource>,
     retry: RetryPolicy,
     limits: Cell<SpanLimits>,
     /// The request timeout JavaScript applies, for the error message.
@@ -94,8 +100,8 @@ impl CoreState {
             RequestEncoder {
                 protocol: config.protocol,
                 gzip: (config.compression == Compression::Gzip).then_some(compact_gzip as Gzip),
-                resource: config.resource.clone(),
-                scope: config.scope.clone(),
+                resource: EncodedFields::of_resource(&config.resource, config.protocol),
+                scope: EncodedFields::of_scope(&config.scope, config.protocol),
                 max_request_bytes: config.max_request_bytes,
             },
             config.retry,
@@ -105,6 +111,7 @@ impl CoreState {
         )
         .disabled_if(config.disabled)
         .shaped_by(config)
+        .described_by(config.resource.clone())
     }
 
     /// The core for the JavaScript API, from the settings its options give; everything
@@ -113,6 +120,21 @@ impl CoreState {
     pub(crate) fn for_javascript(settings: &JsSettings) -> CoreState {
         // The JavaScript checked them; a batch never exceeds the queue all the same.
         let max_queue_size = settings.max_queue_size.max(1);
+        let protocol = if settings.json {
+            Protocol::HttpJson
+        } else {
+            Protocol::HttpProtobuf
+        };
+        // Where records are encoded directly, so are the resource and scope (by the
+        // JavaScript API, `set_encoded_head`), and the model's encoder stays out.
+        let (resource, scope) = if CoreState::encodes_records() {
+            Default::default()
+        } else {
+            (
+                EncodedFields::of_resource(&Resource::default(), protocol),
+                EncodedFields::of_scope(&Scope::default(), protocol),
+            )
+        };
         CoreState::with(
             BatchPolicy {
                 batch_size: settings.batch_size.clamp(1, max_queue_size),
@@ -120,14 +142,10 @@ impl CoreState {
             },
             max_queue_size,
             RequestEncoder {
-                protocol: if settings.json {
-                    Protocol::HttpJson
-                } else {
-                    Protocol::HttpProtobuf
-                },
+                protocol,
                 gzip: settings.gzip.then_some(compact_gzip as Gzip),
-                resource: Resource::default(),
-                scope: Scope::default(),
+                resource,
+                scope,
                 max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             },
             RetryPolicy::default(),
@@ -140,7 +158,7 @@ impl CoreState {
     fn with(
         policy: BatchPolicy,
         max_queue_size: usize,
-        encoder: RequestEncoder,
+        encoder: RequestEncoder<EncodedFields, EncodedFields>,
         retry: RetryPolicy,
         limits: SpanLimits,
         export_timeout: Duration,
@@ -150,6 +168,7 @@ impl CoreState {
             pipeline: Pipeline::new(SpanBuffer::new(max_queue_size), Arc::new(stats), false),
             policy: Cell::new(policy),
             encoder: RefCell::new(encoder),
+            resource: RefCell::new(Resource::default()),
             retry,
             limits: Cell::new(limits),
             export_timeout,
@@ -159,6 +178,12 @@ impl CoreState {
             problem_text: RefCell::new(None),
             scratch: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Describes itself with `resource` (its encoding was set with the encoder).
+    fn described_by(self, resource: Resource) -> CoreState {
+        *self.resource.borrow_mut() = resource;
+        self
     }
 
     /// Accepts and forgets every span when `disabled` (`OTEL_SDK_DISABLED`).
@@ -226,7 +251,7 @@ impl CoreState {
     /// module, which then carries neither the span model nor its encoder. The modules with
     /// OTLP/JSON or the rules carry the model for them anyway, and read records into spans
     /// (one path each keeps them from carrying both).
-    pub(crate) fn encodes_records(&self) -> bool {
+    pub(crate) const fn encodes_records() -> bool {
         !cfg!(any(feature = "transform", feature = "json"))
     }
 
@@ -270,7 +295,7 @@ impl CoreState {
     /// The resource requests carry.
     #[allow(dead_code)] // the OpAMP agent's description
     pub(crate) fn resource(&self) -> Resource {
-        self.encoder.borrow().resource.clone()
+        self.resource.borrow().clone()
     }
 
     /// The most spans the buffer holds.
@@ -281,9 +306,22 @@ impl CoreState {
 
     /// Sets a resource attribute on every request from now on.
     pub(crate) fn set_resource_attribute(&self, key: Key, value: Value) {
+        let mut resource = self.resource.borrow_mut();
+        resource.set_attribute(key, value);
+        self.pipeline.shaping.set_resource(&resource);
         let mut encoder = self.encoder.borrow_mut();
-        encoder.resource.set_attribute(key, value);
-        self.pipeline.shaping.set_resource(&encoder.resource);
+        encoder.resource = EncodedFields::of_resource(&resource, encoder.protocol);
+    }
+
+    /// Sets the resource and scope requests carry, encoded by the JavaScript API's intake
+    /// where it encodes records (see [`encodes_records`](Self::encodes_records)).
+    /// (`scope`: none to keep the one set before.)
+    pub(crate) fn set_encoded_head(&self, resource: &[u8], scope: Option<&[u8]>) {
+        let mut encoder = self.encoder.borrow_mut();
+        encoder.resource = EncodedFields::from_bytes(resource);
+        if let Some(scope) = scope {
+            encoder.scope = EncodedFields::from_bytes(scope);
+        }
     }
 
     /// Files `job` under a free number.

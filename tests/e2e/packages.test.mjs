@@ -108,7 +108,7 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // (the .wasm 27.1 → 23.7 KB): 39,320 → 35,898; to 35,500 when openCollector took its
 // settings as arguments (no getter imports) and esbuild began shortening the API's private
 // property names: 35,282; to 35,150 when our size-class allocator replaced talc: 34,917.
-const SIZE_BUDGET_GZIP = 33_900;
+const SIZE_BUDGET_GZIP = 31_300;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/json`: the main module writing OTLP/JSON as well (the main entry leaves
 // the JSON encoder out): 38,767.
@@ -122,7 +122,7 @@ const RULES_SIZE_BUDGET_GZIP = 84_100;
 // target for the agent is the main entry's + 3 KB; today it is + 15.8 KB (55,145), so these
 // budgets only keep them from growing.
 const OPAMP_SIZE_BUDGET_GZIP = 54_900;
-const MANAGED_SIZE_BUDGET_GZIP = 96_700;
+const MANAGED_SIZE_BUDGET_GZIP = 97_000;
 
 test('the package a page downloads stays within its size budget, and its README says what it weighs', async () => {
   const totals = {};
