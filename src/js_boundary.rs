@@ -82,11 +82,6 @@ pub(crate) const SETTINGS: [&str; 6] = [
     "gzip",
 ];
 
-/// The handles `openCollector` returns, in this order: the core `exporter.js` drives, the
-/// intake records are written to, and the memory they are written in.
-#[allow(dead_code)] // names for the test; open.rs returns them in this order
-pub(crate) const OPENED: [&str; 3] = ["core", "intake", "memory"];
-
 /// `stats`'s counters in the order of [`STATS`].
 pub(crate) fn stats_in_order(stats: &crate::Stats) -> [u64; 16] {
     [
@@ -234,7 +229,7 @@ mod tests {
         );
         // The settings the constructor passes: `readOptions` puts them in `core` in this
         // order, and `openCollector` takes them as its arguments in the same order (its
-        // parameters, in camel case); the handles it returns.
+        // parameters, in camel case).
         assert_eq!(
             js_names_after(OPTIONS, "core: ["),
             SETTINGS,
@@ -251,11 +246,6 @@ mod tests {
             .map(|(name, _)| camel_case(name.trim()))
             .collect();
         assert_eq!(parameters, SETTINGS, "openCollector's arguments");
-        assert_eq!(
-            js_names_after(COLLECTOR, "const ["),
-            OPENED,
-            "the handles openCollector returns"
-        );
     }
 
     #[test]

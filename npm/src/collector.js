@@ -14,9 +14,10 @@
 //
 // A collector is made in one crossing: `readOptions` checks the options here, and
 // `openCollector` (src/js_api/open.rs) makes the core from the named settings and returns
-// its three handles.
+// its intake. Every call into WebAssembly passes numbers only: texts and lists cross through
+// the core's exchange buffer (`Exchange`, in exporter.js), which needs no glue code.
 
-import { Exporter } from 'otlp-collector-exporter';
+import { Exchange, Exporter } from 'otlp-collector-exporter';
 import { openCollector, speaksJson } from 'otlp-collector-wasm';
 import {
   KIND_CODES, OTEL_KIND_CODES, SAMPLED, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN, STATS,
@@ -24,6 +25,7 @@ import {
 import { epochMs, idWords, normalizeTraceState, nowMs, traceparentWords } from './context.js';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, readOptions } from './options.js';
 import { RecordWriter } from './record-writer.js';
+import { memory } from './module.js';
 import { Reporter } from './reporter.js';
 import { Span } from './span.js';
 import { describe } from './values.js';
@@ -74,13 +76,15 @@ export class Collector {
       throw new Error("otlp-collector: protocol 'http/json' needs 'otlp-collector/json' (the main entry writes http/protobuf only)");
     }
     const opamp = options.opamp != null ? opampEngine.read(options.opamp) : null;
-    const [core, intake, memory] = openCollector(...options.core);
+    const intake = openCollector(...options.core);
+    const core = intake.core();
     // The rules engine, when rules are given (it throws naming a bad one, or one that does
     // not compile), else null.
     this._rules = rulesEngine && rulesEngine.start(core, intake, options.rules);
     this._core = core;
     this._intake = intake;
     this._writer = new RecordWriter(intake, memory);
+    this._exchange = new Exchange(core, memory);
     // Bytes of records appended and not yet collected.
     this._pending = 0;
     // Spans the buffer takes before a record is collected at once (to count a refusal
@@ -113,7 +117,7 @@ export class Collector {
     const headers = ['content-type', options.json ? 'application/json' : 'application/x-protobuf'];
     if (options.gzip) headers.push('content-encoding', 'gzip');
     for (const [name, value] of options.headers) headers.push(name, value);
-    this._exporter = new Exporter(core, options.endpoint, headers, [
+    this._exporter = new Exporter(core, memory, options.endpoint, headers, [
       options.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, options.keepalive ? 1 : 0,
     ]);
     this._exporter.onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
@@ -284,7 +288,7 @@ export class Collector {
     try {
       if (!this._freed) {
         this._drain();
-        const counts = this._core.stats();
+        const counts = this._exchange.numbers(this._core.stats(), 8);
         STATS.forEach((name, i) => {
           stats[name] = counts[i];
         });

@@ -2,5 +2,5 @@
 // npm/node call one before they export anything) and the JavaScript API. npm/build.sh
 // bundles it, with the glue and exporter.js, into web/otlp_collector.js.
 
-export { default, initSync } from 'otlp-collector-wasm';
+export { default, initSync } from './module.js';
 export { Collector } from './collector.js';

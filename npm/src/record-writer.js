@@ -1,6 +1,7 @@
 // The writing half of the span record (span_record.rs reads it): values, ids and interned
 // names appended to a collector's scratch buffer in the module's memory.
 
+import { Exchange } from 'otlp-collector-exporter';
 import { TAG_STRING, TAG_BOOL, TAG_INT, TAG_DOUBLE, TAG_ARRAY } from './boundary.js';
 
 const utf8 = new TextEncoder();
@@ -24,6 +25,7 @@ export class RecordWriter {
   constructor(intake, memory) {
     this.intake = intake;
     this.memory = memory;
+    this.exchange = new Exchange(intake, memory);
     this.bytes = new Uint8Array(0);
     this.view = new DataView(this.bytes.buffer);
     this.length = 0;
@@ -103,7 +105,7 @@ export class RecordWriter {
     const short = text.length <= MAX_SYMBOL_UNITS;
     let id = short ? symbols.get(text) : undefined;
     if (id === undefined && short && !symbolsFull) {
-      id = this.intake.internSymbol(text);
+      id = this.intake.internSymbol(this.exchange.put(text)[0]);
       // Interning may have grown the memory, which detaches the views.
       if (this.bytes.byteLength === 0) this.renew();
       if (id < 0) {

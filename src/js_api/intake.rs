@@ -14,7 +14,7 @@ use super::span_record::{read_attributes, read_span, split_records, RecordError}
 use super::symbols;
 use crate::error::CollectError;
 use crate::js_boundary::{REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN};
-use crate::platform::CoreState;
+use crate::platform::{CollectorCore, CoreState};
 
 /// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
@@ -75,11 +75,24 @@ impl Intake {
         scratch.resize(length, 0);
     }
 
-    /// The number records may use for `text` (a span name, attribute key or event name)
-    /// from now on, or -1 when it is not interned (see symbols.rs).
+    /// The core `exporter.js` drives (a handle of its own, freed apart).
+    pub fn core(&self) -> CollectorCore {
+        CollectorCore::new(Rc::clone(&self.core))
+    }
+
+    /// The core's exchange buffer, at least `length` bytes long (see
+    /// `CollectorCore::exchange`): texts JavaScript passes are written there.
+    pub fn exchange(&self, length: usize) -> usize {
+        self.core.reserve_exchange(length)
+    }
+
+    /// The number records may use for a text (a span name, attribute key or event name:
+    /// `length` bytes of UTF-8 in the exchange buffer) from now on, or -1 when it is not
+    /// interned (see symbols.rs).
     #[wasm_bindgen(js_name = internSymbol)]
-    pub fn intern_symbol(&self, text: &str) -> i32 {
-        symbols::intern(text).map_or(-1, |id| id as i32)
+    pub fn intern_symbol(&self, length: usize) -> i32 {
+        let text = self.core.exchanged_text(length);
+        symbols::intern(&text).map_or(-1, |id| id as i32)
     }
 
     /// Collects the spans recorded in the first `length` scratch bytes; every refused span

@@ -2,23 +2,21 @@
 //! JavaScript `Collector` (`npm/src/collector.js`). JavaScript checks the options first
 //! (`npm/src/options.js`) and passes the core's settings as plain arguments, in the order of
 //! `js_boundary::SETTINGS` (numbers and booleans cross without glue code, where an object
-//! read by name took a getter import per setting); this returns the collector's three
-//! handles: the core `exporter.js` drives, the intake span records are written to, and the
-//! module's memory they are written in.
+//! read by name took a getter import per setting); this returns the collector's intake,
+//! which span records are written to and which gives the core `exporter.js` drives.
 
 use std::rc::Rc;
 
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use super::intake::Intake;
 use super::record_protobuf::{encode_default_scope, encode_resource};
-use crate::platform::{CollectorCore, CoreState, JsSettings};
+use crate::platform::{CoreState, JsSettings};
 
 /// `openCollector(maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip)` →
-/// `[core, intake, memory]`, in the order of `js_boundary::OPENED` (an array: smaller in
-/// the module than an object). Never throws: the settings were checked in JavaScript, and
-/// a number out of range saturates (NaN becomes 0, then the smallest valid value).
+/// the collector's intake (`intake.core()` is its core). Never throws: the settings were
+/// checked in JavaScript, and a number out of range saturates (NaN becomes 0, then the
+/// smallest valid value).
 #[wasm_bindgen(js_name = openCollector, skip_typescript)]
 pub fn open_collector(
     max_queue_size: f64,
@@ -27,7 +25,7 @@ pub fn open_collector(
     export_timeout_ms: f64,
     json: bool,
     gzip: bool,
-) -> Array {
+) -> Intake {
     let millis = |value: f64| std::time::Duration::from_millis(value as u64);
     let state = Rc::new(CoreState::for_javascript(&JsSettings {
         max_queue_size: max_queue_size as usize,
@@ -43,12 +41,7 @@ pub fn open_collector(
         let resource = encode_resource(&no_attributes).unwrap_or_default();
         state.set_encoded_head(&resource, Some(&encode_default_scope()));
     }
-    let intake = Intake::new(Rc::clone(&state));
-    Array::of3(
-        &CollectorCore::new(state).into(),
-        &intake.into(),
-        &wasm_bindgen::memory(),
-    )
+    Intake::new(state)
 }
 
 /// Whether this module writes OTLP/JSON: the `json` feature, which the package's main

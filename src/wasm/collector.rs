@@ -27,12 +27,18 @@ extern "C" {
     /// core what to send and when (`js/exporter.js`).
     pub(crate) type Exporter;
 
-    /// `headers` alternate names and values; `settings` are the export, flush and shutdown
-    /// timeouts in milliseconds, and optionally 0 to send a hidden page's spans without
-    /// keepalive (the JavaScript API's `keepalive: false`; left out here: keepalive on).
+    /// `memory` is the module's, where the core puts bodies and texts; `headers` alternate
+    /// names and values; `settings` are the export, flush and shutdown timeouts in
+    /// milliseconds, and optionally 0 to send a hidden page's spans without keepalive (the
+    /// JavaScript API's `keepalive: false`; left out here: keepalive on).
     #[wasm_bindgen(constructor)]
-    fn new(core: CollectorCore, endpoint: &str, headers: Vec<String>, settings: &[f64])
-        -> Exporter;
+    fn new(
+        core: CollectorCore,
+        memory: JsValue,
+        endpoint: &str,
+        headers: Vec<String>,
+        settings: &[f64],
+    ) -> Exporter;
 
     /// Spans were accepted: exports a full batch now, or arms the batch timer.
     #[wasm_bindgen(method)]
@@ -120,6 +126,7 @@ impl Collector {
         ];
         let exporter = Exporter::new(
             CollectorCore::new(Rc::clone(&core)),
+            wasm_bindgen::memory(),
             &config.endpoint,
             headers,
             &settings,

@@ -86,6 +86,9 @@ pub(crate) struct CoreState {
     problem_text: RefCell<Option<String>>,
     /// Where spans built in Rust are encoded before they are queued.
     scratch: RefCell<Vec<u8>>,
+    /// Where texts and lists cross between JavaScript and the core (see
+    /// [`CollectorCore::exchange`]): every crossing is then numbers, which need no glue.
+    exchange: RefCell<Vec<u8>>,
 }
 
 impl CoreState {
@@ -177,6 +180,7 @@ impl CoreState {
             problems: RefCell::new(VecDeque::new()),
             problem_text: RefCell::new(None),
             scratch: RefCell::new(Vec::new()),
+            exchange: RefCell::new(Vec::new()),
         }
     }
 
@@ -324,6 +328,32 @@ impl CoreState {
         }
     }
 
+    /// The exchange buffer, at least `length` bytes long; returns where it starts.
+    pub(crate) fn reserve_exchange(&self, length: usize) -> usize {
+        let mut exchange = self.exchange.borrow_mut();
+        if exchange.len() < length {
+            exchange.resize(length, 0);
+        }
+        exchange.as_ptr() as usize
+    }
+
+    /// The text JavaScript wrote at the start of the exchange buffer (`length` bytes of
+    /// UTF-8; nothing if they are not).
+    pub(crate) fn exchanged_text(&self, length: usize) -> String {
+        let exchange = self.exchange.borrow();
+        let bytes = exchange.get(..length).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default().to_owned()
+    }
+
+    /// Puts `bytes` at the start of the exchange buffer for JavaScript to read; returns how
+    /// many.
+    fn exchange_out(&self, bytes: impl IntoIterator<Item = u8>) -> usize {
+        let mut exchange = self.exchange.borrow_mut();
+        exchange.clear();
+        exchange.extend(bytes);
+        exchange.len()
+    }
+
     /// Files `job` under a free number.
     fn file(&self, job: Job) -> u32 {
         let mut jobs = self.jobs.borrow_mut();
@@ -410,8 +440,9 @@ impl CollectorCore {
     /// `budget` body bytes in all and at most `requests` of them, and returns their export
     /// numbers. Spans that do not fit stay buffered (`unloading` false: the page is only
     /// hidden) or are dropped and counted (`unloading` true).
+    /// The numbers are put in the exchange buffer (u32, little-endian); returns how many.
     #[wasm_bindgen(js_name = takeKeepalive)]
-    pub fn take_keepalive(&self, budget: usize, requests: usize, unloading: bool) -> Vec<u32> {
+    pub fn take_keepalive(&self, budget: usize, requests: usize, unloading: bool) -> usize {
         let state = &self.state;
         let (queue, stats) = (&state.pipeline.queue, &state.pipeline.stats);
         let encoder = state.encoder.borrow();
@@ -472,32 +503,56 @@ impl CollectorCore {
                 queue.put_back(unsent);
             }
         }
-        started
+        let count = started.len();
+        state.exchange_out(started.into_iter().flat_map(u32::to_le_bytes));
+        count
     }
 
-    /// The body of the request export `job` sends now, or nothing once it is done.
-    pub fn body(&self, job: u32) -> Option<Vec<u8>> {
-        let jobs = self.state.jobs.borrow();
-        let job = jobs.get(job as usize)?.as_ref()?;
-        job.export.body().map(|body| body.to_vec())
+    /// Where the exchange buffer starts, at least `length` bytes long: JavaScript writes the
+    /// texts and bytes it passes there, and reads the lists and texts the core puts there
+    /// (each call that does says so).
+    pub fn exchange(&self, length: usize) -> usize {
+        self.state.reserve_exchange(length)
+    }
+
+    /// Where the body of the request export `job` sends now starts in memory
+    /// ([`body_length`](Self::body_length) bytes; it stays there until the job is settled).
+    pub fn body(&self, job: u32) -> usize {
+        self.with_body(job, |body| body.as_ptr() as usize)
+            .unwrap_or(0)
+    }
+
+    /// The length of that body, or -1 once the job is done.
+    #[wasm_bindgen(js_name = bodyLength)]
+    pub fn body_length(&self, job: u32) -> i32 {
+        self.with_body(job, |body| body.len() as i32).unwrap_or(-1)
     }
 
     /// Takes the answer to export `job`'s request: `status` is the HTTP status, or -1 when
     /// `fetch` failed (`text` has its message) or -2 when the request timed out. For an HTTP
     /// answer, `retry_after_ms` is the wait the backend asked for (`Retry-After`, read by
     /// JavaScript; negative when none), `text` the start of an error body and `response` the
-    /// start of a 2xx body. Returns -1 when the export is done, or the milliseconds to wait
-    /// before sending [`body`](Self::body) (0: at once).
+    /// start of a 2xx body, both in the exchange buffer: `text_length` bytes of UTF-8, then
+    /// `response_length` bytes. Returns -1 when the export is done, or the milliseconds to
+    /// wait before sending [`body`](Self::body) (0: at once).
     pub fn settle(
         &self,
         job: u32,
         status: i32,
         retry_after_ms: f64,
-        text: Option<String>,
-        response: &[u8],
+        text_length: usize,
+        response_length: usize,
     ) -> f64 {
         let state = &self.state;
-        let answer = answer(status, retry_after_ms, text, response, state);
+        let text = state.exchanged_text(text_length);
+        let answer = {
+            let exchange = state.exchange.borrow();
+            let response = exchange
+                .get(text_length..)
+                .and_then(|rest| rest.get(..response_length))
+                .unwrap_or_default();
+            answer(status, retry_after_ms, text, response, state)
+        };
         let mut jobs = state.jobs.borrow_mut();
         let Some(slot) = jobs.get_mut(job as usize) else {
             return -1.0;
@@ -542,9 +597,11 @@ impl CollectorCore {
         self.state.pipeline.abandon_everything() as f64
     }
 
-    /// Records an export error JavaScript worded (the last error, and the problem handler's).
+    /// Records an export error JavaScript worded (the last error, and the problem
+    /// handler's): `length` bytes of UTF-8 in the exchange buffer.
     #[wasm_bindgen(js_name = recordError)]
-    pub fn record_error(&self, message: String) {
+    pub fn record_error(&self, length: usize) {
+        let message = self.state.exchanged_text(length);
         self.state.pipeline.stats.record_error(message);
     }
 
@@ -564,21 +621,37 @@ impl CollectorCore {
         count
     }
 
-    /// The backend's message of the partial success [`problem`](Self::problem) returned.
+    /// The backend's message of the partial success [`problem`](Self::problem) returned,
+    /// put in the exchange buffer as UTF-8; returns its length.
     #[wasm_bindgen(js_name = problemText)]
-    pub fn problem_text(&self) -> Option<String> {
-        self.state.problem_text.borrow_mut().take()
+    pub fn problem_text(&self) -> usize {
+        let text = self.state.problem_text.borrow_mut().take();
+        self.state
+            .exchange_out(text.unwrap_or_default().into_bytes())
     }
 
-    /// The counters, in the order of [`STATS`](crate::js_boundary::STATS), which
-    /// `npm/src/boundary.js` names them by.
-    pub fn stats(&self) -> Vec<f64> {
-        let stats = self.state.stats();
-        stats_in_order(&stats).map(|count| count as f64).to_vec()
+    /// Puts the counters in the exchange buffer, in the order of
+    /// [`STATS`](crate::js_boundary::STATS), which `npm/src/boundary.js` names them by (f64,
+    /// little-endian); returns how many.
+    pub fn stats(&self) -> usize {
+        let counts = stats_in_order(&self.state.stats());
+        self.state.exchange_out(
+            counts
+                .iter()
+                .flat_map(|count| (*count as f64).to_le_bytes()),
+        );
+        counts.len()
     }
 }
 
 impl CollectorCore {
+    /// `read` of the body export `job` sends now; none once it is done.
+    fn with_body<T>(&self, job: u32, read: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        let jobs = self.state.jobs.borrow();
+        let body = jobs.get(job as usize)?.as_ref()?.export.body()?;
+        Some(read(body))
+    }
+
     /// Files `job`, or settles it at once when it has nothing to send (every span too large).
     fn start(&self, job: Job) -> i32 {
         if job.export.body().is_none() {
@@ -594,12 +667,12 @@ impl CollectorCore {
 fn answer(
     status: i32,
     retry_after_ms: f64,
-    text: Option<String>,
+    text: String,
     response: &[u8],
     state: &CoreState,
 ) -> Result<PartialSuccess, SendError> {
     let status = match status {
-        NETWORK_ERROR => return Err(SendError::Network(text.unwrap_or_default())),
+        NETWORK_ERROR => return Err(SendError::Network(text)),
         TIMED_OUT => return Err(SendError::Timeout(state.export_timeout)),
         status => u16::try_from(status).unwrap_or(0),
     };
@@ -610,7 +683,7 @@ fn answer(
     Err(SendError::Status {
         status,
         // JavaScript words the error; the text is kept for symmetry with native builds.
-        body: text.unwrap_or_default(),
+        body: text,
         // A float-to-integer `as` saturates, and NaN becomes 0.
         retry_after: (retry_after_ms >= 0.0).then(|| Duration::from_millis(retry_after_ms as u64)),
     })

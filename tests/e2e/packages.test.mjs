@@ -108,11 +108,16 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // (the .wasm 27.1 → 23.7 KB): 39,320 → 35,898; to 35,500 when openCollector took its
 // settings as arguments (no getter imports) and esbuild began shortening the API's private
 // property names: 35,282; to 35,150 when our size-class allocator replaced talc: 34,917.
-const SIZE_BUDGET_GZIP = 31_300;
+// Lowered to 33,900 when the main module began encoding JavaScript's span records straight
+// into OTLP/protobuf (no span model, reader or span encoder in it): 33,681; to 31,300 when
+// it encoded its resource the same way (no value encoder): 30,973; to 30,200 when every
+// call into WebAssembly passed numbers only, texts and lists through the core's exchange
+// buffer (less glue, no externref shims): 29,898.
+const SIZE_BUDGET_GZIP = 30_200;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/json`: the main module writing OTLP/JSON as well (the main entry leaves
-// the JSON encoder out): 38,767.
-const JSON_SIZE_BUDGET_GZIP = 39_000;
+// the JSON encoder out): 38,767; 38,180 with the numbers-only crossings.
+const JSON_SIZE_BUDGET_GZIP = 38_500;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
 // + 45.0 KB (84,327: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
@@ -120,9 +125,12 @@ const JSON_SIZE_BUDGET_GZIP = 39_000;
 const RULES_SIZE_BUDGET_GZIP = 84_100;
 // `otlp-collector/opamp` (the OpAMP agent) and `/managed` (rules and agent). The issue's
 // target for the agent is the main entry's + 3 KB; today it is + 15.8 KB (55,145), so these
-// budgets only keep them from growing.
-const OPAMP_SIZE_BUDGET_GZIP = 54_900;
-const MANAGED_SIZE_BUDGET_GZIP = 97_000;
+// budgets only keep them from growing. (They carry the span model for their JSON and
+// rules, and since the browser core queues encoded spans, its per-span encoding as well:
+// /managed rose 96,052 → 96,730 with it, and came back to 96,556 with the numbers-only
+// crossings; /opamp is 54,283.)
+const OPAMP_SIZE_BUDGET_GZIP = 54_600;
+const MANAGED_SIZE_BUDGET_GZIP = 96_900;
 
 test('the package a page downloads stays within its size budget, and its README says what it weighs', async () => {
   const totals = {};

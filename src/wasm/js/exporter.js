@@ -21,6 +21,8 @@ const TIMED_OUT = -2;
 // How much of an error response body is kept for the error message.
 const ERROR_TEXT_LIMIT = 512;
 const EMPTY = new Uint8Array(0);
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 // Marks the collector's own requests, which the fetch instrumentation leaves alone
 // (npm/instrumentation/fetch.js has the same symbol).
 const EXPORT_REQUEST = Symbol.for('otlp-collector.export-request');
@@ -151,11 +153,48 @@ export async function postBody(endpoint, headers, timeoutMs, body, keepalive, li
   }
 }
 
+// Texts and lists crossing through the core's exchange buffer (core.rs): every call into
+// WebAssembly passes and returns numbers only, which need no glue code. `owner` is a core
+// or an intake (each has `exchange(length)`); `memory` is the module's. A view of the
+// memory is made after each call that may grow it.
+export class Exchange {
+  constructor(owner, memory) {
+    this.owner = owner;
+    this.memory = memory;
+  }
+
+  // Writes `text` as UTF-8, then `bytes`; returns their lengths in bytes.
+  put(text, bytes = EMPTY) {
+    const room = text.length * 3 + bytes.length;
+    const view = new Uint8Array(this.memory.buffer, this.owner.exchange(room), room);
+    const { written } = utf8.encodeInto(text, view);
+    view.set(bytes, written);
+    return [written, bytes.length];
+  }
+
+  // The `length` bytes of UTF-8 the core put there.
+  text(length) {
+    return fromUtf8.decode(new Uint8Array(this.memory.buffer, this.owner.exchange(0), length));
+  }
+
+  // The `count` numbers the core put there: u32 (`size` 4) or f64 (8), little-endian.
+  numbers(count, size) {
+    const view = new DataView(this.memory.buffer, this.owner.exchange(0), count * size);
+    const numbers = [];
+    for (let at = 0; at < count * size; at += size) {
+      numbers.push(size === 4 ? view.getUint32(at, true) : view.getFloat64(at, true));
+    }
+    return numbers;
+  }
+}
+
 export class Exporter {
-  // `headers` alternate names and values; `settings` are the export, flush and shutdown
-  // timeouts in milliseconds.
-  constructor(core, endpoint, headers, settings) {
+  // `memory` is the module's; `headers` alternate names and values; `settings` are the
+  // export, flush and shutdown timeouts in milliseconds.
+  constructor(core, memory, endpoint, headers, settings) {
     this.core = core;
+    this.memory = memory;
+    this.exchange = new Exchange(core, memory);
     this.endpoint = endpoint;
     // Pairs, not an object: no name can reach an object's prototype (`__proto__`).
     this.headers = [];
@@ -269,12 +308,15 @@ export class Exporter {
     const core = this.core;
     this.tell();
     if (job < 0) return;
-    for (let body = core.body(job); body !== undefined; body = core.body(job)) {
+    for (let length = core.bodyLength(job); length >= 0; length = core.bodyLength(job)) {
+      // A copy: the request outlives this task, and memory may grow meanwhile.
+      const body = new Uint8Array(this.memory.buffer, core.body(job), length).slice();
       const [status, retryAfter, text, response] = await this.post(body, keepalive !== null);
       if (status < 200 || status > 299) this.report(this.failure(status, text));
       if (keepalive !== null) keepalive();
       keepalive = null;
-      const wait = core.settle(job, status, retryAfter, text, response);
+      const [textLength, responseLength] = this.exchange.put(text ?? '', response ?? EMPTY);
+      const wait = core.settle(job, status, retryAfter, textLength, responseLength);
       this.tell();
       if (wait < 0) return;
       if (wait > 0) await sleep(wait);
@@ -300,14 +342,14 @@ export class Exporter {
     const core = this.core;
     for (let spans = core.problem(); spans !== 0; spans = core.problem()) {
       this.report(spans > 0
-        ? `the backend accepted the request but rejected ${spans} spans: ${core.problemText()}`
+        ? `the backend accepted the request but rejected ${spans} spans: ${this.exchange.text(core.problemText())}`
         : `${-spans} spans were each larger than the request size limit on their own and were dropped`);
     }
   }
 
   report(message) {
     this.lastError = message;
-    this.core.recordError(message);
+    this.core.recordError(this.exchange.put(message)[0]);
     if (this.onError !== null) this.onError(message);
   }
 
@@ -378,8 +420,9 @@ export class Exporter {
     }
     const budget = Math.max(0, KEEPALIVE_BUDGET - this.keepaliveBytes);
     const requests = Math.max(0, MAX_KEEPALIVE_REQUESTS - this.keepaliveRequests);
-    for (const job of this.core.takeKeepalive(budget, requests, unloading)) {
-      const bytes = this.core.body(job).length;
+    const started = this.core.takeKeepalive(budget, requests, unloading);
+    for (const job of this.exchange.numbers(started, 4)) {
+      const bytes = this.core.bodyLength(job);
       this.keepaliveBytes += bytes;
       this.keepaliveRequests++;
       const sent = this.send(job, () => {
