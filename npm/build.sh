@@ -54,9 +54,14 @@ build_module() {
     # shortens them (one bundle, so consistently; the glue's `__wbg_*` and the module's
     # exports have two and keep their names). `_sampleTrace` keeps its name for the test
     # that checks it against the shared sampling vectors.
+    # The main module, whose every crossing is numbers, loads with our loader
+    # (npm/src/loader.js) instead of wasm-bindgen's glue; the others pass texts (the JSON
+    # writer's number formatting, the rules, the OpAMP agent) and keep the glue.
+    local loader="$built/otlp_collector.js"
+    [ -n "$features" ] || loader="$PWD/npm/src/loader.js"
     esbuild "$entry" --bundle --format=esm --minify --legal-comments=none \
         --mangle-props='^_[^_]' --reserve-props='^_sampleTrace$' \
-        --alias:otlp-collector-wasm="$built/otlp_collector.js" --alias:otlp-collector-exporter="${exporter[0]}" \
+        --alias:otlp-collector-wasm="$loader" --alias:otlp-collector-exporter="${exporter[0]}" \
         --log-level=warning --outfile="$package/$directory/otlp_collector.js"
 }
 # The main entry's module (OTLP/protobuf only), the same writing OTLP/JSON too

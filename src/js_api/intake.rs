@@ -54,10 +54,11 @@ impl Intake {
 
 #[wasm_bindgen]
 impl Intake {
-    /// Where the scratch buffer starts in this module's memory.
+    /// Where the scratch buffer starts in this module's memory (a double, as every address
+    /// that crosses: see `CollectorCore::exchange`).
     #[wasm_bindgen(js_name = scratchAddress)]
-    pub fn scratch_address(&self) -> usize {
-        self.scratch.borrow().as_ptr() as usize
+    pub fn scratch_address(&self) -> f64 {
+        self.scratch.borrow().as_ptr() as usize as f64
     }
 
     /// The scratch buffer's size in bytes.
@@ -82,8 +83,8 @@ impl Intake {
 
     /// The core's exchange buffer, at least `length` bytes long (see
     /// `CollectorCore::exchange`): texts JavaScript passes are written there.
-    pub fn exchange(&self, length: usize) -> usize {
-        self.core.reserve_exchange(length)
+    pub fn exchange(&self, length: usize) -> f64 {
+        self.core.reserve_exchange(length) as f64
     }
 
     /// The number records may use for a text (a span name, attribute key or event name:

@@ -237,18 +237,22 @@ impl CoreState {
             stats.record_sampled_out();
             return Ok(());
         }
-        let mut one = vec![ended(span)];
-        if pipeline.shaping.has_rules() && pipeline.shaping.shape(&mut one, stats) > 0 {
-            stats.record_collected();
-            stats.take_in_flight(1);
-            stats.settle_filtered(1);
-            return Ok(());
+        let mut span = ended(span);
+        if pipeline.shaping.has_rules() {
+            let mut one = vec![span];
+            match (pipeline.shaping.shape(&mut one, stats), one.pop()) {
+                (0, Some(shaped)) => span = shaped,
+                _ => {
+                    stats.record_collected();
+                    stats.take_in_flight(1);
+                    stats.settle_filtered(1);
+                    return Ok(());
+                }
+            }
         }
         let protocol = self.encoder.borrow().protocol;
-        let encoded = one
-            .first()
-            .map(|span| EncodedSpan::of(span, protocol, &mut self.scratch.borrow_mut()));
-        encoded.map_or(Ok(()), |encoded| pipeline.admit(encoded))
+        let encoded = EncodedSpan::of(&span, protocol, &mut self.scratch.borrow_mut());
+        pipeline.admit(encoded)
     }
 
     /// Whether spans are encoded straight from JavaScript's records: in the package's main
@@ -510,16 +514,17 @@ impl CollectorCore {
 
     /// Where the exchange buffer starts, at least `length` bytes long: JavaScript writes the
     /// texts and bytes it passes there, and reads the lists and texts the core puts there
-    /// (each call that does says so).
-    pub fn exchange(&self, length: usize) -> usize {
-        self.state.reserve_exchange(length)
+    /// (each call that does says so). Addresses cross as doubles: a u32 crosses as an i32,
+    /// negative past 2 GiB, and the package's loader passes results on as they are.
+    pub fn exchange(&self, length: usize) -> f64 {
+        self.state.reserve_exchange(length) as f64
     }
 
     /// Where the body of the request export `job` sends now starts in memory
     /// ([`body_length`](Self::body_length) bytes; it stays there until the job is settled).
-    pub fn body(&self, job: u32) -> usize {
-        self.with_body(job, |body| body.as_ptr() as usize)
-            .unwrap_or(0)
+    pub fn body(&self, job: u32) -> f64 {
+        self.with_body(job, |body| body.as_ptr() as usize as f64)
+            .unwrap_or(0.0)
     }
 
     /// The length of that body, or -1 once the job is done.
