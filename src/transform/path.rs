@@ -345,6 +345,11 @@ fn index<'v>(entries: &'v [KeyValue], keys: &[Key]) -> Result<Option<Cow<'v, Val
             None => return Ok(None),
         }
     }
+    // An empty value (what `set(…, nil)` leaves) reads as nil, as the Collector's getters
+    // read it (`ottlcommon.GetValue`): `String()` of it is nil, and it equals nil.
+    if *value == Value::Empty {
+        return Ok(None);
+    }
     Ok(Some(Cow::Borrowed(value)))
 }
 

@@ -283,3 +283,21 @@ fn nested_values_are_indexed_and_set() {
     };
     assert_eq!(map.len(), 2);
 }
+
+#[test]
+fn an_empty_value_reads_as_nil() {
+    // As the Collector's getters read it: after `set(…, nil)` the attribute equals nil, and
+    // `String()` of it is nil, which equals (and is <=) another nil.
+    let (span, outcome) = run(
+        &[
+            r#"set(attributes["empty"], nil)"#,
+            r#"set(attributes["equals_nil"], true) where attributes["empty"] == nil"#,
+            r#"set(attributes["at_most"], true) where String(attributes["empty"]) <= String(attributes["missing"])"#,
+        ],
+        &[],
+    );
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    assert_eq!(attribute(&span, "empty"), Some(&Value::Empty));
+    assert_eq!(attribute(&span, "equals_nil"), Some(&Value::Bool(true)));
+    assert_eq!(attribute(&span, "at_most"), Some(&Value::Bool(true)));
+}
