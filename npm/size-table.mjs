@@ -14,7 +14,7 @@ const END = '<!-- /sizes -->';
 
 // The entries a page imports instead of the bare one.
 const ENTRIES = [
-  ['web', '`otlp-collector` (bare: the WebAssembly module, its glue and the API)'],
+  ['web', '`otlp-collector` (bare: the WebAssembly module, its loader and the API)'],
   ['json', '`otlp-collector/json` (writes OTLP/JSON too), instead of the bare entry'],
   ['rules', '`otlp-collector/rules` (with the OTTL engine and JSON), instead of the bare entry'],
   ['opamp', '`otlp-collector/opamp` (with the OpAMP agent and JSON), instead of the bare entry'],

@@ -7,14 +7,12 @@
 
 use prost::encoding::WireType;
 
-use super::span_record::{span_kind, unix_nanos, unknown, Reader, RecordError, RecordValue};
+use super::span_record::{read_header, unix_nanos, Reader, RecordError, RecordValue};
 use crate::encoding::protobuf::{
     put_bytes, put_key, put_nested, put_optional_bytes, put_optional_fixed32, put_optional_fixed64,
     put_optional_varint, put_varint,
 };
-use crate::js_boundary::{
-    LOCAL_PARENT, NO_PARENT, REMOTE_PARENT, STATUS_ERROR, STATUS_OK, STATUS_UNSET,
-};
+use crate::js_boundary::{STATUS_ERROR, STATUS_OK};
 use crate::model::{
     otlp_flags, truncated, SpanLimits, DEFAULT_SCOPE, SAMPLED_FLAG, SERVICE_NAME, UNKNOWN_SERVICE,
 };
@@ -30,39 +28,22 @@ pub(crate) fn encode_record(
     out: &mut Vec<u8>,
 ) -> Result<bool, RecordError> {
     let mut reader = Reader::new(record);
-    let kind = span_kind(&mut reader)?;
-    let trace_flags = reader.u8()?;
-    let parent_at = reader.at;
-    let parent = reader.u8()?;
-    let status_at = reader.at;
-    let status = reader.u8()?;
-    put_bytes(1, &reader.id::<16>()?, out);
-    put_bytes(2, &reader.id::<8>()?, out);
-    let is_remote = match parent {
-        NO_PARENT => None,
-        LOCAL_PARENT | REMOTE_PARENT => Some(parent == REMOTE_PARENT),
-        value => return Err(unknown("parent state", value, parent_at)),
-    };
-    let parent_span_id = match is_remote {
-        Some(_) => Some(reader.id::<8>()?),
-        None => None,
-    };
-    put_optional_bytes(3, reader.str()?.as_bytes(), out);
-    if let Some(parent_span_id) = parent_span_id {
-        put_bytes(4, &parent_span_id, out);
+    let header = read_header(&mut reader)?;
+    put_bytes(1, header.trace_id.as_bytes(), out);
+    put_bytes(2, header.span_id.as_bytes(), out);
+    put_optional_bytes(3, header.trace_state.as_bytes(), out);
+    if let Some((parent_span_id, _)) = header.parent {
+        put_bytes(4, parent_span_id.as_bytes(), out);
     }
-    let start = unix_nanos(reader.f64()?);
-    let end = unix_nanos(reader.f64()?).max(start);
     put_optional_bytes(5, reader.symbol_str()?.as_bytes(), out);
-    put_optional_varint(6, kind.otlp_code() as u64, out);
-    put_optional_fixed64(7, start, out);
-    put_optional_fixed64(8, end, out);
+    put_optional_varint(6, header.kind.otlp_code() as u64, out);
+    put_optional_fixed64(7, header.start, out);
+    put_optional_fixed64(8, header.end.max(header.start), out);
     // OTLP's `StatusCode`, and the message of an error.
-    let (status_code, status_message) = match status {
-        STATUS_UNSET => (0, ""),
+    let (status_code, status_message) = match header.status {
         STATUS_OK => (1, ""),
         STATUS_ERROR => (2, reader.str()?),
-        value => return Err(unknown("status", value, status_at)),
+        _ => (0, ""),
     };
 
     let max_length = limits.max_attribute_value_length;
@@ -122,8 +103,9 @@ pub(crate) fn encode_record(
             put_optional_varint(3, status_code, out);
         });
     }
-    put_optional_fixed32(16, otlp_flags(trace_flags, is_remote), out);
-    Ok(trace_flags & SAMPLED_FLAG != 0)
+    let is_remote = header.parent.map(|(_, is_remote)| is_remote);
+    put_optional_fixed32(16, otlp_flags(header.trace_flags, is_remote), out);
+    Ok(header.trace_flags & SAMPLED_FLAG != 0)
 }
 
 /// The `Resource` message fields of the resource an attributes block (the JavaScript
@@ -222,7 +204,9 @@ mod tests {
     use super::*;
     use crate::encoding::protobuf::write_span;
     use crate::encoding::{EncodedFields, Protocol};
-    use crate::js_boundary::{TAG_ARRAY, TAG_BOOL, TAG_DOUBLE, TAG_INT, TAG_STRING};
+    use crate::js_boundary::{
+        NO_PARENT, STATUS_ERROR, TAG_ARRAY, TAG_BOOL, TAG_DOUBLE, TAG_INT, TAG_STRING,
+    };
     use crate::model::{Resource, Scope};
 
     #[derive(Clone, Debug)]

@@ -78,52 +78,84 @@ pub(crate) fn split_records(bytes: &[u8]) -> impl Iterator<Item = Result<&[u8], 
     })
 }
 
-/// Reads one span record, applying `limits` to what it adds.
-pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, RecordError> {
-    let mut reader = Reader { record, at: 0 };
-    let kind = span_kind(&mut reader)?;
+/// The fixed start of a span record, up to its name.
+pub(super) struct Header<'a> {
+    pub(super) kind: SpanKind,
+    pub(super) trace_flags: u8,
+    /// [`STATUS_UNSET`], [`STATUS_OK`] or [`STATUS_ERROR`] (its message follows the name).
+    pub(super) status: u8,
+    pub(super) trace_id: TraceId,
+    pub(super) span_id: SpanId,
+    /// The parent span's id, and whether it is remote.
+    pub(super) parent: Option<(SpanId, bool)>,
+    pub(super) trace_state: &'a str,
+    pub(super) start: u64,
+    /// As written: a span ends no earlier than it starts once it is made.
+    pub(super) end: u64,
+}
+
+/// Reads a record's [`Header`].
+pub(super) fn read_header<'a>(reader: &mut Reader<'a>) -> Result<Header<'a>, RecordError> {
+    let kind = span_kind(reader)?;
     let trace_flags = reader.u8()?;
     let parent_at = reader.at;
     let parent = reader.u8()?;
     let status_at = reader.at;
     let status = reader.u8()?;
-    let trace_id = TraceId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
-    let span_id = SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?;
+    if ![STATUS_UNSET, STATUS_OK, STATUS_ERROR].contains(&status) {
+        return Err(unknown("status", status, status_at));
+    }
+    let zero = |_| RecordError::ZeroId;
+    let trace_id = TraceId::from_bytes(reader.array()?).map_err(zero)?;
+    let span_id = SpanId::from_bytes(reader.array()?).map_err(zero)?;
     let parent = match parent {
         NO_PARENT => None,
         LOCAL_PARENT | REMOTE_PARENT => Some((
-            SpanId::from_bytes(reader.array()?).map_err(|_| RecordError::ZeroId)?,
+            SpanId::from_bytes(reader.array()?).map_err(zero)?,
             parent == REMOTE_PARENT,
         )),
         value => return Err(unknown("parent state", value, parent_at)),
     };
-    let trace_state = reader.string()?;
-    let start = unix_nanos(reader.f64()?);
-    let end = unix_nanos(reader.f64()?);
-    let name = reader.symbol()?;
-    let mut span = Span {
+    Ok(Header {
+        kind,
+        trace_flags,
+        status,
         trace_id,
         span_id,
+        parent,
+        trace_state: reader.str()?,
+        start: unix_nanos(reader.f64()?),
+        end: unix_nanos(reader.f64()?),
+    })
+}
+
+/// Reads one span record, applying `limits` to what it adds.
+pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, RecordError> {
+    let mut reader = Reader { record, at: 0 };
+    let header = read_header(&mut reader)?;
+    let parent = header.parent;
+    let mut span = Span {
+        trace_id: header.trace_id,
+        span_id: header.span_id,
         parent_span_id: parent.map(|(parent_span_id, _)| parent_span_id),
         parent_is_remote: parent.map(|(_, is_remote)| is_remote),
-        trace_flags,
-        name,
-        kind,
-        start_time_unix_nano: start,
+        trace_flags: header.trace_flags,
+        name: reader.symbol()?,
+        kind: header.kind,
+        start_time_unix_nano: header.start,
         end_time_unix_nano: 0,
         attributes: Attributes::default(),
         status: Default::default(),
         extras: None,
     }
     .with_limits(limits);
-    if !trace_state.is_empty() {
-        span = span.with_trace_state(trace_state);
+    if !header.trace_state.is_empty() {
+        span = span.with_trace_state(header.trace_state.to_owned());
     }
-    match status {
-        STATUS_UNSET => {}
+    match header.status {
         STATUS_OK => span.set_status(SpanStatus::Ok),
         STATUS_ERROR => span.set_status(SpanStatus::error(reader.string()?)),
-        value => return Err(unknown("status", value, status_at)),
+        _ => {}
     }
     for _ in 0..reader.u32()? {
         let key = reader.symbol()?;
@@ -157,7 +189,7 @@ pub(crate) fn read_span(record: &[u8], limits: SpanLimits) -> Result<Span, Recor
         }
         span.add_link(link);
     }
-    Ok(span.end_at(end))
+    Ok(span.end_at(header.end))
 }
 
 /// Reads an attributes block alone (the resource's, from `npm/src/record-writer.js`).
@@ -173,7 +205,7 @@ pub(crate) fn read_attributes(
     Ok(attributes)
 }
 
-pub(super) fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
+fn span_kind(reader: &mut Reader) -> Result<SpanKind, RecordError> {
     let at = reader.at;
     Ok(match reader.u8()? {
         1 => SpanKind::Internal,

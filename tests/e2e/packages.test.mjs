@@ -191,24 +191,25 @@ test('a webpack app builds with the package, unconfigured, and exports from Chro
   await assertServedAppExports(path.join(root, 'dist'), 'webpack-app');
 });
 
-test('a plain page imports the package with an import map and exports from Chromium', async () => {
-  const root = path.join(project, 'plain-page');
+// A plain page in `project/<name>` importing the installed package with an import map;
+// resolves to its folder.
+async function plainPage(name) {
+  const root = path.join(project, name);
   await mkdir(root, { recursive: true });
   await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
   await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": { "otlp-collector": "/node_modules/otlp-collector/web/index.js" } }</script>
-<script type="module">${appCode(receiver.url, 'plain-page')}</script>`);
-  await assertServedAppExports(root, 'plain-page');
+<script type="module">${appCode(receiver.url, name)}</script>`);
+  return root;
+}
+
+test('a plain page imports the package with an import map and exports from Chromium', async () => {
+  await assertServedAppExports(await plainPage('plain-page'), 'plain-page');
 });
 
 test('the main module loads from a server that sends it without the WebAssembly MIME type', async () => {
   // Our loader (npm/src/loader.js) compiles such a module from its bytes, as the glue did.
-  const root = path.join(project, 'plain-page-octet-stream');
-  await mkdir(root, { recursive: true });
-  await cp(path.join(project, 'node_modules'), path.join(root, 'node_modules'), { recursive: true });
-  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<script type="importmap">{ "imports": { "otlp-collector": "/node_modules/otlp-collector/web/index.js" } }</script>
-<script type="module">${appCode(receiver.url, 'octet-stream-page')}</script>`);
+  const root = await plainPage('octet-stream-page');
   const wasmPath = '/node_modules/otlp-collector/web/otlp_collector_bg.wasm';
   const wasm = await readFile(path.join(root, wasmPath));
   let served = 0;
