@@ -54,27 +54,28 @@ build_module() {
     # shortens them (one bundle, so consistently; the glue's `__wbg_*` and the module's
     # exports have two and keep their names). `_sampleTrace` keeps its name for the test
     # that checks it against the shared sampling vectors.
-    # The main module, whose every crossing is numbers, loads with our loader
+    # The main module and `/gzip`'s, whose every crossing is numbers, load with our loader
     # (npm/src/loader.js) instead of wasm-bindgen's glue; the others pass texts (the JSON
     # writer's number formatting, the rules, the OpAMP agent) and keep the glue.
     local loader="$built/otlp_collector.js"
-    [ -n "$features" ] || loader="$PWD/npm/src/loader.js"
+    case "$features" in "" | gzip) loader="$PWD/npm/src/loader.js" ;; esac
     esbuild "$entry" --bundle --format=esm --minify --legal-comments=none \
         --mangle-props='^_[^_]' --reserve-props='^_sampleTrace$' \
         --alias:otlp-collector-wasm="$loader" --alias:otlp-collector-exporter="${exporter[0]}" \
         --log-level=warning --outfile="$package/$directory/otlp_collector.js"
 }
-# The main entry's module (OTLP/protobuf only), the same writing OTLP/JSON too
-# (`otlp-collector/json`), and the same with the OTTL transform and drop rules
-# (`otlp-collector/rules`), with the OpAMP agent (`/opamp`), and with both (`/managed`): a
-# page that needs neither downloads nothing for them.
+# The main entry's module (uncompressed OTLP/protobuf only), the same compressing bodies
+# (`otlp-collector/gzip`), writing OTLP/JSON too (`/json`, with gzip), and the same with the
+# OTTL transform and drop rules (`otlp-collector/rules`), with the OpAMP agent (`/opamp`),
+# and with both (`/managed`): a page that needs none of them downloads nothing for them.
 build_module "" web npm/src/index.js
+build_module gzip gzip npm/src/index.js
 build_module json json npm/src/index.js
 build_module rules rules npm/src/rules.js
 build_module opamp opamp npm/src/opamp.js
 build_module rules,opamp managed npm/src/managed.js
 mkdir -p "$package/node"
-cp npm/node/index.js npm/node/json.js npm/node/rules.js npm/node/opamp.js npm/node/managed.js "$package/node/"
+cp npm/node/index.js npm/node/gzip.js npm/node/json.js npm/node/rules.js npm/node/opamp.js npm/node/managed.js "$package/node/"
 # The automatic instrumentations, each a module of its own that costs a page nothing until
 # it is imported (minified; the readable sources are in npm/instrumentation/).
 mkdir -p "$package/instrumentation"

@@ -41,6 +41,7 @@ export interface CollectorOptions {
   serviceName?: string;
   /** `'http/json'` needs `otlp-collector/json` (or `/rules`, `/opamp`, `/managed`): the main entry writes protobuf only and throws naming the entry. */
   protocol?: 'http/protobuf' | 'http/json';
+  /** `'gzip'` needs `otlp-collector/gzip` (or `/json`, `/rules`, `/opamp`, `/managed`): the main entry sends bodies uncompressed and throws naming the entry. */
   compression?: 'gzip' | 'none';
   batchSize?: number;
   batchTimeoutMs?: number;

@@ -15,7 +15,8 @@ const END = '<!-- /sizes -->';
 // The entries a page imports instead of the bare one.
 const ENTRIES = [
   ['web', '`otlp-collector` (bare: the WebAssembly module, its loader and the API)'],
-  ['json', '`otlp-collector/json` (writes OTLP/JSON too), instead of the bare entry'],
+  ['gzip', '`otlp-collector/gzip` (compresses bodies when asked), instead of the bare entry'],
+  ['json', '`otlp-collector/json` (writes OTLP/JSON too, and gzip), instead of the bare entry'],
   ['rules', '`otlp-collector/rules` (with the OTTL engine and JSON), instead of the bare entry'],
   ['opamp', '`otlp-collector/opamp` (with the OpAMP agent and JSON), instead of the bare entry'],
   ['managed', '`otlp-collector/managed` (both), instead of the bare entry'],

@@ -24,6 +24,11 @@ pub(crate) const REFUSED_SHUT_DOWN: u32 = 2;
 /// …a record could not be read (a mismatch between the writer and the reader).
 pub(crate) const REFUSED_BAD_RECORD: u32 = 4;
 
+/// What a module writes beyond uncompressed OTLP/protobuf (bits `speaks` returns): OTLP/JSON.
+pub(crate) const SPEAKS_JSON: u32 = 1;
+/// Gzip-compressed bodies.
+pub(crate) const SPEAKS_GZIP: u32 = 2;
+
 /// Value tags of a span record (`span_record.rs` reads what `npm/src/record-writer.js` writes).
 pub(crate) const TAG_STRING: u8 = 0;
 /// A bool, one byte.
@@ -191,12 +196,14 @@ mod tests {
 
     #[test]
     fn every_number_that_crosses_is_the_same_in_both_languages() {
-        let numbers: [((&str, &str), &str, i64); 17] = [
+        let numbers: [((&str, &str), &str, i64); 19] = [
             (EXPORTER, "NETWORK_ERROR", NETWORK_ERROR.into()),
             (EXPORTER, "TIMED_OUT", TIMED_OUT.into()),
             (BOUNDARY, "REFUSED_BUFFER_FULL", REFUSED_BUFFER_FULL.into()),
             (BOUNDARY, "REFUSED_SHUT_DOWN", REFUSED_SHUT_DOWN.into()),
             (BOUNDARY, "REFUSED_BAD_RECORD", REFUSED_BAD_RECORD.into()),
+            (BOUNDARY, "SPEAKS_JSON", SPEAKS_JSON.into()),
+            (BOUNDARY, "SPEAKS_GZIP", SPEAKS_GZIP.into()),
             (BOUNDARY, "TAG_STRING", TAG_STRING.into()),
             (BOUNDARY, "TAG_BOOL", TAG_BOOL.into()),
             (BOUNDARY, "TAG_INT", TAG_INT.into()),

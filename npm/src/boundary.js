@@ -27,6 +27,10 @@ export const REFUSED_BUFFER_FULL = 1;
 export const REFUSED_SHUT_DOWN = 2;
 export const REFUSED_BAD_RECORD = 4;
 
+// What a module writes beyond uncompressed OTLP/protobuf (bits; `speaks` in open.rs).
+export const SPEAKS_JSON = 1;
+export const SPEAKS_GZIP = 2;
+
 // The names of the counters `core.stats()` returns, in its order.
 export const STATS = [
   'collected', 'exported', 'droppedBufferFull', 'droppedRetriesExhausted', 'droppedRejected',

@@ -18,9 +18,10 @@
 // the core's exchange buffer (`Exchange`, in exporter.js), which needs no glue code.
 
 import { Exchange, Exporter } from 'otlp-collector-exporter';
-import { openCollector, speaksJson } from 'otlp-collector-wasm';
+import { openCollector, speaks } from 'otlp-collector-wasm';
 import {
-  KIND_CODES, OTEL_KIND_CODES, SAMPLED, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN, STATS,
+  KIND_CODES, OTEL_KIND_CODES, SAMPLED, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN,
+  SPEAKS_GZIP, SPEAKS_JSON, STATS,
 } from './boundary.js';
 import { epochMs, idWords, normalizeTraceState, nowMs, traceparentWords } from './context.js';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, readOptions } from './options.js';
@@ -72,8 +73,11 @@ export class Collector {
       throw new Error("otlp-collector: transform and dropSpans need 'otlp-collector/rules'");
     }
     if (options.opamp != null && !opampEngine) throw new Error("otlp-collector: opamp needs 'otlp-collector/opamp'");
-    if (options.json && !speaksJson()) {
+    if (options.json && !(speaks() & SPEAKS_JSON)) {
       throw new Error("otlp-collector: protocol 'http/json' needs 'otlp-collector/json' (the main entry writes http/protobuf only)");
+    }
+    if (options.gzip && !(speaks() & SPEAKS_GZIP)) {
+      throw new Error("otlp-collector: compression 'gzip' needs 'otlp-collector/gzip' (or '/json'; the main entry sends bodies uncompressed)");
     }
     const opamp = options.opamp != null ? opampEngine.read(options.opamp) : null;
     const intake = openCollector(...options.core);

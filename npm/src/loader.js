@@ -2,9 +2,9 @@
 // every call into it passes and returns numbers only (texts and lists cross through the
 // core's exchange buffer, `Exchange` in exporter.js), so its exports are called as they are,
 // and the handles (an intake, a core) are objects whose methods are made from the exports'
-// names. npm/build.sh bundles it as `otlp-collector-wasm`
-// for that module; the modules of `/json`, `/rules` and `/opamp`, whose crossings still pass
-// texts, keep wasm-bindgen's glue, which has the same shape.
+// names. npm/build.sh bundles it as `otlp-collector-wasm` for that module and `/gzip`'s; the
+// modules of `/json`, `/rules` and `/opamp`, whose crossings still pass texts, keep
+// wasm-bindgen's glue, which has the same shape.
 
 let wasm;
 
@@ -70,9 +70,9 @@ export function openCollector(a, b, c, d, e, f) {
   return intakeAt(wasm.openCollector(a, b, c, d, e, f));
 }
 
-/** Whether the module writes OTLP/JSON (`otlp-collector/json`). */
-export function speaksJson() {
-  return wasm.speaksJson() !== 0;
+/** What the module writes beyond uncompressed protobuf (bits: src/js_api/open.rs). */
+export function speaks() {
+  return wasm.speaks();
 }
 
 /** Instantiates the module from its bytes or compiled module (Node), once. */

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::intake::Intake;
 use super::record_protobuf::{encode_default_scope, encode_resource};
+use crate::js_boundary::{SPEAKS_GZIP, SPEAKS_JSON};
 use crate::platform::{CoreState, JsSettings};
 
 /// `openCollector(maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip)` →
@@ -44,11 +45,13 @@ pub fn open_collector(
     Intake::new(state)
 }
 
-/// Whether this module writes OTLP/JSON: the `json` feature, which the package's main
-/// module leaves out (`otlp-collector/json` and the larger entries have it). JavaScript
-/// asks before it opens a collector with `protocol: 'http/json'`, and refuses naming the
-/// entry.
-#[wasm_bindgen(js_name = speaksJson, skip_typescript)]
-pub fn speaks_json() -> bool {
-    cfg!(feature = "json")
+/// What this module writes beyond uncompressed OTLP/protobuf, as bits: [`SPEAKS_JSON`]
+/// (the `json` feature) and [`SPEAKS_GZIP`] (`gzip`), which the package's main module
+/// leaves out (`otlp-collector/gzip`, `/json` and the larger entries have them).
+/// JavaScript asks before it opens a collector with `protocol: 'http/json'` or
+/// `compression: 'gzip'`, and refuses naming the entry.
+#[wasm_bindgen(skip_typescript)]
+pub fn speaks() -> u32 {
+    (u32::from(cfg!(feature = "json")) * SPEAKS_JSON)
+        | (u32::from(cfg!(feature = "gzip")) * SPEAKS_GZIP)
 }

@@ -102,7 +102,8 @@ impl CoreState {
             config.max_queue_size,
             RequestEncoder {
                 protocol: config.protocol,
-                gzip: (config.compression == Compression::Gzip).then_some(compact_gzip as Gzip),
+                gzip: (config.compression == Compression::Gzip && cfg!(feature = "gzip"))
+                    .then_some(compact_gzip as Gzip),
                 resource: EncodedFields::of_resource(&config.resource, config.protocol),
                 scope: EncodedFields::of_scope(&config.scope, config.protocol),
                 max_request_bytes: config.max_request_bytes,
@@ -146,7 +147,9 @@ impl CoreState {
             max_queue_size,
             RequestEncoder {
                 protocol,
-                gzip: settings.gzip.then_some(compact_gzip as Gzip),
+                // Without the `gzip` feature the encoder stays out of the module (the
+                // package's main entry refuses the option, naming `otlp-collector/gzip`).
+                gzip: (settings.gzip && cfg!(feature = "gzip")).then_some(compact_gzip as Gzip),
                 resource,
                 scope,
                 max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,

@@ -11,8 +11,9 @@ import { installPackage, startReceiver } from './harness.mjs';
 
 let receiver;
 let Collector;
-// `otlp-collector/json`: the main entry writes OTLP/protobuf only.
+// `otlp-collector/json` and `/gzip`: the main entry writes uncompressed OTLP/protobuf only.
 let JsonCollector;
+let GzipCollector;
 
 before(async () => {
   receiver = await startReceiver();
@@ -20,6 +21,7 @@ before(async () => {
   const require = createRequire(path.join(project, 'package.json'));
   ({ Collector } = require('otlp-collector'));
   ({ Collector: JsonCollector } = require('otlp-collector/json'));
+  ({ Collector: GzipCollector } = require('otlp-collector/gzip'));
 });
 
 after(() => receiver?.stop());
@@ -342,8 +344,9 @@ test('bad options throw errors naming the option; no options take every default'
   const cases = [
     ['not an object', 'options must be an object'],
     [{ protocol: 'grpc/xml' }, 'protocol'],
-    // The main entry leaves the JSON encoder out (its module says so: speaksJson).
+    // The main entry leaves the JSON and gzip encoders out (its module says so: speaks).
     [{ protocol: 'http/json' }, "'otlp-collector/json'"],
+    [{ compression: 'gzip' }, "'otlp-collector/gzip'"],
     [{ compression: 'brotli' }, 'compression'],
     [{ batchSize: -1 }, 'batchSize'],
     [{ batchTimeoutMs: 1.5 }, 'batchTimeoutMs'],
@@ -398,7 +401,7 @@ test('the JavaScript API records and exports spans: kinds, parents, attributes, 
   await collector.shutdown();
 
   // Compressed: the receiver inflates with flate2, which checks our CRC-32 and length.
-  const gzipped = new Collector({ endpoint: `${receiver.url}/v1/traces`, compression: 'gzip' });
+  const gzipped = new GzipCollector({ endpoint: `${receiver.url}/v1/traces`, compression: 'gzip' });
   const gzipPrefix = unique('js-gzip');
   gzipped.startSpan(gzipPrefix).end();
   assert.equal(await gzipped.shutdown(), true);
