@@ -32,11 +32,20 @@ function importsOf(module) {
 }
 
 // Handles whose methods call the module's `<prefix>_<method>` exports with the handle's
-// address first (`free` releases it); `returns` wraps what some methods return.
+// address first; `returns` wraps what some methods return. `free` releases one; a handle
+// the application let go of without it is released once collected, as the glue's are.
 function handles(prefix, returns = {}) {
+  const release = wasm[`__wbg_${prefix}_free`];
+  const collected = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((address) => release(address, 1))
+    : { register() {}, unregister() {} };
   const methods = {
     free() {
-      wasm[`__wbg_${prefix}_free`](this.address, 0);
+      const address = this.address;
+      if (address === 0) return;
+      this.address = 0;
+      collected.unregister(this);
+      release(address, 0);
     },
   };
   for (const name of Object.keys(wasm)) {
@@ -51,6 +60,7 @@ function handles(prefix, returns = {}) {
   return (address) => {
     const handle = Object.create(methods);
     handle.address = address;
+    collected.register(handle, address, handle);
     return handle;
   };
 }
