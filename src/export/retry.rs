@@ -91,8 +91,9 @@ impl RetryPolicy {
 /// `duration × factor` for a factor ≥ 0, saturating (at about 584 years) where
 /// `Duration::mul_f64` would panic on overflow.
 fn scaled(duration: Duration, factor: f64) -> Duration {
-    // A float-to-integer `as` saturates, and NaN becomes 0.
-    Duration::from_nanos((duration.as_nanos() as f64 * factor) as u64)
+    // A float-to-integer `as` saturates, and NaN becomes 0. (Seconds as a double, not
+    // `as_nanos()`: its u128 would bring 128-bit arithmetic into the browser's module.)
+    Duration::from_nanos((duration.as_secs_f64() * 1e9 * factor) as u64)
 }
 
 #[cfg(test)]
