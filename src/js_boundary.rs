@@ -119,6 +119,40 @@ mod tests {
     const COLLECTOR: (&str, &str) = ("collector.js", include_str!("../npm/src/collector.js"));
     const OPEN_RS: &str = include_str!("js_api/open.rs");
     const EXPORTER: (&str, &str) = ("exporter.js", include_str!("wasm/js/exporter.js"));
+    const RECORD_WRITER: (&str, &str) = (
+        "record-writer.js",
+        include_str!("../npm/src/record-writer.js"),
+    );
+    const RULES_JS: (&str, &str) = ("rules.js", include_str!("../npm/src/rules.js"));
+    const CORE_RS: &str = include_str!("wasm/core.rs");
+    const INTAKE_RS: &str = include_str!("js_api/intake.rs");
+
+    /// The methods a handle's exports give it (`"<prefix>_<method>"` in `handle_exports!`),
+    /// with `free`, which every handle has.
+    fn exported_methods(source: &str, prefix: &str) -> Vec<String> {
+        let quoted = format!("\"{prefix}_");
+        let mut methods = vec!["free".to_owned()];
+        for (_, rest) in source
+            .match_indices(&quoted)
+            .map(|(at, _)| source.split_at(at + quoted.len()))
+        {
+            methods.extend(rest.split_once('"').map(|(method, _)| method.to_owned()));
+        }
+        methods
+    }
+
+    /// The methods called on `receiver` (`receiver.name(`) in a JavaScript source.
+    fn js_calls_on(source: &str, receiver: &str) -> Vec<String> {
+        let prefix = format!("{receiver}.");
+        source
+            .match_indices(&prefix)
+            .filter_map(|(at, _)| {
+                let rest = &source[at + prefix.len()..];
+                let end = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_')?;
+                rest[end..].starts_with('(').then(|| rest[..end].to_owned())
+            })
+            .collect()
+    }
 
     /// The text after `const NAME =` up to its `;`, in `source`.
     fn js_const<'a>((file, source): (&str, &'a str), name: &str) -> &'a str {
@@ -195,6 +229,34 @@ mod tests {
     }
 
     #[test]
+    fn every_method_javascript_calls_on_a_handle_is_exported() {
+        // The handles' methods are made from the exports' names (`handles` in exporter.js):
+        // a method renamed on one side only would be missing on the other.
+        let core = exported_methods(CORE_RS, "collectorcore");
+        let intake = exported_methods(INTAKE_RS, "intake");
+        assert!(core.len() > 10 && intake.len() > 5, "{core:?} {intake:?}");
+        let calls = [
+            (EXPORTER, "core", &core),
+            (COLLECTOR, "core", &core),
+            (RULES_JS, "core", &core),
+            (COLLECTOR, "intake", &intake),
+            (RECORD_WRITER, "intake", &intake),
+            (RULES_JS, "intake", &intake),
+        ];
+        let mut checked = 0;
+        for ((file, source), receiver, exported) in calls {
+            for method in js_calls_on(source, receiver) {
+                assert!(
+                    exported.contains(&method),
+                    "{file} calls {receiver}.{method}(), which no `{receiver}` export gives: {exported:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "only {checked} calls found");
+    }
+
+    #[test]
     fn every_number_that_crosses_is_the_same_in_both_languages() {
         let numbers: [((&str, &str), &str, i64); 19] = [
             (EXPORTER, "NETWORK_ERROR", NETWORK_ERROR.into()),
@@ -243,9 +305,9 @@ mod tests {
             "the settings readOptions hands openCollector"
         );
         let parameters = OPEN_RS
-            .split_once("pub fn open_collector(")
+            .split_once("fn open_collector(")
             .and_then(|(_, rest)| rest.split_once(") ->"))
-            .expect("open.rs has `pub fn open_collector(…) ->`")
+            .expect("open.rs has `fn open_collector(…) ->`")
             .0;
         let parameters: Vec<String> = parameters
             .split(',')

@@ -21,7 +21,7 @@ cfg_if::cfg_if! {
         #[path = "wasm/mod.rs"]
         mod backend;
         /// The browser core the npm package's JavaScript API (`src/js_api/`) drives.
-        pub(crate) use backend::{CollectorCore, CoreState, JsSettings};
+        pub(crate) use backend::{handle, CollectorCore, CoreState, JsSettings};
     } else {
         #[path = "native/mod.rs"]
         mod backend;

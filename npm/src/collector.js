@@ -18,7 +18,6 @@
 // the core's exchange buffer (`Exchange`, in exporter.js), which needs no glue code.
 
 import { Exchange, Exporter } from 'otlp-collector-exporter';
-import { openCollector, speaks } from 'otlp-collector-wasm';
 import {
   KIND_CODES, OTEL_KIND_CODES, SAMPLED, REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN,
   SPEAKS_GZIP, SPEAKS_JSON, STATS,
@@ -26,7 +25,7 @@ import {
 import { epochMs, idWords, normalizeTraceState, nowMs, traceparentWords } from './context.js';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, readOptions } from './options.js';
 import { RecordWriter } from './record-writer.js';
-import { memory } from './module.js';
+import { memory, openCollector, speaks } from './module.js';
 import { Reporter } from './reporter.js';
 import { Span } from './span.js';
 import { describe } from './values.js';
@@ -258,7 +257,9 @@ export class Collector {
     if (this._freed) return Promise.resolve(false);
     this._drain();
     return this._exporter.flush().then((dropped) => {
-      if (this._rules && !this._freed) this._rules.report(this._intake, this._reporter);
+      // Freed meanwhile: what was in flight was let go, delivered or not.
+      if (this._freed) return false;
+      if (this._rules) this._rules.report(this._intake, this._reporter);
       if (dropped === 0) return true;
       this._reporter.report('export-failed', dropped > 0
         ? `flush: ${dropped} spans were not delivered; last error: ${this._exporter.lastError}`
@@ -276,6 +277,7 @@ export class Collector {
     this._room = 0;
     const goodbye = this._opamp && this._opamp.stop();
     this._shutdown = Promise.all([this._exporter.shutdown(), goodbye]).then(([[dropped, late]]) => {
+      if (this._freed) return false;
       if (dropped === 0 && late === 0) return true;
       this._reporter.report('export-failed', late > 0
         ? `shutdown timed out after ${SHUTDOWN_TIMEOUT_MS} ms: ${late} spans were dropped`

@@ -1,10 +1,9 @@
 // Loads the package's main WebAssembly module in place of the glue wasm-bindgen writes:
 // every call into it passes and returns numbers only (texts and lists cross through the
-// core's exchange buffer, `Exchange` in exporter.js), so its exports are called as they are,
-// and the handles (an intake, a core) are objects whose methods are made from the exports'
-// names. npm/build.sh bundles it as `otlp-collector-wasm` for that module and `/gzip`'s; the
-// modules of `/json`, `/rules` and `/opamp`, whose crossings still pass texts, keep
-// wasm-bindgen's glue, which has the same shape.
+// core's exchange buffer, `Exchange` in exporter.js), so its exports are called as they are
+// (module.js makes the handles). npm/build.sh bundles it as `otlp-collector-wasm` for that
+// module and `/gzip`'s; the modules of `/json`, `/rules` and `/opamp`, whose other crossings
+// still pass texts, keep wasm-bindgen's glue, whose initialisers have the same shape.
 
 let wasm;
 
@@ -31,58 +30,10 @@ function importsOf(module) {
   return given;
 }
 
-// Handles whose methods call the module's `<prefix>_<method>` exports with the handle's
-// address first; `returns` wraps what some methods return. `free` releases one; a handle
-// the application let go of without it is released once collected, as the glue's are.
-function handles(prefix, returns = {}) {
-  const release = wasm[`__wbg_${prefix}_free`];
-  const collected = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((address) => release(address, 1))
-    : { register() {}, unregister() {} };
-  const methods = {
-    free() {
-      const address = this.address;
-      if (address === 0) return;
-      this.address = 0;
-      collected.unregister(this);
-      release(address, 0);
-    },
-  };
-  for (const name of Object.keys(wasm)) {
-    if (!name.startsWith(`${prefix}_`)) continue;
-    const call = wasm[name];
-    const method = name.slice(prefix.length + 1);
-    const wrap = returns[method] ?? ((value) => value);
-    methods[method] = function (a, b, c, d, e) {
-      return wrap(call(this.address, a, b, c, d, e));
-    };
-  }
-  return (address) => {
-    const handle = Object.create(methods);
-    handle.address = address;
-    collected.register(handle, address, handle);
-    return handle;
-  };
-}
-
-let intakeAt;
-
 function ready(instance) {
   wasm = instance.exports;
-  const coreAt = handles('collectorcore');
-  intakeAt = handles('intake', { core: coreAt });
   wasm.__wbindgen_start();
   return wasm;
-}
-
-/** `openCollector(…settings)` → the collector's intake (src/js_api/open.rs). */
-export function openCollector(a, b, c, d, e, f) {
-  return intakeAt(wasm.openCollector(a, b, c, d, e, f));
-}
-
-/** What the module writes beyond uncompressed protobuf (bits: src/js_api/open.rs). */
-export function speaks() {
-  return wasm.speaks();
 }
 
 /** Instantiates the module from its bytes or compiled module (Node), once. */

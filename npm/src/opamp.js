@@ -5,6 +5,7 @@
 // exporter's bounded `fetch`) and waits, and hands the sampling ratio in force to the
 // collector.
 
+import { openOpamp } from 'otlp-collector-wasm';
 import { postBody } from 'otlp-collector-exporter';
 import { useOpamp } from './collector.js';
 import { checkEndpoint, checkHeaders, isObject, optionError } from './options.js';
@@ -136,8 +137,8 @@ useOpamp({
   // Starts the agent of `collector`, whose options were `options`.
   start(collector, intake, settings, options) {
     const join = (list) => (Array.isArray(list) ? list.filter((rule) => typeof rule === 'string').join('\0') : '');
-    const agent = intake.openOpamp(
-      settings.uid, options.sampleRatio, settings.interval, options.endpoint,
+    const agent = openOpamp(
+      intake.address, settings.uid, options.sampleRatio, settings.interval, options.endpoint,
       options.headers.map(([name]) => name).join('\0'), join(options.rules[0]), join(options.rules[1]),
     );
     return new Poller(agent, settings, collector, options.exportTimeoutMs);

@@ -2,6 +2,7 @@
 // engine, whose WebAssembly has it (npm/build.sh builds that module with the `rules`
 // feature: src/js_api/rules.rs).
 
+import { setRules, takeRuleFailure } from 'otlp-collector-wasm';
 import { useRules } from './collector.js';
 import { describe } from './values.js';
 
@@ -23,7 +24,7 @@ useRules({
       const statements = rulesOf('transform', transform);
       const conditions = rulesOf('dropSpans', dropSpans);
       if (statements.length + conditions.length === 0) return null;
-      intake.setRules(statements.join('\0'), conditions.join('\0'));
+      setRules(intake.address, statements.join('\0'), conditions.join('\0'));
     } catch (error) {
       core.free();
       intake.free();
@@ -34,7 +35,7 @@ useRules({
   // Reports a rule that failed on a span since the last look (the core runs the rules on
   // each batch it takes).
   report(intake, reporter) {
-    const failure = intake.takeRuleFailure();
+    const failure = takeRuleFailure(intake.address);
     if (failure !== undefined) {
       reporter.report('rule-failed', `a transform rule failed on a span (counted in stats().ruleErrors; the span was kept): ${failure}`);
     }

@@ -7,21 +7,21 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::*;
-
 use super::record_protobuf::{encode_record, encode_resource};
 use super::span_record::{read_attributes, read_span, split_records, RecordError};
 use super::symbols;
 use crate::error::CollectError;
 use crate::js_boundary::{REFUSED_BAD_RECORD, REFUSED_BUFFER_FULL, REFUSED_SHUT_DOWN};
+use crate::platform::handle::{handle_exports, Handle};
 use crate::platform::{CollectorCore, CoreState};
 
 /// Bytes of the scratch buffer before records need it to grow.
 const SCRATCH_BYTES: usize = 4096;
 
-/// The records the JavaScript API writes, on their way into a core. Only `npm/src/` calls it.
-#[wasm_bindgen(skip_typescript)]
-pub struct Intake {
+/// The records the JavaScript API writes, on their way into a core. JavaScript holds it by
+/// address, its methods exported as `intake_<method>` (see `src/wasm/handle.rs`); only
+/// `npm/src/` calls them.
+pub(crate) struct Intake {
     pub(super) core: Rc<CoreState>,
     /// Where the record writer appends span records until [`Intake::drain`].
     scratch: RefCell<Vec<u8>>,
@@ -52,46 +52,54 @@ impl Intake {
     }
 }
 
-#[wasm_bindgen]
+impl Handle for Intake {}
+
+handle_exports! { Intake, "intake_free";
+    "intake_scratchAddress" fn scratch_address() -> f64, freed 0.0;
+    "intake_scratchLength" fn scratch_length() -> usize, freed 0;
+    "intake_growScratch" fn grow_scratch(length: usize), freed ();
+    "intake_core" fn core() -> usize, freed 0;
+    "intake_exchange" fn exchange(length: usize) -> f64, freed 0.0;
+    "intake_internSymbol" fn intern_symbol(length: usize) -> i32, freed -1;
+    "intake_drain" fn drain(length: usize) -> u32, freed REFUSED_SHUT_DOWN;
+    "intake_setResource" fn set_resource(length: usize) -> bool, freed false;
+}
+
 impl Intake {
     /// Where the scratch buffer starts in this module's memory (a double, as every address
     /// that crosses: see `CollectorCore::exchange`).
-    #[wasm_bindgen(js_name = scratchAddress)]
-    pub fn scratch_address(&self) -> f64 {
+    fn scratch_address(&self) -> f64 {
         self.scratch.borrow().as_ptr() as usize as f64
     }
 
     /// The scratch buffer's size in bytes.
-    #[wasm_bindgen(js_name = scratchLength)]
-    pub fn scratch_length(&self) -> usize {
+    fn scratch_length(&self) -> usize {
         self.scratch.borrow().len()
     }
 
     /// Grows the scratch buffer to at least `length` bytes, keeping what is written; it
     /// may move (read the address again).
-    #[wasm_bindgen(js_name = growScratch)]
-    pub fn grow_scratch(&self, length: usize) {
+    fn grow_scratch(&self, length: usize) {
         let mut scratch = self.scratch.borrow_mut();
         let length = length.max(scratch.len().saturating_mul(2));
         scratch.resize(length, 0);
     }
 
-    /// The core `exporter.js` drives (a handle of its own, freed apart).
-    pub fn core(&self) -> CollectorCore {
-        CollectorCore::new(Rc::clone(&self.core))
+    /// The core `exporter.js` drives: the address of a handle of its own, freed apart.
+    fn core(&self) -> usize {
+        CollectorCore::new(Rc::clone(&self.core)).into_address()
     }
 
     /// The core's exchange buffer, at least `length` bytes long (see
     /// `CollectorCore::exchange`): texts JavaScript passes are written there.
-    pub fn exchange(&self, length: usize) -> f64 {
+    fn exchange(&self, length: usize) -> f64 {
         self.core.reserve_exchange(length) as f64
     }
 
     /// The number records may use for a text (a span name, attribute key or event name:
     /// `length` bytes of UTF-8 in the exchange buffer) from now on, or -1 when it is not
     /// interned (see symbols.rs).
-    #[wasm_bindgen(js_name = internSymbol)]
-    pub fn intern_symbol(&self, length: usize) -> i32 {
+    fn intern_symbol(&self, length: usize) -> i32 {
         let text = self.core.exchanged_text(length);
         symbols::intern(&text).map_or(-1, |id| id as i32)
     }
@@ -99,7 +107,7 @@ impl Intake {
     /// Collects the spans recorded in the first `length` scratch bytes; every refused span
     /// is counted as dropped. Returns what was refused, as bits `npm/src/collector.js` turns into
     /// messages: [`REFUSED_BUFFER_FULL`], [`REFUSED_SHUT_DOWN`], [`REFUSED_BAD_RECORD`].
-    pub fn drain(&self, length: usize) -> u32 {
+    fn drain(&self, length: usize) -> u32 {
         let scratch = self.scratch.borrow();
         let Some(records) = scratch.get(..length) else {
             return REFUSED_BAD_RECORD;
@@ -118,8 +126,7 @@ impl Intake {
 
     /// Sets the resource attributes recorded in the first `length` scratch bytes (an
     /// attributes block, as in a span record); returns whether they could be read.
-    #[wasm_bindgen(js_name = setResource)]
-    pub fn set_resource(&self, length: usize) -> bool {
+    fn set_resource(&self, length: usize) -> bool {
         let scratch = self.scratch.borrow();
         let Some(block) = scratch.get(..length) else {
             return false;

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::intake::Intake;
 use crate::opamp::{Agent, LiveSettings, LocalSettings};
+use crate::platform::handle::Handle;
 use crate::sampling::Sampler;
 use crate::transform::ErrorMode;
 
@@ -36,52 +37,52 @@ fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-#[wasm_bindgen]
-impl Intake {
-    /// The OpAMP agent for this collector: `uid` its 16-byte instance uid, `sample_ratio`
-    /// the application's own ratio, `endpoint` where spans go (password redacted),
-    /// `header_names`, `transform` and `drop_spans` NUL-joined (the application's rules,
-    /// which a configuration without rules falls back to).
-    #[wasm_bindgen(js_name = openOpamp)]
-    #[allow(clippy::too_many_arguments)] // one crossing for all of the agent's settings
-    pub fn open_opamp(
-        &self,
-        uid: &[u8],
-        sample_ratio: f64,
-        poll_interval_ms: f64,
-        endpoint: String,
-        header_names: &str,
-        transform: &str,
-        drop_spans: &str,
-    ) -> OpampAgent {
-        let core = &self.core;
-        let mut instance_uid = [0; 16];
-        let length = uid.len().min(16);
-        instance_uid[..length].copy_from_slice(&uid[..length]);
-        let live = Arc::new(LiveSettings::new(LocalSettings {
-            sampler: Sampler::ParentBasedTraceIdRatio(sample_ratio),
-            span_limits: core.limits(),
-            transform: split(transform),
-            drop_spans: split(drop_spans),
-            error_mode: ErrorMode::Ignore,
-            batch: core.batch_policy(),
-            max_queue_size: core.max_queue_size(),
-        }));
-        let agent = Agent::new(
-            instance_uid,
-            &core.resource(),
-            "webjs",
-            Arc::clone(&live),
-            Duration::from_millis(poll_interval_ms as u64),
-            endpoint,
-            split(header_names),
-        );
-        OpampAgent {
-            agent: RefCell::new(agent),
-            live,
-            intake_core: std::rc::Rc::clone(core),
-        }
-    }
+/// The OpAMP agent for the collector of `intake` (its handle's address): `uid` its 16-byte instance uid, `sample_ratio`
+/// the application's own ratio, `endpoint` where spans go (password redacted),
+/// `header_names`, `transform` and `drop_spans` NUL-joined (the application's rules,
+/// which a configuration without rules falls back to).
+#[wasm_bindgen(js_name = openOpamp, skip_typescript)]
+#[allow(clippy::too_many_arguments)] // one crossing for all of the agent's settings
+pub fn open_opamp(
+    intake: usize,
+    uid: &[u8],
+    sample_ratio: f64,
+    poll_interval_ms: f64,
+    endpoint: String,
+    header_names: &str,
+    transform: &str,
+    drop_spans: &str,
+) -> Result<OpampAgent, JsError> {
+    let Some(intake) = Intake::at(intake) else {
+        return Err(JsError::new("otlp-collector: the collector was freed"));
+    };
+    let core = &intake.core;
+    let mut instance_uid = [0; 16];
+    let length = uid.len().min(16);
+    instance_uid[..length].copy_from_slice(&uid[..length]);
+    let live = Arc::new(LiveSettings::new(LocalSettings {
+        sampler: Sampler::ParentBasedTraceIdRatio(sample_ratio),
+        span_limits: core.limits(),
+        transform: split(transform),
+        drop_spans: split(drop_spans),
+        error_mode: ErrorMode::Ignore,
+        batch: core.batch_policy(),
+        max_queue_size: core.max_queue_size(),
+    }));
+    let agent = Agent::new(
+        instance_uid,
+        &core.resource(),
+        "webjs",
+        Arc::clone(&live),
+        Duration::from_millis(poll_interval_ms as u64),
+        endpoint,
+        split(header_names),
+    );
+    Ok(OpampAgent {
+        agent: RefCell::new(agent),
+        live,
+        intake_core: std::rc::Rc::clone(core),
+    })
 }
 
 #[wasm_bindgen]

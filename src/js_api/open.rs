@@ -7,34 +7,34 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::*;
-
 use super::intake::Intake;
 use super::record_protobuf::{encode_default_scope, encode_resource};
 use crate::js_boundary::{SPEAKS_GZIP, SPEAKS_JSON};
+use crate::platform::handle::Handle;
 use crate::platform::{CoreState, JsSettings};
 
 /// `openCollector(maxQueueSize, batchSize, batchTimeoutMs, exportTimeoutMs, json, gzip)` →
-/// the collector's intake (`intake.core()` is its core). Never throws: the settings were
-/// checked in JavaScript, and a number out of range saturates (NaN becomes 0, then the
-/// smallest valid value).
-#[wasm_bindgen(js_name = openCollector, skip_typescript)]
-pub fn open_collector(
+/// the address of the collector's intake (a handle: see `src/wasm/handle.rs`;
+/// `intake.core()` is its core). Never fails: the settings were checked in JavaScript, and
+/// a number out of range saturates (NaN becomes 0, then the smallest valid value); `json`
+/// and `gzip` are booleans (any number but 0 is true).
+#[export_name = "openCollector"]
+pub extern "C" fn open_collector(
     max_queue_size: f64,
     batch_size: f64,
     batch_timeout_ms: f64,
     export_timeout_ms: f64,
-    json: bool,
-    gzip: bool,
-) -> Intake {
+    json: u32,
+    gzip: u32,
+) -> usize {
     let millis = |value: f64| std::time::Duration::from_millis(value as u64);
     let state = Rc::new(CoreState::for_javascript(&JsSettings {
         max_queue_size: max_queue_size as usize,
         batch_size: batch_size as usize,
         batch_timeout: millis(batch_timeout_ms),
         export_timeout: millis(export_timeout_ms),
-        json,
-        gzip,
+        json: json != 0,
+        gzip: gzip != 0,
     }));
     if CoreState::encodes_records() {
         // The resource until JavaScript sets its own, and the scope, as records are encoded.
@@ -42,7 +42,7 @@ pub fn open_collector(
         let resource = encode_resource(&no_attributes).unwrap_or_default();
         state.set_encoded_head(&resource, Some(&encode_default_scope()));
     }
-    Intake::new(state)
+    Intake::new(state).into_address()
 }
 
 /// What this module writes beyond uncompressed OTLP/protobuf, as bits: [`SPEAKS_JSON`]
@@ -50,8 +50,8 @@ pub fn open_collector(
 /// leaves out (`otlp-collector/gzip`, `/json` and the larger entries have them).
 /// JavaScript asks before it opens a collector with `protocol: 'http/json'` or
 /// `compression: 'gzip'`, and refuses naming the entry.
-#[wasm_bindgen(skip_typescript)]
-pub fn speaks() -> u32 {
+#[export_name = "speaks"]
+pub extern "C" fn speaks() -> u32 {
     (u32::from(cfg!(feature = "json")) * SPEAKS_JSON)
         | (u32::from(cfg!(feature = "gzip")) * SPEAKS_GZIP)
 }

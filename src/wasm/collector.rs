@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::core::{CollectorCore, CoreState};
+use super::handle::Handle;
 use crate::batch::pipeline::{Outcome, SpanQueue};
 use crate::config::{redact_password, Config};
 use crate::encoding::Protocol;
@@ -27,13 +28,14 @@ extern "C" {
     /// core what to send and when (`js/exporter.js`).
     pub(crate) type Exporter;
 
-    /// `memory` is the module's, where the core puts bodies and texts; `headers` alternate
+    /// `core` is the core's handle (from [`core_handle`]); `memory` is the module's, where
+    /// the core puts bodies and texts; `headers` alternate
     /// names and values; `settings` are the export, flush and shutdown timeouts in
     /// milliseconds, and optionally 0 to send a hidden page's spans without keepalive (the
     /// JavaScript API's `keepalive: false`; left out here: keepalive on).
     #[wasm_bindgen(constructor)]
     fn new(
-        core: CollectorCore,
+        core: JsValue,
         memory: JsValue,
         endpoint: &str,
         headers: Vec<String>,
@@ -61,6 +63,11 @@ extern "C" {
     /// Removes the page listeners and timers.
     #[wasm_bindgen(method)]
     fn release(this: &Exporter);
+
+    /// The JavaScript handle of the core at `address` in this module, whose `exports` are
+    /// its methods (`collectorcore_*`: see `handle.rs`).
+    #[wasm_bindgen(js_name = coreHandle)]
+    fn core_handle(exports: JsValue, address: usize) -> JsValue;
 }
 
 /// Collects finished spans and exports them in batches with `fetch`.
@@ -125,7 +132,10 @@ impl Collector {
             millis(config.shutdown_timeout),
         ];
         let exporter = Exporter::new(
-            CollectorCore::new(Rc::clone(&core)),
+            core_handle(
+                wasm_bindgen::exports(),
+                CollectorCore::new(Rc::clone(&core)).into_address(),
+            ),
             wasm_bindgen::memory(),
             &config.endpoint,
             headers,

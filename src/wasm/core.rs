@@ -13,9 +13,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasm_bindgen::prelude::*;
-
 use super::buffer::SpanBuffer;
+use super::handle::{handle_exports, Handle};
 use crate::batch::batching::{BatchPolicy, NextStep};
 use crate::batch::pipeline::{ended, Pipeline, SpanQueue};
 use crate::config::{Config, DEFAULT_MAX_REQUEST_BYTES};
@@ -373,22 +372,40 @@ impl CoreState {
     }
 }
 
-/// The collector's WebAssembly half as JavaScript holds it. Only `js/*.js` calls it.
-#[wasm_bindgen(skip_typescript)]
-pub struct CollectorCore {
+/// The collector's WebAssembly half as JavaScript holds it: by address, its methods exported
+/// as `collectorcore_<method>` (see `handle.rs`). Only `js/*.js` calls them.
+pub(crate) struct CollectorCore {
     state: Rc<CoreState>,
+}
+
+impl Handle for CollectorCore {}
+
+handle_exports! { CollectorCore, "collectorcore_free";
+    "collectorcore_room" fn room() -> usize, freed 0;
+    "collectorcore_nextStep" fn next_step(timer_fired: bool) -> f64, freed -1.0;
+    "collectorcore_queued" fn queued() -> usize, freed 0;
+    "collectorcore_takeBatch" fn take_batch() -> i32, freed -1;
+    "collectorcore_takeKeepalive" fn take_keepalive(budget: usize, requests: usize, unloading: bool) -> usize, freed 0;
+    "collectorcore_exchange" fn exchange(length: usize) -> f64, freed 0.0;
+    "collectorcore_body" fn body(job: u32) -> f64, freed 0.0;
+    "collectorcore_bodyLength" fn body_length(job: u32) -> i32, freed -1;
+    "collectorcore_settle" fn settle(job: u32, status: i32, retry_after_ms: f64, text_length: usize, response_length: usize) -> f64, freed -1.0;
+    "collectorcore_droppedByExport" fn dropped_by_export() -> f64, freed 0.0;
+    "collectorcore_close" fn close() -> bool, freed true;
+    "collectorcore_abandon" fn abandon() -> f64, freed 0.0;
+    "collectorcore_recordError" fn record_error(length: usize), freed ();
+    "collectorcore_problem" fn problem() -> f64, freed 0.0;
+    "collectorcore_problemText" fn problem_text() -> usize, freed 0;
+    "collectorcore_stats" fn stats() -> usize, freed 0;
 }
 
 impl CollectorCore {
     pub(crate) fn new(state: Rc<CoreState>) -> CollectorCore {
         CollectorCore { state }
     }
-}
 
-#[wasm_bindgen]
-impl CollectorCore {
     /// How many more spans the buffer takes now (0 once shut down).
-    pub fn room(&self) -> usize {
+    fn room(&self) -> usize {
         let pipeline = &self.state.pipeline;
         if pipeline.is_closed() {
             return 0;
@@ -402,8 +419,7 @@ impl CollectorCore {
     /// What the batch processor does now: 0 export a batch, a positive number of
     /// milliseconds to wait for more spans, -1 nothing is buffered. `timer_fired`: the batch
     /// timer armed for the oldest span has fired, so a partial batch goes too.
-    #[wasm_bindgen(js_name = nextStep)]
-    pub fn next_step(&self, timer_fired: bool) -> f64 {
+    fn next_step(&self, timer_fired: bool) -> f64 {
         let policy = self.state.policy.get();
         let waited = if timer_fired {
             policy.batch_timeout
@@ -418,14 +434,13 @@ impl CollectorCore {
     }
 
     /// How many spans wait in the buffer.
-    pub fn queued(&self) -> usize {
+    fn queued(&self) -> usize {
         self.state.pipeline.queue.len()
     }
 
     /// Takes up to a batch from the buffer into a new export; returns its number (for
     /// [`body`](Self::body) and [`settle`](Self::settle)), or -1 when nothing is buffered.
-    #[wasm_bindgen(js_name = takeBatch)]
-    pub fn take_batch(&self) -> i32 {
+    fn take_batch(&self) -> i32 {
         let state = &self.state;
         let mut batch = Vec::new();
         state
@@ -448,8 +463,7 @@ impl CollectorCore {
     /// numbers. Spans that do not fit stay buffered (`unloading` false: the page is only
     /// hidden) or are dropped and counted (`unloading` true).
     /// The numbers are put in the exchange buffer (u32, little-endian); returns how many.
-    #[wasm_bindgen(js_name = takeKeepalive)]
-    pub fn take_keepalive(&self, budget: usize, requests: usize, unloading: bool) -> usize {
+    fn take_keepalive(&self, budget: usize, requests: usize, unloading: bool) -> usize {
         let state = &self.state;
         let (queue, stats) = (&state.pipeline.queue, &state.pipeline.stats);
         let encoder = state.encoder.borrow();
@@ -519,20 +533,19 @@ impl CollectorCore {
     /// texts and bytes it passes there, and reads the lists and texts the core puts there
     /// (each call that does says so). Addresses cross as doubles: a u32 crosses as an i32,
     /// negative past 2 GiB, and the package's loader passes results on as they are.
-    pub fn exchange(&self, length: usize) -> f64 {
+    fn exchange(&self, length: usize) -> f64 {
         self.state.reserve_exchange(length) as f64
     }
 
     /// Where the body of the request export `job` sends now starts in memory
     /// ([`body_length`](Self::body_length) bytes; it stays there until the job is settled).
-    pub fn body(&self, job: u32) -> f64 {
+    fn body(&self, job: u32) -> f64 {
         self.with_body(job, |body| body.as_ptr() as usize as f64)
             .unwrap_or(0.0)
     }
 
     /// The length of that body, or -1 once the job is done.
-    #[wasm_bindgen(js_name = bodyLength)]
-    pub fn body_length(&self, job: u32) -> i32 {
+    fn body_length(&self, job: u32) -> i32 {
         self.with_body(job, |body| body.len() as i32).unwrap_or(-1)
     }
 
@@ -543,7 +556,7 @@ impl CollectorCore {
     /// start of a 2xx body, both in the exchange buffer: `text_length` bytes of UTF-8, then
     /// `response_length` bytes. Returns -1 when the export is done, or the milliseconds to
     /// wait before sending [`body`](Self::body) (0: at once).
-    pub fn settle(
+    fn settle(
         &self,
         job: u32,
         status: i32,
@@ -588,27 +601,25 @@ impl CollectorCore {
     }
 
     /// Spans dropped by exports so far (a flush compares before and after).
-    #[wasm_bindgen(js_name = droppedByExport)]
-    pub fn dropped_by_export(&self) -> f64 {
+    fn dropped_by_export(&self) -> f64 {
         self.state.dropped_by_export.get() as f64
     }
 
     /// Stops accepting spans; returns whether it had already stopped.
-    pub fn close(&self) -> bool {
+    fn close(&self) -> bool {
         self.state.pipeline.close()
     }
 
     /// The shutdown deadline passed: every span still buffered or in flight is dropped
     /// and counted, and later answers change nothing. Returns how many.
-    pub fn abandon(&self) -> f64 {
+    fn abandon(&self) -> f64 {
         self.state.jobs.borrow_mut().clear();
         self.state.pipeline.abandon_everything() as f64
     }
 
     /// Records an export error JavaScript worded (the last error, and the problem
     /// handler's): `length` bytes of UTF-8 in the exchange buffer.
-    #[wasm_bindgen(js_name = recordError)]
-    pub fn record_error(&self, length: usize) {
+    fn record_error(&self, length: usize) {
         let message = self.state.exchanged_text(length);
         self.state.pipeline.stats.record_error(message);
     }
@@ -617,7 +628,7 @@ impl CollectorCore {
     /// rejected N spans (its message in [`problem_text`](Self::problem_text)), -N when N
     /// spans were too large to send alone, 0 when there is none. (Failed requests are
     /// worded by JavaScript, which saw them.)
-    pub fn problem(&self) -> f64 {
+    fn problem(&self) -> f64 {
         let state = &self.state;
         let problem = state.problems.borrow_mut().pop_front();
         let (count, text) = match problem {
@@ -631,8 +642,7 @@ impl CollectorCore {
 
     /// The backend's message of the partial success [`problem`](Self::problem) returned,
     /// put in the exchange buffer as UTF-8; returns its length.
-    #[wasm_bindgen(js_name = problemText)]
-    pub fn problem_text(&self) -> usize {
+    fn problem_text(&self) -> usize {
         let text = self.state.problem_text.borrow_mut().take();
         self.state
             .exchange_out(text.unwrap_or_default().into_bytes())
@@ -641,7 +651,7 @@ impl CollectorCore {
     /// Puts the counters in the exchange buffer, in the order of
     /// [`STATS`](crate::js_boundary::STATS), which `npm/src/boundary.js` names them by (f64,
     /// little-endian); returns how many.
-    pub fn stats(&self) -> usize {
+    fn stats(&self) -> usize {
         let counts = stats_in_order(&self.state.stats());
         self.state.exchange_out(
             counts

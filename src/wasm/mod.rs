@@ -13,6 +13,7 @@ mod buffer;
 mod clock;
 mod collector;
 mod core;
+pub(crate) mod handle;
 #[cfg(feature = "transform")]
 mod letter_case;
 mod number;

@@ -99,6 +99,57 @@ test('1: a 2xx whose body stalls is delivered within the export timeout; an erro
   }
 });
 
+test('free() with exports in flight: their answers reach freed handles without a throw, an internal error or a stray write, and later collectors deliver', async () => {
+  // Answers come 300 ms late: an error (worded and recorded through the exchange buffer),
+  // and a partial success (a problem the core would word).
+  // The partial success (rejected 2, "x"), then 60 KB of a field readers skip: bytes the
+  // exporter hands the core through the exchange buffer.
+  const partial = Buffer.concat([Buffer.from([0x0a, 0x05, 0x08, 0x02, 0x12, 0x01, 0x78, 0x1a, 0xe0, 0xd4, 0x03]), Buffer.alloc(60000, 0x41)]);
+  const server = await hostileServer({
+    '/late-error': (request, response) => setTimeout(() => response.writeHead(500).end('refused late'), 300),
+    '/late-partial': (request, response) => setTimeout(() => response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(partial), 300),
+  });
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(String(reason));
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const reports = [];
+    for (const route of ['/late-error', '/late-partial']) {
+      const collector = new Collector({ endpoint: `${server.url}${route}`, batchTimeoutMs: 60000, onError: (error) => reports.push(error) });
+      for (let i = 0; i < 3; i++) collector.startSpan(`in-flight-${i}`).end();
+      const flushed = collector.flush();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(server.seen.filter((request) => request.path === route).length, 1, 'the export was under way');
+      collector.free();
+      assert.equal(await within(flushed, 5_000, `the flush of a collector freed meanwhile (${route})`), false);
+      assert.deepEqual(collector.stats(), { sampledOut: 0, refusedValues: 0, ignoredCalls: 0 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(reports.filter((error) => error.kind === 'internal').map((error) => error.message), []);
+    assert.deepEqual(unhandled, []);
+    // The module's memory is intact: a new collector's spans arrive whole.
+    const after = new Collector({ endpoint: endpoint(), serviceName: 'after-free-in-flight', resourceAttributes: { 'deployment.environment': 'test' } });
+    for (let i = 0; i < 4; i++) after.startSpan(`after-${i}`, { attributes: { index: i } }).end();
+    assert.equal(await within(after.flush(), 10_000, 'the next collector\'s flush'), true);
+    const spans = await receivedSpans('after-free-in-flight');
+    assert.deepEqual(spans.map((span) => span.name).sort(), ['after-0', 'after-1', 'after-2', 'after-3']);
+    after.free();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    server.stop();
+  }
+  // What the answers above met: a freed handle's exchange is at address 0 (handle.rs), and
+  // what the exporter hands it is not written there (the bottom of the module's stack).
+  const { Exchange } = await import(pathToFileURL(path.join(repoRoot, 'src/wasm/js/exporter.js')).href);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const freed = new Exchange({ exchange: () => 0 }, memory);
+  assert.deepEqual(freed.put('refused late', new Uint8Array(600).fill(0x41)), [0, 0]);
+  assert.ok(new Uint8Array(memory.buffer).every((byte) => byte === 0), 'nothing was written at address 0');
+  const live = new Exchange({ exchange: () => 1024 }, memory);
+  assert.deepEqual(live.put('é', new Uint8Array([7])), [2, 1]);
+  assert.deepEqual([...new Uint8Array(memory.buffer, 1024, 3)], [0xc3, 0xa9, 7]);
+});
+
 test('3: an endpoint with credentials is refused at construction, and no message shows the password', () => {
   for (const endpoint of ['http://user:s3cr3t@127.0.0.1:4318/v1/traces', 'ftp://user:s3cr3t@example.com/v1/traces']) {
     assert.throws(() => new Collector({ endpoint }), (error) => {

@@ -154,7 +154,7 @@ export async function postBody(endpoint, headers, timeoutMs, body, keepalive, li
 }
 
 // Texts and lists crossing through the core's exchange buffer (core.rs): every call into
-// WebAssembly passes and returns numbers only, which need no glue code. `owner` is a core
+// WebAssembly passes and returns numbers only, which need no glue code (see `handles`). `owner` is a core
 // or an intake (each has `exchange(length)`); `memory` is the module's. A view of the
 // memory is made after each call that may grow it.
 export class Exchange {
@@ -163,10 +163,13 @@ export class Exchange {
     this.memory = memory;
   }
 
-  // Writes `text` as UTF-8, then `bytes`; returns their lengths in bytes.
+  // Writes `text` as UTF-8, then `bytes`; returns their lengths in bytes (none once the
+  // owner is freed: its exchange is at address 0, where nothing is written).
   put(text, bytes = EMPTY) {
     const room = text.length * 3 + bytes.length;
-    const view = new Uint8Array(this.memory.buffer, this.owner.exchange(room), room);
+    const at = this.owner.exchange(room);
+    if (at === 0) return [0, 0];
+    const view = new Uint8Array(this.memory.buffer, at, room);
     const { written } = utf8.encodeInto(text, view);
     view.set(bytes, written);
     return [written, bytes.length];
@@ -186,6 +189,46 @@ export class Exchange {
     }
     return numbers;
   }
+}
+
+// Objects over the handles a module exports (src/wasm/handle.rs: the core, the intake):
+// each method calls the export `<prefix>_<method>` with the handle's address first, and
+// `returns` wraps what some methods return. `free` releases one, its address zeroed first
+// (a method called later gets the value for a freed handle, and a second `free` releases
+// nothing); a handle the application let go of without it is released once collected.
+export function handles(exports, prefix, returns = {}) {
+  const release = exports[`${prefix}_free`];
+  const collected = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry(release)
+    : { register: noop, unregister: noop };
+  const methods = {
+    free() {
+      const address = this.address;
+      this.address = 0;
+      collected.unregister(this);
+      release(address);
+    },
+  };
+  for (const name of Object.keys(exports)) {
+    const method = name.slice(prefix.length + 1);
+    if (!name.startsWith(`${prefix}_`) || method === 'free') continue;
+    const call = exports[name];
+    const wrap = returns[method] ?? ((value) => value);
+    methods[method] = function (a, b, c, d, e) {
+      return wrap(call(this.address, a, b, c, d, e));
+    };
+  }
+  return (address) => {
+    const handle = Object.create(methods);
+    handle.address = address;
+    collected.register(handle, address, handle);
+    return handle;
+  };
+}
+
+// The core's handle for the Rust API (src/wasm/collector.rs), from its module's exports.
+export function coreHandle(exports, address) {
+  return handles(exports, 'collectorcore')(address);
 }
 
 export class Exporter {
