@@ -55,7 +55,7 @@ export interface CollectorOptions {
   sampleRatio?: number;
   /** Called with each problem (the first of a kind at once, then at most once a second per kind); without it, `console.warn` once per kind. */
   onError?: (error: CollectorError) => void;
-  /** `false`: when the page is hidden or closed, what is buffered leaves with ordinary requests instead of `keepalive` ones — for embedded Chromium builds that refuse keepalive requests needing a CORS preflight. A closing page may cut those requests off. Default `true`. */
+  /** `false`: every export — and, when the page is hidden or closed, what is buffered — leaves with ordinary requests instead of `keepalive` ones (by default, those within the browsers' keepalive budget), for embedded Chromium builds that refuse keepalive requests needing a CORS preflight. A closing page may cut those requests off. Default `true`. */
   keepalive?: boolean;
   /** OTTL statements run on each span before it is encoded, in order — the Collector's `transform` processor's, e.g. `delete_key(attributes, "user.email")`. Needs `import { Collector } from 'otlp-collector/rules'`; a statement that does not compile throws here, naming it and the column. */
   transform?: string[];

@@ -478,6 +478,55 @@ window.ready = true;
   assert.equal(xpath, `//*[@id='say "hi"']`);
 });
 
+test('an export still waiting for a connection when the page closes is delivered: exports within the keepalive budget are keepalive requests', async () => {
+  // Six requests the server holds take every connection the browser opens to the page's
+  // origin (six per host over HTTP/1.1), so the export queues behind them — the moment a
+  // batch timer fires as the user leaves. An ordinary request would be cancelled with the
+  // page; a keepalive one is the browser's to finish.
+  const held = [];
+  const exports = [];
+  const root = await pageRoot('export-in-flight-page');
+  const server = await serveStatic(root, {
+    '/hold': (request, response) => held.push(response),
+    '/v1/traces': (request, response) => {
+      const chunks = [];
+      request.on('data', (chunk) => chunks.push(chunk));
+      request.on('end', () => {
+        exports.push(Buffer.concat(chunks).toString('latin1'));
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    },
+  });
+  await writeFile(path.join(root, 'index.html'), importMapPage({
+    script: `
+const collector = new Collector({ endpoint: location.origin + '/v1/traces', batchTimeoutMs: 60000, onError: () => {} });
+for (let i = 0; i < 3; i++) collector.startSpan('leaving-' + i).end();
+for (let i = 0; i < 6; i++) fetch('/hold?' + i).catch(() => {});
+window.exportNow = () => { collector.flush(); };
+window.ready = true;
+`,
+  }));
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${server.url}/`);
+    await tab.waitForFunction(() => window.ready === true, null, { timeout: 20_000 });
+    for (let wait = 0; held.length < 6 && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(held.length, 6, 'the six held requests took every connection');
+    await tab.evaluate(() => window.exportNow());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(exports.length, 0, 'the export waits for a connection');
+    await tab.close({ runBeforeUnload: true });
+    for (const response of held) response.end();
+    for (let wait = 0; exports.length === 0 && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const names = exports.join('').match(/leaving-\d/g) ?? [];
+    assert.deepEqual(names.sort(), ['leaving-0', 'leaving-1', 'leaving-2'], `${exports.length} export requests arrived`);
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
+
 test('keepalive: false sends what a hidden page buffered with ordinary requests, all of it; the default uses keepalive within its budget', async () => {
   let received = 0;
   const { result } = await inChromium({

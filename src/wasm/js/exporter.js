@@ -346,17 +346,36 @@ export class Exporter {
   }
 
   // Sends export `job`'s requests until the core says it is done. `keepalive`, a function
-  // called once the first attempt ends, sends that attempt with keepalive.
+  // called once the first attempt ends, sends that attempt with keepalive (a hidden page's,
+  // counted in the budget by `sendKeepalive`). Any other request within what is left of
+  // the budget is a keepalive one too, as Sentry's and Faro's transports send theirs: one
+  // still under way — or waiting for a connection — when the page closes is then the
+  // browser's to finish instead of cancelled with the page. After a keepalive attempt
+  // fails to reach the server (a browser may refuse it for its own quota), the job's next
+  // ones are ordinary requests.
   async send(job, keepalive) {
     const core = this.core;
     this.tell();
     if (job < 0) return;
+    let mayKeepalive = this.keepalive;
     for (let length = core.bodyLength(job); length >= 0; length = core.bodyLength(job)) {
       // A copy: the request outlives this task, and memory may grow meanwhile.
       const body = new Uint8Array(this.memory.buffer, core.body(job), length).slice();
+      if (keepalive === null && mayKeepalive && this.keepaliveBytes + length <= KEEPALIVE_BUDGET
+        && this.keepaliveRequests < MAX_KEEPALIVE_REQUESTS) {
+        this.keepaliveBytes += length;
+        this.keepaliveRequests++;
+        keepalive = () => {
+          this.keepaliveBytes -= length;
+          this.keepaliveRequests--;
+        };
+      }
       const [status, retryAfter, text, response] = await this.post(body, keepalive !== null);
       if (status < 200 || status > 299) this.report(this.failure(status, text));
-      if (keepalive !== null) keepalive();
+      if (keepalive !== null) {
+        keepalive();
+        if (status === NETWORK_ERROR) mayKeepalive = false;
+      }
       keepalive = null;
       const [textLength, responseLength] = this.exchange.put(text ?? '', response ?? EMPTY);
       const wait = core.settle(job, status, retryAfter, textLength, responseLength);
