@@ -8,7 +8,6 @@
 //! [`CoreState`]; JavaScript holds it as a [`CollectorCore`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,8 +78,10 @@ pub(crate) struct CoreState {
     jobs: RefCell<Vec<Option<Job>>>,
     /// Spans dropped by exports so far, so a flush can tell what it lost.
     dropped_by_export: Cell<u64>,
-    /// Partial successes and spans too large, for JavaScript to word and report.
-    problems: RefCell<VecDeque<ExportProblem>>,
+    /// Partial successes and spans too large, for JavaScript to word and report, oldest
+    /// first (a `Vec`: at most [`MAX_PROBLEMS`], and a second `VecDeque` type would bring
+    /// its own growth code into the module).
+    problems: RefCell<Vec<ExportProblem>>,
     /// The partial success message of the problem JavaScript is wording.
     problem_text: RefCell<Option<String>>,
     /// Where spans built in Rust are encoded before they are queued.
@@ -179,7 +180,7 @@ impl CoreState {
             export_timeout,
             jobs: RefCell::new(Vec::new()),
             dropped_by_export: Cell::new(0),
-            problems: RefCell::new(VecDeque::new()),
+            problems: RefCell::new(Vec::new()),
             problem_text: RefCell::new(None),
             scratch: RefCell::new(Vec::new()),
             exchange: RefCell::new(Vec::new()),
@@ -208,17 +209,19 @@ impl CoreState {
     }
 
     /// Keeps problems for JavaScript to word; failed requests it saw itself, and at most
-    /// [`MAX_PROBLEMS`] wait (the oldest are forgotten, still counted in the stats).
-    fn keep_problems(&self, problems: impl IntoIterator<Item = ExportProblem>) {
+    /// [`MAX_PROBLEMS`] wait (the oldest are forgotten, still counted in the stats). (An
+    /// iterator object: one copy of this in the module for the job's problems and the
+    /// keepalive split's.)
+    fn keep_problems(&self, problems: &mut dyn Iterator<Item = ExportProblem>) {
         let mut kept = self.problems.borrow_mut();
         for problem in problems {
             if matches!(problem, ExportProblem::Failed(_)) {
                 continue;
             }
             if kept.len() >= MAX_PROBLEMS {
-                kept.pop_front();
+                kept.remove(0);
             }
-            kept.push_back(problem);
+            kept.push(problem);
         }
     }
 
@@ -451,7 +454,7 @@ impl CollectorCore {
         }
         let encoder = state.encoder.borrow();
         let mut export = ExportJob::new(&encoder, batch, usize::MAX, &state.pipeline.stats);
-        state.keep_problems(export.take_problems());
+        state.keep_problems(&mut export.take_problems());
         self.start(Job {
             export,
             retry: state.retry,
@@ -491,7 +494,7 @@ impl CollectorCore {
         state
             .dropped_by_export
             .set(state.dropped_by_export.get() + dropped);
-        state.keep_problems(problem);
+        state.keep_problems(&mut problem.into_iter());
         let mut spans = batch.into_iter();
         let mut unsent = Vec::new();
         let mut taken = 0;
@@ -585,7 +588,7 @@ impl CollectorCore {
         let next = job
             .export
             .answer(&encoder, &job.retry, &state.pipeline.stats, answer);
-        state.keep_problems(job.export.take_problems());
+        state.keep_problems(&mut job.export.take_problems());
         match next {
             NextSend::Now => 0.0,
             NextSend::After(wait) => wait.as_secs_f64() * 1000.0,
@@ -630,7 +633,10 @@ impl CollectorCore {
     /// worded by JavaScript, which saw them.)
     fn problem(&self) -> f64 {
         let state = &self.state;
-        let problem = state.problems.borrow_mut().pop_front();
+        let problem = {
+            let mut problems = state.problems.borrow_mut();
+            (!problems.is_empty()).then(|| problems.remove(0))
+        };
         let (count, text) = match problem {
             Some(ExportProblem::Rejected { spans, message }) => (spans as f64, Some(message)),
             Some(ExportProblem::TooLarge(spans)) => (-(spans as f64), None),
