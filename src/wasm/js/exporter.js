@@ -363,12 +363,7 @@ export class Exporter {
       const body = new Uint8Array(this.memory.buffer, core.body(job), length).slice();
       if (keepalive === null && mayKeepalive && this.keepaliveBytes + length <= KEEPALIVE_BUDGET
         && this.keepaliveRequests < MAX_KEEPALIVE_REQUESTS) {
-        this.keepaliveBytes += length;
-        this.keepaliveRequests++;
-        keepalive = () => {
-          this.keepaliveBytes -= length;
-          this.keepaliveRequests--;
-        };
+        keepalive = this.holdKeepalive(length);
       }
       const [status, retryAfter, text, response] = await this.post(body, keepalive !== null);
       if (status < 200 || status > 299) this.report(this.failure(status, text));
@@ -484,17 +479,21 @@ export class Exporter {
     const requests = Math.max(0, MAX_KEEPALIVE_REQUESTS - this.keepaliveRequests);
     const started = this.core.takeKeepalive(budget, requests, unloading);
     for (const job of this.exchange.numbers(started, 4)) {
-      const bytes = this.core.bodyLength(job);
-      this.keepaliveBytes += bytes;
-      this.keepaliveRequests++;
-      const sent = this.send(job, () => {
-        this.keepaliveBytes -= bytes;
-        this.keepaliveRequests--;
-      }).catch(noop);
+      const sent = this.send(job, this.holdKeepalive(this.core.bodyLength(job))).catch(noop);
       this.keepaliveSends.add(sent);
       sent.then(() => this.keepaliveSends.delete(sent));
     }
     this.tell();
+  }
+
+  // Counts one more keepalive request of `bytes` in flight; returns what releases it.
+  holdKeepalive(bytes) {
+    this.keepaliveBytes += bytes;
+    this.keepaliveRequests++;
+    return () => {
+      this.keepaliveBytes -= bytes;
+      this.keepaliveRequests--;
+    };
   }
 
   // Removes the page listeners and the batch timer; nothing more is scheduled.
