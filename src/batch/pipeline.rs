@@ -124,14 +124,21 @@ impl<Q: SpanQueue> Pipeline<Q> {
 
     /// Moves up to `max` spans from the queue into `batch` and counts them in flight, as
     /// one step for [`stats`](Self::stats): a reader never sees a batch in neither place.
-    /// Then the transform rules run on the batch (outside the counters' lock); the spans a
-    /// drop rule removes leave the flight as `filtered_out`.
+    /// Then the batch is [shaped](Self::shape_taken) (outside the counters' lock).
     pub(crate) fn take_batch(&self, max: usize, batch: &mut Vec<Q::Item>) {
         batch.clear();
         self.stats.take_in_flight_from(|| {
             self.queue.take_batch(max, batch);
             batch.len() as u64
         });
+        self.shape_taken(batch);
+    }
+
+    /// Runs the transform rules on spans just taken for export, or takes them all out when
+    /// an OpAMP server switched export off: what a drop rule or the switch removes leaves
+    /// the flight as `filtered_out`. Every way spans leave for export goes through here
+    /// (a batch, a hidden page's keepalive requests).
+    pub(crate) fn shape_taken(&self, batch: &mut Vec<Q::Item>) {
         let filtered = if self.exporting.load(Ordering::Relaxed) {
             Q::Item::shape(batch, &self.shaping, &self.stats)
         } else {

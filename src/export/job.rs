@@ -105,6 +105,7 @@ pub(crate) struct ExportJob<T = Span> {
 impl<T: BatchSpan> ExportJob<T> {
     /// Encodes `batch` into requests of at most `limit` bytes (and the encoder's limit);
     /// spans too large to send even alone are dropped and counted now.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the browser files a job per request
     pub(crate) fn new(
         encoder: &RequestEncoder<T::Resource, T::Scope>,
         batch: Vec<T>,
@@ -149,7 +150,7 @@ impl<T: BatchSpan> ExportJob<T> {
     }
 
     /// A job of one request already encoded, whose spans are `batch`.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the browser's keepalive requests
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the browser's requests
     pub(crate) fn of_request(mut request: EncodedRequest, batch: Vec<T>) -> Self {
         request.first_span = 0;
         ExportJob {

@@ -387,7 +387,7 @@ handle_exports! { CollectorCore, "collectorcore_free";
     "collectorcore_room" fn room() -> usize, freed 0;
     "collectorcore_nextStep" fn next_step(timer_fired: bool) -> f64, freed -1.0;
     "collectorcore_queued" fn queued() -> usize, freed 0;
-    "collectorcore_takeBatch" fn take_batch() -> i32, freed -1;
+    "collectorcore_takeBatch" fn take_batch() -> usize, freed 0;
     "collectorcore_takeKeepalive" fn take_keepalive(budget: usize, requests: usize, unloading: bool) -> usize, freed 0;
     "collectorcore_exchange" fn exchange(length: usize) -> f64, freed 0.0;
     "collectorcore_body" fn body(job: u32) -> f64, freed 0.0;
@@ -441,43 +441,39 @@ impl CollectorCore {
         self.state.pipeline.queue.len()
     }
 
-    /// Takes up to a batch from the buffer into a new export; returns its number (for
-    /// [`body`](Self::body) and [`settle`](Self::settle)), or -1 when nothing is buffered.
-    fn take_batch(&self) -> i32 {
+    /// Takes up to a batch from the buffer into exports, one per request (one, unless the
+    /// batch is larger than the request size limit); puts their numbers (for
+    /// [`body`](Self::body) and [`settle`](Self::settle)) in the exchange buffer (u32,
+    /// little-endian) and returns how many: none when nothing is buffered.
+    fn take_batch(&self) -> usize {
         let state = &self.state;
         let mut batch = Vec::new();
         state
             .pipeline
             .take_batch(state.policy.get().batch_size, &mut batch);
-        if batch.is_empty() {
-            return -1;
-        }
-        let encoder = state.encoder.borrow();
-        let mut export = ExportJob::new(&encoder, batch, usize::MAX, &state.pipeline.stats);
-        state.keep_problems(&mut export.take_problems());
-        self.start(Job {
-            export,
-            retry: state.retry,
-        })
+        self.start_exports(batch, usize::MAX, usize::MAX, false, state.retry)
     }
 
     /// The page is going: takes what is buffered into keepalive requests of at most
-    /// `budget` body bytes in all and at most `requests` of them, and returns their export
-    /// numbers. Spans that do not fit stay buffered (`unloading` false: the page is only
-    /// hidden) or are dropped and counted (`unloading` true).
-    /// The numbers are put in the exchange buffer (u32, little-endian); returns how many.
+    /// `budget` body bytes in all and at most `requests` of them, and puts their export
+    /// numbers in the exchange buffer as [`take_batch`](Self::take_batch) does. Spans that
+    /// do not fit stay buffered (`unloading` false: the page is only hidden) or are dropped
+    /// and counted (`unloading` true).
     fn take_keepalive(&self, budget: usize, requests: usize, unloading: bool) -> usize {
         let state = &self.state;
-        let (queue, stats) = (&state.pipeline.queue, &state.pipeline.stats);
-        let encoder = state.encoder.borrow();
+        let pipeline = &state.pipeline;
         // Estimate the body size from the spans' encoded sizes to take only what should
         // fit: gzip typically shrinks OTLP four times or more. The encoder then enforces
         // the budget exactly, in bytes on the wire.
-        let shrinkage = if encoder.gzip.is_some() { 4 } else { 1 };
+        let shrinkage = if state.encoder.borrow().gzip.is_some() {
+            4
+        } else {
+            1
+        };
         let mut estimate = 0;
         let mut batch = Vec::new();
-        stats.take_in_flight_from(|| {
-            queue.take_while(
+        pipeline.stats.take_in_flight_from(|| {
+            pipeline.queue.take_while(
                 |span| {
                     estimate += span.len() + 16;
                     estimate / shrinkage <= budget
@@ -487,9 +483,29 @@ impl CollectorCore {
             batch.len() as u64
         });
         if unloading {
-            stats.drop_from_queue(DropReason::PageUnload, || queue.discard_all() as u64);
+            pipeline.stats.drop_from_queue(DropReason::PageUnload, || {
+                pipeline.queue.discard_all() as u64
+            });
         }
-        let encoded = encoder.encode_batch_within(&batch, budget);
+        pipeline.shape_taken(&mut batch);
+        self.start_exports(batch, budget, requests, unloading, KEEPALIVE_RETRY)
+    }
+
+    /// Encodes `batch` (spans already counted in flight) and files an export for each
+    /// request, while they fit `budget` body bytes and `requests` in number; what does not
+    /// fit goes back to the buffer, or is dropped and counted when `unloading`. Puts the
+    /// exports' numbers in the exchange buffer; returns how many.
+    fn start_exports(
+        &self,
+        batch: Vec<EncodedSpan>,
+        budget: usize,
+        requests: usize,
+        unloading: bool,
+        retry: RetryPolicy,
+    ) -> usize {
+        let state = &self.state;
+        let (queue, stats) = (&state.pipeline.queue, &state.pipeline.stats);
+        let encoded = state.encoder.borrow().encode_batch_within(&batch, budget);
         let (dropped, problem) = settle_too_large(stats, encoded.too_large);
         state
             .dropped_by_export
@@ -514,10 +530,10 @@ impl CollectorCore {
                 continue;
             }
             budget_left -= bytes;
-            started.extend(u32::try_from(self.start(Job {
+            started.push(state.file(Job {
                 export: ExportJob::of_request(request, own),
-                retry: KEEPALIVE_RETRY,
-            })));
+                retry,
+            }));
         }
         if !unsent.is_empty() {
             if unloading {
@@ -674,16 +690,6 @@ impl CollectorCore {
         let jobs = self.state.jobs.borrow();
         let body = jobs.get(job as usize)?.as_ref()?.export.body()?;
         Some(read(body))
-    }
-
-    /// Files `job`, or settles it at once when it has nothing to send (every span too large).
-    fn start(&self, job: Job) -> i32 {
-        if job.export.body().is_none() {
-            let dropped = &self.state.dropped_by_export;
-            dropped.set(dropped.get() + job.export.dropped);
-            return -1;
-        }
-        self.state.file(job) as i32
     }
 }
 

@@ -213,6 +213,49 @@ test('Chromium, a page on another origin: the agent polls through CORS, keeps it
   }
 });
 
+test('Chromium: with export switched off by the server, what a closing page buffered is counted filtered out, not sent with keepalive', async (t) => {
+  if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
+  const service = 'js-opamp-page-off';
+  const root = await pageRoot(project, 'opamp-page-off');
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "otlp-collector/opamp": "/node_modules/otlp-collector/opamp/index.js" } }</script>
+<script type="module">
+  import { Collector } from 'otlp-collector/opamp';
+  // A batch timeout longer than the test: only the page-hide path may send.
+  const collector = new Collector({
+    endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: '${service}', batchTimeoutMs: 60000,
+    opamp: { endpoint: ${JSON.stringify(server.endpoint)}, pollIntervalMs: ${POLL_MS} },
+  });
+  window.leave = async (count) => {
+    for (let i = 0; i < count; i++) collector.startSpan('buffered-while-off').end();
+    await Promise.resolve();
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return collector.stats();
+  };
+  window.ready = true;
+</script>`);
+  const pageServer = await serveStatic(root);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${pageServer.url}/index.html`);
+    await page.waitForFunction(() => window.ready, null, { timeout: 30_000 });
+    await agentWhen(service, 'the page appears', (agent) => agent.healthy === true);
+    await push(service, '{"export": false}', 'APPLIED');
+    await new Promise((resolve) => setTimeout(resolve, 3 * POLL_MS));
+    const stats = await page.evaluate(() => window.leave(30));
+    assert.equal(stats.filteredOut, 30, JSON.stringify(stats));
+    assert.equal(stats.exported + stats.droppedPageUnload + stats.buffered, 0, JSON.stringify(stats));
+    assert.equal((await spansOfService(receiver, service)).length, 0, 'nothing reached the backend');
+  } finally {
+    await browser.close();
+    pageServer.stop();
+    await server.setConfig('{}');
+  }
+});
+
 test('the page reports unhealthy while exports fail, naming the error, and healthy again after a success; ReportFullState brings the description again', async (t) => {
   if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
   const { createServer } = await import('node:http');

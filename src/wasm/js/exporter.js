@@ -314,7 +314,7 @@ export class Exporter {
           return;
         }
         this.timerFired = false;
-        await this.send(this.core.takeBatch(), null);
+        for (const job of this.takeBatch()) await this.send(job, null);
       }
     });
   }
@@ -337,12 +337,20 @@ export class Exporter {
     let remaining = core.queued();
     while (core.queued() > 0 && (untilEmpty || remaining > 0)) {
       const queued = core.queued();
-      const job = core.takeBatch();
+      const jobs = this.takeBatch();
       remaining -= queued - core.queued();
-      await this.send(job, null);
+      for (const job of jobs) await this.send(job, null);
     }
     while (this.keepaliveSends.size > 0) await Promise.all([...this.keepaliveSends]);
     return core.droppedByExport() - droppedBefore;
+  }
+
+  // The exports of up to a batch taken from the buffer (one, unless the batch is larger
+  // than the request size limit); the problems taking it found are reported.
+  takeBatch() {
+    const jobs = this.exchange.numbers(this.core.takeBatch(), 4);
+    this.tell();
+    return jobs;
   }
 
   // Sends export `job`'s requests until the core says it is done. `keepalive`, a function
@@ -355,8 +363,6 @@ export class Exporter {
   // ones are ordinary requests.
   async send(job, keepalive) {
     const core = this.core;
-    this.tell();
-    if (job < 0) return;
     let mayKeepalive = this.keepalive;
     for (let length = core.bodyLength(job); length >= 0; length = core.bodyLength(job)) {
       // A copy: the request outlives this task, and memory may grow meanwhile.
