@@ -70,11 +70,20 @@ export function instrumentFetch(collector, options = {}) {
     const [span, propagate] = startRequestSpan(collector, method, url, settings);
     if (!propagate) return [span, init];
     try {
-      const headers = new Headers(sent.headers !== undefined ? sent.headers : request ? request.headers : undefined);
+      const given = sent.headers !== undefined ? sent.headers : request ? request.headers : undefined;
+      const traceparent = span.traceparent();
+      const tracestate = span.tracestate();
+      if (given === undefined) {
+        // A plain object: fetch reads its members, where a Headers object it would iterate,
+        // calling back into JavaScript for every entry.
+        sent.headers = tracestate === '' ? { traceparent } : { traceparent, tracestate };
+        return [span, sent];
+      }
+      const headers = new Headers(given);
       // The application's own trace context wins: ours would replace it.
       if (headers.has('traceparent')) return [span, init];
-      headers.set('traceparent', span.traceparent());
-      if (span.tracestate() !== '') headers.set('tracestate', span.tracestate());
+      headers.set('traceparent', traceparent);
+      if (tracestate !== '') headers.set('tracestate', tracestate);
       sent.headers = headers;
       return [span, sent];
     } catch {

@@ -42,6 +42,8 @@ function rejectionThreshold(ratio) {
   return [Number(threshold >> 32n), Number(threshold & 0xffffffffn)];
 }
 
+const RESOLVED = Promise.resolve();
+
 // Pending records above this many bytes are collected at once rather than after the
 // ending code returns, so a long synchronous loop keeps the scratch buffer small.
 const DRAIN_BYTES = 1 << 20;
@@ -114,7 +116,11 @@ export class Collector {
     this._drainQueued = false;
     this._queuedDrain = () => {
       this._drainQueued = false;
-      this._drain();
+      try {
+        this._drain();
+      } catch (error) {
+        this._internal(error);
+      }
     };
     this._writeResource(options.resource);
     const headers = ['content-type', options.json ? 'application/json' : 'application/x-protobuf'];
@@ -365,7 +371,10 @@ export class Collector {
       this._room--;
       if (!this._drainQueued) {
         this._drainQueued = true;
-        queueMicrotask(this._queuedDrain);
+        // A promise reaction, not queueMicrotask: that one reaches the function through the
+        // browser's callback machinery, a call from native code for every batch of ended
+        // spans (in a page awaiting one fetch at a time: for every span).
+        RESOLVED.then(this._queuedDrain);
       }
       return;
     }

@@ -89,12 +89,14 @@ const CONTENT_TYPES = {
 
 /** Serves the files under `root` on a free loopback port, and `routes[pathname](request,
  * response)` before them; resolves to { url, seen, stop }, `seen` listing each request's
- * method, path and `traceparent` header. */
+ * method, path and `traceparent` and `tracestate` headers. */
 export async function serveStatic(root, routes = {}) {
   const seen = [];
   const server = createServer(async (request, response) => {
     const { pathname } = new URL(request.url, 'http://x');
-    seen.push({ method: request.method, path: pathname, traceparent: request.headers.traceparent });
+    seen.push({
+      method: request.method, path: pathname, traceparent: request.headers.traceparent, tracestate: request.headers.tracestate,
+    });
     if (routes[pathname]) return routes[pathname](request, response);
     const file = path.join(root, decodeURIComponent(pathname));
     if (!file.startsWith(root)) return response.writeHead(403).end();

@@ -55,6 +55,8 @@ test('fetch, XMLHttpRequest and errors become spans; traceparent reaches the own
     '/api/ok': (request, response) => response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' }).end('hello'),
     '/api/missing': (request, response) => response.writeHead(404).end(),
     '/api/xhr': (request, response) => response.writeHead(201, { 'content-length': '2' }).end('ok'),
+    '/api/state': (request, response) => response.writeHead(200).end(),
+    '/api/own-headers': (request, response) => response.writeHead(200).end(),
   });
   const service = `instrumented-${Date.now()}`;
   await writeFile(path.join(root, 'index.html'), pageHtml({
@@ -84,6 +86,16 @@ globalThis.fetch = (input, init) => { counted.after++; return instrumented(input
 instrumentErrors(collector);
 const body = await (await fetch('/api/ok?token=secret')).text();
 await fetch('/api/missing');
+// Within a span continuing a caller's trace: its tracestate goes along.
+const active = Symbol.for('otlp-collector.active-span');
+globalThis[active] = collector.startSpan('continued', {
+  parent: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=abc' },
+});
+await fetch('/api/state');
+globalThis[active].end();
+delete globalThis[active];
+// Headers of the application's own: ours join them.
+await fetch('/api/own-headers', { headers: { 'x-app': '1' } });
 await fetch(other + '/data');
 await fetch(other + '/allowed', { method: 'POST', body: 'x' });
 const refused = await fetch('http://127.0.0.1:9/').then(() => 'answered', (error) => error.name);
@@ -109,8 +121,8 @@ window.appResult = { body, refused, xhrStatuses, counted, delivered, stats: coll
   assert.equal(result.body, 'hello', 'the application got its answer');
   assert.equal(result.refused, 'TypeError');
   assert.deepEqual(result.xhrStatuses, [201, 0]);
-  // The page's five requests went through both of its wrappers (and the exports too).
-  assert.ok(result.counted.before >= 5 && result.counted.after >= 5, JSON.stringify(result.counted));
+  // The page's seven requests went through both of its wrappers (and the exports too).
+  assert.ok(result.counted.before >= 7 && result.counted.after >= 7, JSON.stringify(result.counted));
   assert.equal(result.delivered, true, JSON.stringify(result.stats));
 
   const spans = await receivedSpans(service);
@@ -131,6 +143,15 @@ window.appResult = { body, refused, xhrStatuses, counted, delivered, stats: coll
   assert.notEqual(ok.status?.code, 2);
   const sentToPage = page.seen.find((request) => request.path === '/api/ok');
   assert.equal(sentToPage.traceparent, `00-${ok.traceId}-${ok.spanId}-01`, 'the server got the span as its parent');
+
+  const [state] = byUrl('/api/state');
+  assert.equal(state.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  const sentState = page.seen.find((request) => request.path === '/api/state');
+  assert.equal(sentState.traceparent, `00-${state.traceId}-${state.spanId}-01`);
+  assert.equal(sentState.tracestate, 'vendor=abc', 'the trace\'s tracestate goes with traceparent');
+  const [own] = byUrl('/api/own-headers');
+  assert.equal(page.seen.find((request) => request.path === '/api/own-headers').traceparent,
+    `00-${own.traceId}-${own.spanId}-01`, 'traceparent joins the application\'s headers');
 
   const [missing] = byUrl('/api/missing');
   assert.equal(attribute(missing, 'http.response.status_code'), 404);
