@@ -129,7 +129,7 @@ export class Collector {
     this._exporter = new Exporter(core, memory, options.endpoint, headers, [
       options.exportTimeoutMs, FLUSH_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, options.keepalive ? 1 : 0,
     ]);
-    this._exporter.onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
+    this._exporter._onError = (message) => this._reporter.report('export-failed', `export failed: ${message}`);
     this._opamp = opamp && opampEngine.start(this, intake, opamp, options);
   }
 
@@ -142,10 +142,10 @@ export class Collector {
   _writeResource(pairs) {
     if (pairs.length === 0) return;
     const writer = this._writer;
-    writer.begin(0);
-    writer.length = 0;
-    writer.pairs(pairs);
-    this._intake.setResource(writer.length);
+    writer._begin(0);
+    writer._length = 0;
+    writer._pairs(pairs);
+    this._intake.setResource(writer._length);
   }
 
   /**
@@ -268,7 +268,7 @@ export class Collector {
       if (this._rules) this._rules.report(this._intake, this._reporter);
       if (dropped === 0) return true;
       this._reporter.report('export-failed', dropped > 0
-        ? `flush: ${dropped} spans were not delivered; last error: ${this._exporter.lastError}`
+        ? `flush: ${dropped} spans were not delivered; last error: ${this._exporter._lastError}`
         : `flush timed out after ${FLUSH_TIMEOUT_MS} ms with spans still being exported`);
       return false;
     });
@@ -287,7 +287,7 @@ export class Collector {
       if (dropped === 0 && late === 0) return true;
       this._reporter.report('export-failed', late > 0
         ? `shutdown timed out after ${SHUTDOWN_TIMEOUT_MS} ms: ${late} spans were dropped`
-        : `shutdown: ${dropped} spans were not delivered; last error: ${this._exporter.lastError}`);
+        : `shutdown: ${dropped} spans were not delivered; last error: ${this._exporter._lastError}`);
       return false;
     });
     return this._shutdown;

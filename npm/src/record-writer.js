@@ -19,75 +19,76 @@ let symbolsFull = false;
  * Appends span records (layout in span_record.rs) to one collector's scratch buffer — its
  * intake's (intake.rs), in the module's memory. Views of that memory die when it grows, so
  * they are checked before each record and renewed after the buffer grows. One per
- * collector: its state is its own.
+ * collector: its state is its own. Every member is private to the package (a leading
+ * underscore: the npm build shortens it).
  */
 export class RecordWriter {
   constructor(intake, memory) {
-    this.intake = intake;
-    this.memory = memory;
-    this.exchange = new Exchange(intake, memory);
-    this.bytes = new Uint8Array(0);
-    this.view = new DataView(this.bytes.buffer);
-    this.length = 0;
+    this._intake = intake;
+    this._memory = memory;
+    this._exchange = new Exchange(intake, memory);
+    this._bytes = new Uint8Array(0);
+    this._view = new DataView(this._bytes.buffer);
+    this._length = 0;
   }
 
-  renew() {
-    this.bytes = new Uint8Array(this.memory.buffer, this.intake.scratchAddress(), this.intake.scratchLength());
-    this.view = new DataView(this.memory.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  _renew() {
+    this._bytes = new Uint8Array(this._memory.buffer, this._intake.scratchAddress(), this._intake.scratchLength());
+    this._view = new DataView(this._memory.buffer, this._bytes.byteOffset, this._bytes.byteLength);
   }
 
   // Starts a record at byte `at` (after the pending ones); returns where its length goes.
-  begin(at) {
-    if (this.bytes.byteLength === 0) this.renew();
-    this.length = at;
-    this.u32(0);
+  _begin(at) {
+    if (this._bytes.byteLength === 0) this._renew();
+    this._length = at;
+    this._u32(0);
     return at;
   }
 
   // Writes the record's length; returns where the next record starts.
-  finish(lengthAt) {
-    this.view.setUint32(lengthAt, this.length - lengthAt - 4, true);
-    return this.length;
+  _finish(lengthAt) {
+    this._view.setUint32(lengthAt, this._length - lengthAt - 4, true);
+    return this._length;
   }
 
-  reserve(count) {
-    if (this.length + count <= this.bytes.length) return;
-    this.intake.growScratch(this.length + count);
-    this.renew();
+  _reserve(count) {
+    if (this._length + count <= this._bytes.length) return;
+    this._intake.growScratch(this._length + count);
+    this._renew();
   }
 
-  u8(value) {
-    this.reserve(1);
-    this.bytes[this.length++] = value;
+  _u8(value) {
+    this._reserve(1);
+    this._bytes[this._length++] = value;
   }
 
-  u32(value) {
-    this.reserve(4);
-    this.view.setUint32(this.length, value, true);
-    this.length += 4;
+  _u32(value) {
+    this._reserve(4);
+    this._view.setUint32(this._length, value, true);
+    this._length += 4;
   }
 
-  f64(value) {
-    this.reserve(8);
-    this.view.setFloat64(this.length, value, true);
-    this.length += 8;
+  _f64(value) {
+    this._reserve(8);
+    this._view.setFloat64(this._length, value, true);
+    this._length += 8;
   }
 
   // Id words are written big-endian, so the bytes read in the order the hex is printed.
-  idWord(word) {
-    this.reserve(4);
-    this.view.setUint32(this.length, word);
-    this.length += 4;
+  _idWord(word) {
+    this._reserve(4);
+    this._view.setUint32(this._length, word);
+    this._length += 4;
   }
 
   // Length-prefixed UTF-8. ASCII is copied by hand (short strings are the common case and
   // cheaper so); anything else goes through TextEncoder, which turns a lone surrogate into
   // U+FFFD.
-  string(text) {
+  _string(text) {
     const units = text.length;
-    this.reserve(4 + units * 3);
-    const bytes = this.bytes;
-    const start = this.length + 4;
+    this._reserve(4 + units * 3);
+    const bytes = this._bytes;
+    const start = this._length + 4;
     let end = start;
     for (let i = 0; i < units; i++) {
       const unit = text.charCodeAt(i);
@@ -97,17 +98,17 @@ export class RecordWriter {
       }
       bytes[end++] = unit;
     }
-    this.view.setUint32(this.length, end - start, true);
-    this.length = end;
+    this._view.setUint32(this._length, end - start, true);
+    this._length = end;
   }
 
-  symbol(text) {
+  _symbol(text) {
     const short = text.length <= MAX_SYMBOL_UNITS;
     let id = short ? symbols.get(text) : undefined;
     if (id === undefined && short && !symbolsFull) {
-      id = this.intake.internSymbol(this.exchange.put(text)[0]);
+      id = this._intake.internSymbol(this._exchange.put(text)[0]);
       // Interning may have grown the memory, which detaches the views.
-      if (this.bytes.byteLength === 0) this.renew();
+      if (this._bytes.byteLength === 0) this._renew();
       if (id < 0) {
         symbolsFull = true;
         id = undefined;
@@ -116,46 +117,46 @@ export class RecordWriter {
       }
     }
     if (id !== undefined) {
-      this.u32(id * 2 + 1);
+      this._u32(id * 2 + 1);
       return;
     }
     // Not interned: the text, its length shifted left to leave the low bit clear.
-    const lengthAt = this.length;
-    this.string(text);
-    this.view.setUint32(lengthAt, this.view.getUint32(lengthAt, true) * 2, true);
+    const lengthAt = this._length;
+    this._string(text);
+    this._view.setUint32(lengthAt, this._view.getUint32(lengthAt, true) * 2, true);
   }
 
-  value(value) {
+  _value(value) {
     switch (typeof value) {
       case 'string':
-        this.u8(TAG_STRING);
-        this.string(value);
+        this._u8(TAG_STRING);
+        this._string(value);
         return;
       case 'boolean':
-        this.u8(TAG_BOOL);
-        this.u8(value ? 1 : 0);
+        this._u8(TAG_BOOL);
+        this._u8(value ? 1 : 0);
         return;
       case 'number':
         // Whole numbers a double holds exactly become ints, as the Rust API's i64 would be.
-        this.u8(Number.isSafeInteger(value) ? TAG_INT : TAG_DOUBLE);
-        this.f64(value);
+        this._u8(Number.isSafeInteger(value) ? TAG_INT : TAG_DOUBLE);
+        this._f64(value);
         return;
       default:
-        this.u8(TAG_ARRAY);
-        this.u32(value.length);
-        for (const item of value) this.value(item);
+        this._u8(TAG_ARRAY);
+        this._u32(value.length);
+        for (const item of value) this._value(item);
     }
   }
 
-  pairs(pairs) {
+  _pairs(pairs) {
     if (pairs === null) {
-      this.u32(0);
+      this._u32(0);
       return;
     }
-    this.u32(pairs.length / 2);
+    this._u32(pairs.length / 2);
     for (let i = 0; i < pairs.length; i += 2) {
-      this.symbol(pairs[i]);
-      this.value(pairs[i + 1]);
+      this._symbol(pairs[i]);
+      this._value(pairs[i + 1]);
     }
   }
 }

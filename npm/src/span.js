@@ -289,56 +289,56 @@ export class Span {
 
   _write(collector, endMs) {
     const w = collector._writer;
-    const lengthAt = w.begin(collector._pending);
-    w.u8(this._kind);
-    w.u8(this._flags);
-    w.u8(this._parentState);
-    w.u8(this._status);
-    w.idWord(this._t0);
-    w.idWord(this._t1);
-    w.idWord(this._t2);
-    w.idWord(this._t3);
-    w.idWord(this._s0);
-    w.idWord(this._s1);
+    const lengthAt = w._begin(collector._pending);
+    w._u8(this._kind);
+    w._u8(this._flags);
+    w._u8(this._parentState);
+    w._u8(this._status);
+    w._idWord(this._t0);
+    w._idWord(this._t1);
+    w._idWord(this._t2);
+    w._idWord(this._t3);
+    w._idWord(this._s0);
+    w._idWord(this._s1);
     if (this._parentState !== NO_PARENT) {
-      w.idWord(this._p0);
-      w.idWord(this._p1);
+      w._idWord(this._p0);
+      w._idWord(this._p1);
     }
-    w.string(this._traceState);
-    w.f64(this._start);
-    w.f64(endMs);
-    w.symbol(this._name);
-    if (this._status === STATUS_ERROR) w.string(this._message);
-    w.pairs(this._attributes);
-    w.u32(this._refused);
+    w._string(this._traceState);
+    w._f64(this._start);
+    w._f64(endMs);
+    w._symbol(this._name);
+    if (this._status === STATUS_ERROR) w._string(this._message);
+    w._pairs(this._attributes);
+    w._u32(this._refused);
     const events = this._events;
     if (events === null) {
-      w.u32(0);
+      w._u32(0);
     } else {
-      w.u32(events.length);
+      w._u32(events.length);
       for (const event of events) {
-        w.symbol(event.name);
-        w.f64(event.time);
-        w.pairs(event.pairs);
+        w._symbol(event.name);
+        w._f64(event.time);
+        w._pairs(event.pairs);
       }
     }
     const links = this._links;
     if (links === null) {
-      w.u32(0);
+      w._u32(0);
     } else {
-      w.u32(links.length);
+      w._u32(links.length);
       for (const { context, pairs } of links) {
-        w.idWord(context.t0);
-        w.idWord(context.t1);
-        w.idWord(context.t2);
-        w.idWord(context.t3);
-        w.idWord(context.s0);
-        w.idWord(context.s1);
-        w.u8(context.flags);
-        w.string(context.traceState);
-        w.pairs(pairs);
+        w._idWord(context.t0);
+        w._idWord(context.t1);
+        w._idWord(context.t2);
+        w._idWord(context.t3);
+        w._idWord(context.s0);
+        w._idWord(context.s1);
+        w._u8(context.flags);
+        w._string(context.traceState);
+        w._pairs(pairs);
       }
     }
-    collector._pending = w.finish(lengthAt);
+    collector._pending = w._finish(lengthAt);
   }
 }

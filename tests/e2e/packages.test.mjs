@@ -125,30 +125,32 @@ test('the package has one entry per platform, types, a README for JavaScript and
 // core's problem list stopped bringing a second VecDeque type and a second copy of its
 // keeper: 27,111; to 26,700 when the core filed one export per request for batches as for
 // keepalive sends (one path, `start_exports` in src/wasm/core.rs) and wasm-opt ran twice, the
-// second time knowing the lowest kilobyte of memory unused: 26,649.
-const SIZE_BUDGET_GZIP = 26_700;
+// second time knowing the lowest kilobyte of memory unused: 26,649; to 26,500 when the
+// exporter's and the record writer's private members took the leading underscore the npm
+// build shortens (npm/build.sh): 26,461.
+const SIZE_BUDGET_GZIP = 26_500;
 const INSTRUMENTATION_BUDGET_GZIP = 2_048;
 // `otlp-collector/gzip`: the main module compressing bodies when asked (the main entry
 // leaves the gzip encoder out): 29,223 when it was split off; 28,180 with the handles; 28,016;
-// 27,533.
-const GZIP_SIZE_BUDGET_GZIP = 27_600;
+// 27,533; 27,345.
+const GZIP_SIZE_BUDGET_GZIP = 27_400;
 // `otlp-collector/json`: the main module writing OTLP/JSON as well (the main entry leaves
 // the JSON encoder out): 38,767; 38,180 with the numbers-only crossings; 36,909 with the
-// handles; 36,751; 36,189.
-const JSON_SIZE_BUDGET_GZIP = 36_250;
+// handles; 36,751; 36,189; 36,006.
+const JSON_SIZE_BUDGET_GZIP = 36_050;
 // `otlp-collector/rules`: the same module with the OTTL rules engine, which a page that
 // imports it downloads instead. The issue's target is the main entry's + 5 KB; today it is
 // + 45.0 KB (84,327: the interpreter's code, not its patterns: see tests/wasm_sizes.py and
 // the README), so this budget only keeps it from growing.
-const RULES_SIZE_BUDGET_GZIP = 81_250;
+const RULES_SIZE_BUDGET_GZIP = 81_050;
 // `otlp-collector/opamp` (the OpAMP agent) and `/managed` (rules and agent). The issue's
 // target for the agent is the main entry's + 3 KB; today it is + 15.8 KB (55,145), so these
 // budgets only keep them from growing. (They carry the span model for their JSON and
 // rules, and since the browser core queues encoded spans, its per-span encoding as well:
 // /managed rose 96,052 → 96,730 with it, and came back to 96,556 with the numbers-only
 // crossings; /opamp is 54,283.)
-const OPAMP_SIZE_BUDGET_GZIP = 53_000;
-const MANAGED_SIZE_BUDGET_GZIP = 94_200;
+const OPAMP_SIZE_BUDGET_GZIP = 52_800;
+const MANAGED_SIZE_BUDGET_GZIP = 94_000;
 
 test('the package a page downloads stays within its size budget, and its README says what it weighs', async () => {
   const totals = {};

@@ -159,17 +159,17 @@ export async function postBody(endpoint, headers, timeoutMs, body, keepalive, li
 // memory is made after each call that may grow it.
 export class Exchange {
   constructor(owner, memory) {
-    this.owner = owner;
-    this.memory = memory;
+    this._owner = owner;
+    this._memory = memory;
   }
 
   // Writes `text` as UTF-8, then `bytes`; returns their lengths in bytes (none once the
   // owner is freed: its exchange is at address 0, where nothing is written).
   put(text, bytes = EMPTY) {
     const room = text.length * 3 + bytes.length;
-    const at = this.owner.exchange(room);
+    const at = this._owner.exchange(room);
     if (at === 0) return [0, 0];
-    const view = new Uint8Array(this.memory.buffer, at, room);
+    const view = new Uint8Array(this._memory.buffer, at, room);
     const { written } = utf8.encodeInto(text, view);
     view.set(bytes, written);
     return [written, bytes.length];
@@ -177,12 +177,12 @@ export class Exchange {
 
   // The `length` bytes of UTF-8 the core put there.
   text(length) {
-    return fromUtf8.decode(new Uint8Array(this.memory.buffer, this.owner.exchange(0), length));
+    return fromUtf8.decode(new Uint8Array(this._memory.buffer, this._owner.exchange(0), length));
   }
 
   // The `count` numbers the core put there: u32 (`size` 4) or f64 (8), little-endian.
   numbers(count, size) {
-    const view = new DataView(this.memory.buffer, this.owner.exchange(0), count * size);
+    const view = new DataView(this._memory.buffer, this._owner.exchange(0), count * size);
     const numbers = [];
     for (let at = 0; at < count * size; at += size) {
       numbers.push(size === 4 ? view.getUint32(at, true) : view.getFloat64(at, true));
@@ -231,125 +231,128 @@ export function coreHandle(exports, address) {
   return handles(exports, 'collectorcore')(address);
 }
 
+// The export driver. Its public methods are those the collectors call (`schedule`,
+// `flush`, `shutdown`, `exported`, `release`); members named with a leading underscore are
+// its own, which the npm build shortens (npm/build.sh).
 export class Exporter {
   // `memory` is the module's; `headers` alternate names and values; `settings` are the
   // export, flush and shutdown timeouts in milliseconds.
   constructor(core, memory, endpoint, headers, settings) {
-    this.core = core;
-    this.memory = memory;
-    this.exchange = new Exchange(core, memory);
-    this.endpoint = endpoint;
+    this._core = core;
+    this._memory = memory;
+    this._exchange = new Exchange(core, memory);
+    this._endpoint = endpoint;
     // Pairs, not an object: no name can reach an object's prototype (`__proto__`).
-    this.headers = [];
-    for (let i = 0; i + 1 < headers.length; i += 2) this.headers.push([headers[i], headers[i + 1]]);
-    this.endpointKey = new URL(endpoint).href;
+    this._headers = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) this._headers.push([headers[i], headers[i + 1]]);
+    this._endpointKey = new URL(endpoint).href;
     const endpoints = exportEndpoints();
-    endpoints.set(this.endpointKey, (endpoints.get(this.endpointKey) || 0) + 1);
+    endpoints.set(this._endpointKey, (endpoints.get(this._endpointKey) || 0) + 1);
     // The fourth setting, 0 for `keepalive: false`: a hidden page sends ordinary requests
     // (the Rust API passes three, keeping keepalive on).
     let keepalive;
-    [this.timeoutMs, this.flushTimeoutMs, this.shutdownTimeoutMs, keepalive = 1] = settings;
-    this.keepalive = keepalive !== 0;
+    [this._timeoutMs, this._flushTimeoutMs, this._shutdownTimeoutMs, keepalive = 1] = settings;
+    this._keepalive = keepalive !== 0;
     // Told the message of each export error; the last one is kept.
-    this.onError = null;
-    this.lastError = '';
+    this._onError = null;
+    this._lastError = '';
     // Exports run one at a time, one after another on this chain.
-    this.chain = Promise.resolve();
-    this.exportQueued = false;
-    this.waiters = [];
-    this.batchTimer = null;
-    this.timerFired = false;
-    this.keepaliveBytes = 0;
-    this.keepaliveRequests = 0;
+    this._chain = Promise.resolve();
+    this._exportQueued = false;
+    this._waiters = [];
+    this._batchTimer = null;
+    this._timerFired = false;
+    this._keepaliveBytes = 0;
+    this._keepaliveRequests = 0;
     // Keepalive sends under way, which flush and shutdown wait for.
-    this.keepaliveSends = new Set();
+    this._keepaliveSends = new Set();
     // During a page event's task: 1 hidden, 2 unloading. Spans ended meanwhile (by the
     // page's own listeners, which may run after ours) leave with keepalive at once.
-    this.pageEvent = 0;
-    this.keepaliveQueued = false;
-    this.listening = [];
-    this.watchPage();
+    this._pageEvent = 0;
+    this._keepaliveQueued = false;
+    this._listening = [];
+    this._watchPage();
   }
 
   // Spans were accepted: export a full batch now, or arm the batch timer.
   schedule() {
-    if (this.pageEvent === 0) {
-      this.byPolicy();
-    } else if (!this.keepaliveQueued) {
-      this.keepaliveQueued = true;
+    if (this._pageEvent === 0) {
+      this._byPolicy();
+    } else if (!this._keepaliveQueued) {
+      this._keepaliveQueued = true;
       queueMicrotask(() => {
-        this.keepaliveQueued = false;
-        if (this.pageEvent !== 0) this.sendKeepalive(this.pageEvent === 2);
+        this._keepaliveQueued = false;
+        if (this._pageEvent !== 0) this._sendKeepalive(this._pageEvent === 2);
         // What did not fit (the page only hidden) waits for the usual export.
-        this.byPolicy();
+        this._byPolicy();
       });
     }
   }
 
-  byPolicy() {
-    const step = this.core.nextStep(false);
-    if (step === 0) this.exportDue();
-    else if (step > 0) this.armTimer(step);
+  _byPolicy() {
+    const step = this._core.nextStep(false);
+    if (step === 0) this._exportDue();
+    else if (step > 0) this._armTimer(step);
   }
 
-  armTimer(ms) {
-    if (this.batchTimer !== null || this.listening === null) return;
-    this.batchTimer = timer(() => {
-      this.batchTimer = null;
-      this.timerFired = true;
-      this.exportDue();
+  _armTimer(ms) {
+    if (this._batchTimer !== null || this._listening === null) return;
+    this._batchTimer = timer(() => {
+      this._batchTimer = null;
+      this._timerFired = true;
+      this._exportDue();
     }, ms);
   }
 
   // Queues an export of the batches due: full ones, and a partial one once its timer fired.
-  exportDue() {
-    if (this.exportQueued) return;
-    this.exportQueued = true;
-    this.exclusive(async () => {
-      this.exportQueued = false;
+  _exportDue() {
+    if (this._exportQueued) return;
+    this._exportQueued = true;
+    this._exclusive(async () => {
+      this._exportQueued = false;
       for (;;) {
-        const step = this.core.nextStep(this.timerFired);
+        const step = this._core.nextStep(this._timerFired);
         if (step !== 0) {
-          if (step > 0) this.armTimer(step);
+          if (step > 0) this._armTimer(step);
           return;
         }
-        this.timerFired = false;
-        for (const job of this.takeBatch()) await this.send(job, null);
+        this._timerFired = false;
+        for (const job of this._takeBatch()) await this._send(job, null);
       }
     });
   }
 
   // Runs `task` after the exports before it; resolves to its result (undefined if it threw).
-  exclusive(task) {
-    const run = this.chain.then(task).catch(noop);
-    this.chain = run;
+  _exclusive(task) {
+    const run = this._chain.then(task).catch(noop);
+    this._chain = run;
     run.then(() => {
-      for (const wake of this.waiters.splice(0)) wake();
+      for (const wake of this._waiters.splice(0)) wake();
     });
     return run;
   }
 
   // Exports what is queued now (everything when `untilEmpty`), and waits for the keepalive
   // requests a hidden page sent; resolves to the number of spans dropped meanwhile.
-  async drain(untilEmpty) {
-    const core = this.core;
+  async _drain(untilEmpty) {
+    const core = this._core;
     const droppedBefore = core.droppedByExport();
     let remaining = core.queued();
     while (core.queued() > 0 && (untilEmpty || remaining > 0)) {
       const queued = core.queued();
-      const jobs = this.takeBatch();
+      const jobs = this._takeBatch();
       remaining -= queued - core.queued();
-      for (const job of jobs) await this.send(job, null);
+      for (const job of jobs) await this._send(job, null);
     }
-    while (this.keepaliveSends.size > 0) await Promise.all([...this.keepaliveSends]);
+    while (this._keepaliveSends.size > 0) await Promise.all([...this._keepaliveSends]);
     return core.droppedByExport() - droppedBefore;
   }
 
   // The exports of up to a batch taken from the buffer (one, unless the batch is larger
   // than the request size limit); the problems taking it found are reported.
-  takeBatch() {
-    const jobs = this.exchange.numbers(this.core.takeBatch(), 4);
-    this.tell();
+  _takeBatch() {
+    const jobs = this._exchange.numbers(this._core.takeBatch(), 4);
+    this._tell();
     return jobs;
   }
 
@@ -361,39 +364,39 @@ export class Exporter {
   // browser's to finish instead of cancelled with the page. After a keepalive attempt
   // fails to reach the server (a browser may refuse it for its own quota), the job's next
   // ones are ordinary requests.
-  async send(job, keepalive) {
-    const core = this.core;
-    let mayKeepalive = this.keepalive;
+  async _send(job, keepalive) {
+    const core = this._core;
+    let mayKeepalive = this._keepalive;
     for (let length = core.bodyLength(job); length >= 0; length = core.bodyLength(job)) {
       // A copy: the request outlives this task, and memory may grow meanwhile.
-      const body = new Uint8Array(this.memory.buffer, core.body(job), length).slice();
-      if (keepalive === null && mayKeepalive && this.keepaliveBytes + length <= KEEPALIVE_BUDGET
-        && this.keepaliveRequests < MAX_KEEPALIVE_REQUESTS) {
-        keepalive = this.holdKeepalive(length);
+      const body = new Uint8Array(this._memory.buffer, core.body(job), length).slice();
+      if (keepalive === null && mayKeepalive && this._keepaliveBytes + length <= KEEPALIVE_BUDGET
+        && this._keepaliveRequests < MAX_KEEPALIVE_REQUESTS) {
+        keepalive = this._holdKeepalive(length);
       }
-      const [status, retryAfter, text, response] = await this.post(body, keepalive !== null);
-      if (status < 200 || status > 299) this.report(this.failure(status, text));
+      const [status, retryAfter, text, response] = await this._post(body, keepalive !== null);
+      if (status < 200 || status > 299) this._report(this._failure(status, text));
       if (keepalive !== null) {
         keepalive();
         if (status === NETWORK_ERROR) mayKeepalive = false;
       }
       keepalive = null;
-      const [textLength, responseLength] = this.exchange.put(text ?? '', response ?? EMPTY);
+      const [textLength, responseLength] = this._exchange.put(text ?? '', response ?? EMPTY);
       const wait = core.settle(job, status, retryAfter, textLength, responseLength);
-      this.tell();
+      this._tell();
       if (wait < 0) return;
       if (wait > 0) await sleep(wait);
     }
   }
 
-  async post(body, keepalive) {
-    return postBody(this.endpoint, this.headers, this.timeoutMs, body, keepalive, RESPONSE_BODY_LIMIT);
+  async _post(body, keepalive) {
+    return postBody(this._endpoint, this._headers, this._timeoutMs, body, keepalive, RESPONSE_BODY_LIMIT);
   }
 
   // A failed request in words: a network error, a timeout, or an HTTP status.
-  failure(status, text) {
+  _failure(status, text) {
     if (status === NETWORK_ERROR) return `network error: ${text}`;
-    if (status === TIMED_OUT) return `request timed out after ${this.timeoutMs} ms`;
+    if (status === TIMED_OUT) return `request timed out after ${this._timeoutMs} ms`;
     if (status === 0 || (status >= 300 && status < 400)) {
       return `HTTP ${status}: the endpoint redirected, and redirects are not followed: set the endpoint to the final URL`;
     }
@@ -401,40 +404,40 @@ export class Exporter {
   }
 
   // Words and reports what the core noted: partial successes, spans too large.
-  tell() {
-    const core = this.core;
+  _tell() {
+    const core = this._core;
     for (let spans = core.problem(); spans !== 0; spans = core.problem()) {
-      this.report(spans > 0
-        ? `the backend accepted the request but rejected ${spans} spans: ${this.exchange.text(core.problemText())}`
+      this._report(spans > 0
+        ? `the backend accepted the request but rejected ${spans} spans: ${this._exchange.text(core.problemText())}`
         : `${-spans} spans were each larger than the request size limit on their own and were dropped`);
     }
   }
 
-  report(message) {
-    this.lastError = message;
-    this.core.recordError(this.exchange.put(message)[0]);
-    if (this.onError !== null) this.onError(message);
+  _report(message) {
+    this._lastError = message;
+    this._core.recordError(this._exchange.put(message)[0]);
+    if (this._onError !== null) this._onError(message);
   }
 
   // Exports what is buffered now; resolves to the number of spans dropped, or -1 when the
   // flush timeout passes first (the export goes on).
   flush() {
-    return within(this.exclusive(() => this.drain(false)), this.flushTimeoutMs, () => -1);
+    return within(this._exclusive(() => this._drain(false)), this._flushTimeoutMs, () => -1);
   }
 
   // Stops accepting spans and exports everything within the shutdown timeout; resolves to
   // [dropped by export, dropped at the deadline].
   shutdown() {
-    this.core.close();
+    this._core.close();
     this.release();
-    const drained = this.exclusive(() => this.drain(true)).then((dropped) => [dropped, 0]);
-    return within(drained, this.shutdownTimeoutMs, () => [0, this.core.abandon()]);
+    const drained = this._exclusive(() => this._drain(true)).then((dropped) => [dropped, 0]);
+    return within(drained, this._shutdownTimeoutMs, () => [0, this._core.abandon()]);
   }
 
   // Resolves when the export under way, or the next one, ends.
   exported() {
-    const ended = new Promise((resolve) => this.waiters.push(resolve));
-    this.exportDue();
+    const ended = new Promise((resolve) => this._waiters.push(resolve));
+    this._exportDue();
     return ended;
   }
 
@@ -442,76 +445,76 @@ export class Exporter {
   // with it. On `visibilitychange` to hidden and on `pagehide`, what is buffered leaves with
   // `fetch(…, { keepalive: true })`, which the browser finishes after the page is gone. In
   // Node and workers there is no `document`: only what exists is listened to.
-  watchPage() {
+  _watchPage() {
     const scope = globalThis;
     const document = scope.document;
     const handler = (event) => {
       // A page that goes to the back/forward cache (`persisted`) may come back: it is
       // hidden, not unloading, and what does not fit the keepalive budget is kept.
-      if (event.type === 'pagehide') this.pageGoing(event.persisted !== true);
-      else if (document.visibilityState === 'hidden') this.pageGoing(false);
+      if (event.type === 'pagehide') this._pageGoing(event.persisted !== true);
+      else if (document.visibilityState === 'hidden') this._pageGoing(false);
     };
     for (const [target, type] of [[scope, 'pagehide'], [document, 'visibilitychange']]) {
       if (target && typeof target.addEventListener === 'function') {
         target.addEventListener(type, handler);
-        this.listening.push(() => target.removeEventListener(type, handler));
+        this._listening.push(() => target.removeEventListener(type, handler));
       }
     }
   }
 
-  pageGoing(unloading) {
-    this.sendKeepalive(unloading);
-    if (this.pageEvent === 0) {
+  _pageGoing(unloading) {
+    this._sendKeepalive(unloading);
+    if (this._pageEvent === 0) {
       // A timer runs after every listener of this event, and their microtasks.
       timer(() => {
-        this.pageEvent = 0;
+        this._pageEvent = 0;
       }, 0);
     }
-    this.pageEvent = unloading ? 2 : 1;
+    this._pageEvent = unloading ? 2 : 1;
   }
 
   // Sends what is buffered with keepalive requests within the browsers' budget; what does
   // not fit stays buffered (hidden) or is dropped and counted (unloading). With keepalive
   // off, sends it all with ordinary requests.
-  sendKeepalive(unloading) {
-    if (!this.keepalive) {
+  _sendKeepalive(unloading) {
+    if (!this._keepalive) {
       // `keepalive: false` (for browsers that refuse keepalive requests needing a CORS
       // preflight): everything buffered leaves now with ordinary requests, which a page
       // that is closing may not finish.
-      this.exclusive(() => this.drain(true));
+      this._exclusive(() => this._drain(true));
       return;
     }
-    const budget = Math.max(0, KEEPALIVE_BUDGET - this.keepaliveBytes);
-    const requests = Math.max(0, MAX_KEEPALIVE_REQUESTS - this.keepaliveRequests);
-    const started = this.core.takeKeepalive(budget, requests, unloading);
-    for (const job of this.exchange.numbers(started, 4)) {
-      const sent = this.send(job, this.holdKeepalive(this.core.bodyLength(job))).catch(noop);
-      this.keepaliveSends.add(sent);
-      sent.then(() => this.keepaliveSends.delete(sent));
+    const budget = Math.max(0, KEEPALIVE_BUDGET - this._keepaliveBytes);
+    const requests = Math.max(0, MAX_KEEPALIVE_REQUESTS - this._keepaliveRequests);
+    const started = this._core.takeKeepalive(budget, requests, unloading);
+    for (const job of this._exchange.numbers(started, 4)) {
+      const sent = this._send(job, this._holdKeepalive(this._core.bodyLength(job))).catch(noop);
+      this._keepaliveSends.add(sent);
+      sent.then(() => this._keepaliveSends.delete(sent));
     }
-    this.tell();
+    this._tell();
   }
 
   // Counts one more keepalive request of `bytes` in flight; returns what releases it.
-  holdKeepalive(bytes) {
-    this.keepaliveBytes += bytes;
-    this.keepaliveRequests++;
+  _holdKeepalive(bytes) {
+    this._keepaliveBytes += bytes;
+    this._keepaliveRequests++;
     return () => {
-      this.keepaliveBytes -= bytes;
-      this.keepaliveRequests--;
+      this._keepaliveBytes -= bytes;
+      this._keepaliveRequests--;
     };
   }
 
   // Removes the page listeners and the batch timer; nothing more is scheduled.
   release() {
-    if (this.listening === null) return;
-    for (const remove of this.listening) remove();
-    this.listening = null;
+    if (this._listening === null) return;
+    for (const remove of this._listening) remove();
+    this._listening = null;
     const endpoints = exportEndpoints();
-    const users = (endpoints.get(this.endpointKey) || 1) - 1;
-    if (users > 0) endpoints.set(this.endpointKey, users);
-    else endpoints.delete(this.endpointKey);
-    clearTimeout(this.batchTimer);
-    this.batchTimer = null;
+    const users = (endpoints.get(this._endpointKey) || 1) - 1;
+    if (users > 0) endpoints.set(this._endpointKey, users);
+    else endpoints.delete(this._endpointKey);
+    clearTimeout(this._batchTimer);
+    this._batchTimer = null;
   }
 }
