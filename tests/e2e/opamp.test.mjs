@@ -168,23 +168,23 @@ test('the main entry has no agent and says where it is; a bad opamp option throw
   }
 });
 
-test('Chromium, a page on another origin: the agent polls through CORS, keeps its instance uid across a reload, and takes a remote ratio', async (t) => {
-  if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
-  const root = await pageRoot(project, 'opamp-page');
+// A page on an origin of its own (cross-origin to the OpAMP server) whose module makes
+// `window.collector`, an `otlp-collector/opamp` collector of `service` polling the server,
+// with `batchTimeoutMs`, then runs `script`; opened in Chromium once it sets `window.ready`.
+// Resolves to { page, close }.
+async function opampPage(service, batchTimeoutMs, script) {
+  const root = await pageRoot(project, service);
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": { "otlp-collector/opamp": "/node_modules/otlp-collector/opamp/index.js" } }</script>
 <script type="module">
   import { Collector } from 'otlp-collector/opamp';
   const collector = new Collector({
-    endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: 'js-opamp-page', batchTimeoutMs: 50,
+    endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: '${service}', batchTimeoutMs: ${batchTimeoutMs},
     opamp: { endpoint: ${JSON.stringify(server.endpoint)}, pollIntervalMs: ${POLL_MS} },
   });
   window.collector = collector;
-  window.emit = async (count) => {
-    for (let i = 0; i < count; i++) collector.startSpan('page-sampled').end();
-    return collector.flush();
-  };
+  ${script}
   window.ready = true;
 </script>`);
   const pageServer = await serveStatic(root);
@@ -193,6 +193,21 @@ test('Chromium, a page on another origin: the agent polls through CORS, keeps it
     const page = await browser.newPage();
     await page.goto(`${pageServer.url}/index.html`);
     await page.waitForFunction(() => window.ready, null, { timeout: 30_000 });
+    return { page, origin: pageServer.url, close: async () => { await browser.close(); pageServer.stop(); } };
+  } catch (error) {
+    await browser.close();
+    pageServer.stop();
+    throw error;
+  }
+}
+
+test('Chromium, a page on another origin: the agent polls through CORS, keeps its instance uid across a reload, and takes a remote ratio', async (t) => {
+  if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
+  const { page, origin, close } = await opampPage('js-opamp-page', 50, `window.emit = async (count) => {
+    for (let i = 0; i < count; i++) collector.startSpan('page-sampled').end();
+    return collector.flush();
+  };`);
+  try {
     const first = await agentWhen('js-opamp-page', 'the page appears', (agent) => agent.healthy === true);
     const uids = () => server.agents().then((agents) => Object.keys(agents).filter((uid) => agents[uid].identifying?.['service.name']?.string === 'js-opamp-page'));
     assert.equal((await uids()).length, 1);
@@ -206,42 +221,24 @@ test('Chromium, a page on another origin: the agent polls through CORS, keeps it
     assert.equal(await page.evaluate(() => window.emit(200)), true);
     const stats = await page.evaluate(() => window.collector.stats());
     assert.equal(stats.sampledOut, 200, JSON.stringify(stats));
-    assert.notEqual(new URL(pageServer.url).port, new URL(server.endpoint).port, 'the page is cross-origin to the server');
+    assert.notEqual(new URL(origin).port, new URL(server.endpoint).port, 'the page is cross-origin to the server');
   } finally {
-    await browser.close();
-    pageServer.stop();
+    await close();
   }
 });
 
 test('Chromium: with export switched off by the server, what a closing page buffered is counted filtered out, not sent with keepalive', async (t) => {
   if (!server) return t.skip('OTLP_OPAMP_SERVER_BIN is not set: run through tests/run_all.sh');
   const service = 'js-opamp-page-off';
-  const root = await pageRoot(project, 'opamp-page-off');
-  await mkdir(root, { recursive: true });
-  await writeFile(path.join(root, 'index.html'), `<!doctype html><meta charset="utf-8">
-<script type="importmap">{ "imports": { "otlp-collector/opamp": "/node_modules/otlp-collector/opamp/index.js" } }</script>
-<script type="module">
-  import { Collector } from 'otlp-collector/opamp';
   // A batch timeout longer than the test: only the page-hide path may send.
-  const collector = new Collector({
-    endpoint: ${JSON.stringify(`${receiver.url}/v1/traces`)}, serviceName: '${service}', batchTimeoutMs: 60000,
-    opamp: { endpoint: ${JSON.stringify(server.endpoint)}, pollIntervalMs: ${POLL_MS} },
-  });
-  window.leave = async (count) => {
+  const { page, close } = await opampPage(service, 60000, `window.leave = async (count) => {
     for (let i = 0; i < count; i++) collector.startSpan('buffered-while-off').end();
     await Promise.resolve();
     window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
     await new Promise((resolve) => setTimeout(resolve, 300));
     return collector.stats();
-  };
-  window.ready = true;
-</script>`);
-  const pageServer = await serveStatic(root);
-  const browser = await launchChromium();
+  };`);
   try {
-    const page = await browser.newPage();
-    await page.goto(`${pageServer.url}/index.html`);
-    await page.waitForFunction(() => window.ready, null, { timeout: 30_000 });
     await agentWhen(service, 'the page appears', (agent) => agent.healthy === true);
     await push(service, '{"export": false}', 'APPLIED');
     await new Promise((resolve) => setTimeout(resolve, 3 * POLL_MS));
@@ -250,8 +247,7 @@ test('Chromium: with export switched off by the server, what a closing page buff
     assert.equal(stats.exported + stats.droppedPageUnload + stats.buffered, 0, JSON.stringify(stats));
     assert.equal((await spansOfService(receiver, service)).length, 0, 'nothing reached the backend');
   } finally {
-    await browser.close();
-    pageServer.stop();
+    await close();
     await server.setConfig('{}');
   }
 });
